@@ -1,0 +1,3 @@
+from finalstage.cli import main
+
+main()

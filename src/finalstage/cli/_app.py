@@ -1,0 +1,41 @@
+"""The one Typer application and the options several commands share."""
+
+from __future__ import annotations
+
+import typer
+
+from finalstage import __version__
+
+# Typer vendors click; its exception base is reachable through the public BadParameter.
+ClickException: type[Exception] = next(
+    cls for cls in typer.BadParameter.__mro__ if cls.__name__ == "ClickException"
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"finalstage {__version__}")
+        raise typer.Exit(0)
+
+
+app = typer.Typer(
+    name="finalstage",
+    help="Verify, explain and shrink the final runtime stage of container images.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Verify, explain and shrink the final runtime stage of container images.
+
+    Exit codes: 0 pass, 1 findings or policy failed, 2 usage or input error.
+    """

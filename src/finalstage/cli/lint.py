@@ -1,0 +1,1 @@
+"""`finalstage lint` (placeholder until the lint command lands)."""

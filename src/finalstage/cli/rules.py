@@ -1,0 +1,1 @@
+"""`finalstage rules` (placeholder until the rule registry lands)."""
