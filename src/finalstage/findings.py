@@ -81,3 +81,39 @@ class Finding:
 
 
 __all__ = ["Finding", "Location", "Severity"]
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """What a reporter needs to know about a rule (SARIF rules table, JUnit names, docs links)."""
+
+    code: str
+    name: str
+    title: str                     # first docstring line: the SARIF shortDescription
+    severity: Severity             # default severity
+    help: str                      # the full Markdown documentation
+
+
+@dataclass(frozen=True)
+class Report:
+    """The result handed to a reporter: findings plus the context needed to render them.
+
+    ``command`` is "lint", "check" or "inspect"; ``targets`` the Dockerfiles or image references
+    examined; ``rules`` every rule that ran (SARIF lists them even with no result); ``data`` any
+    command-specific JSON-ready payload (inspect's sizes and layers, check's policy clauses).
+    ``fail_on`` is the threshold that decides the exit code.
+    """
+
+    command: str
+    findings: tuple[Finding, ...]
+    targets: tuple[str, ...] = ()
+    rules: tuple[RuleInfo, ...] = ()
+    data: dict[str, object] = field(default_factory=dict)
+    fail_on: Severity = Severity.ERROR
+
+    @property
+    def is_failed(self) -> bool:
+        return any(f.severity >= self.fail_on for f in self.findings)
+
+
+__all__ += ["Report", "RuleInfo"]
