@@ -9,7 +9,15 @@ from __future__ import annotations
 import os
 import sys
 
-from finalstage.cli._app import app
+
+def __getattr__(name: str) -> object:
+    # ``app`` is built lazily: importing typer costs more than the whole of `--version`.
+    if name == "app":
+        from finalstage.cli._app import app
+
+        _register()
+        return app
+    raise AttributeError(name)
 
 
 def _register() -> None:
@@ -26,7 +34,14 @@ def _register() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``finalstage`` console script. Returns (and exits with) the exit code."""
-    from finalstage.cli._app import ClickException
+    args = sys.argv[1:] if argv is None else argv
+    if args == ["--version"]:
+        from finalstage import __version__
+
+        print(f"finalstage {__version__}")
+        sys.exit(0)
+
+    from finalstage.cli._app import ClickException, app
     from finalstage.errors import FinalstageError
 
     _register()

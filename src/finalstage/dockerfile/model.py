@@ -21,7 +21,13 @@ class Instruction:
 
     ``args`` are the words after the flags (JSON form gives the list items; shell form gives one
     string for RUN/CMD/ENTRYPOINT/SHELL, as BuildKit does). ``raw_args`` are the same before ARG
-    expansion. ``flags`` are the raw ``--name=value`` strings.
+    expansion. ``flags`` are the ``--name=value`` strings (ARG-expanded; ``raw_flags`` as written).
+
+    Expansion follows BuildKit: only ADD COPY ENV EXPOSE FROM LABEL STOPSIGNAL USER VOLUME WORKDIR
+    ONBUILD ARG (and flags) are expanded, quotes removed; RUN/CMD/ENTRYPOINT/SHELL/HEALTHCHECK keep
+    the text the shell will see (``finalstage.dockerfile.expand_known`` substitutes known values).
+    ENV/LABEL/ARG args are ``KEY=value`` words (``key_values()`` splits them); a variable with no
+    known value stays as written (``${X}``). FROM args are (base[, "AS", name]) with base expanded.
     """
 
     keyword: str                         # upper-case: "RUN", "COPY", "FROM", ...
@@ -35,6 +41,12 @@ class Instruction:
     heredocs: tuple[Heredoc, ...] = ()
     stage: int | None = None             # index of its stage; None for global ARGs
     onbuild: Instruction | None = None   # the wrapped instruction of ONBUILD
+    # Added by the parser: ``flags`` are ARG-expanded (as BuildKit expands --from, --chown,
+    # --mount, --platform); ``raw_flags`` are the same as written.
+    raw_flags: tuple[str, ...] = ()
+    # ARG and ENV values known when this instruction runs (ENV wins over ARG, as in BuildKit).
+    # Unknown variables are absent. Used by ``args.expand_known`` for RUN/CMD heuristics.
+    known_vars: tuple[tuple[str, str], ...] = ()
 
     def flag(self, name: str) -> str | None:
         """Value of ``--name=value`` (last wins), ``""`` for a bare ``--name``, else None."""
@@ -51,6 +63,15 @@ class Instruction:
         """All values of a repeatable flag such as ``--mount``."""
         prefix = f"--{name}="
         return tuple(raw[len(prefix) :] for raw in self.flags if raw.startswith(prefix))
+
+    def key_values(self) -> tuple[tuple[str, str], ...]:
+        """ENV/LABEL/ARG ``args`` as (key, value) pairs; a bare ``ARG NAME`` gives (NAME, "")."""
+        return tuple((k, v) for k, _, v in (a.partition("=") for a in self.args))
+
+    @property
+    def vars(self) -> dict[str, str]:
+        """``known_vars`` as a dict."""
+        return dict(self.known_vars)
 
 
 @dataclass(frozen=True)
@@ -83,11 +104,14 @@ class Stage:
 class Pragma:
     """A ``# finalstage: [global|stage] ignore=FS101,FS203`` comment."""
 
-    scope: str                           # "line" | "stage" | "global"
+    scope: str                           # "line" | "stage" | "global" | "invalid"
     codes: tuple[str, ...]
     line: int                            # line of the comment itself
     target_line: int | None              # first line of the instruction it applies to (scope line)
     stage: int | None
+    reason: str | None = None            # the trailing ``# reason`` text, if any
+    # For scope "invalid" (a malformed pragma the rules engine reports): what is wrong.
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +128,7 @@ class Dockerfile:
     build_args: dict[str, str] = field(default_factory=dict)
     pragmas: tuple[Pragma, ...] = ()
     escape: str = "\\"
+    syntax: str | None = None            # the ``# syntax=`` directive, if any
 
     @property
     def final_stage(self) -> Stage:
@@ -112,6 +137,28 @@ class Dockerfile:
     def in_chain(self, stage: Stage | int) -> bool:
         index = stage if isinstance(stage, int) else stage.index
         return index in self.chain
+
+    def stage_named(self, name: str) -> Stage | None:
+        """The stage called ``name`` (case-insensitive), or None."""
+        wanted = name.lower()
+        for stage in self.stages:
+            if stage.name == wanted:
+                return stage
+        return None
+
+    def root_base(self, stage: Stage | int | None = None) -> str:
+        """The image a stage is ultimately built on: follow ``FROM <stage>`` to the first
+        stage that starts from an image (default: the final stage)."""
+        index = self.final if stage is None else (stage if isinstance(stage, int) else stage.index)
+        current = self.stages[index]
+        while current.parent is not None:
+            current = self.stages[current.parent]
+        return current.base
+
+    @property
+    def valid_pragmas(self) -> tuple[Pragma, ...]:
+        """Pragmas that parsed (scope line, stage or global)."""
+        return tuple(p for p in self.pragmas if p.scope != "invalid")
 
     def chain_instructions(self) -> tuple[Instruction, ...]:
         """Instructions of the chain in build order: the oldest ancestor first."""

@@ -1,16 +1,37 @@
-"""Make untrusted text (file names from images, Dockerfile lines) safe for a terminal."""
+"""Make untrusted text (file names from images, Dockerfile lines) safe for a terminal.
+
+File names inside an image are chosen by whoever built it: they can hold ESC sequences that
+rewrite the screen, newlines that forge extra output lines, bidi overrides that reorder what a
+reviewer reads ("trojan source"), and bytes that are not UTF-8 at all (decoded with
+``surrogateescape`` by the tar reader). Every reporter passes such text through here.
+"""
 
 from __future__ import annotations
 
 import re
 
-# C0/C1 controls and DEL, except tab: an ESC from an image file name must never reach a terminal.
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+# C0/C1 controls and DEL (except tab), Unicode line/paragraph separators, bidi embedding,
+# override and isolate controls, and lone surrogates (undecodable bytes kept by
+# surrogateescape, which would crash a UTF-8 write).
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _escape_one(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:  # surrogateescape: show the original byte
+        return f"\\x{code - 0xDC00:02x}"
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}"
 
 
 def escape_control(text: str) -> str:
-    """Replace control characters by visible ``\\xNN`` escapes."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    """Replace control characters by visible ``\\xNN`` (or ``\\uNNNN``) escapes.
+
+    Tabs are kept. Undecodable bytes carried as surrogates (``surrogateescape``) come back
+    as ``\\xNN`` of the original byte, so the result always encodes to UTF-8.
+    """
+    return _CONTROL.sub(_escape_one, text)
 
 
 def one_line(text: str) -> str:

@@ -1,1 +1,98 @@
-"""rules"""
+"""The rule registry: every rule, listed by hand in one readable table (ruff ``codes.rs``).
+
+``ALL_RULES`` is explicit (no import magic); ``get`` finds one rule by code or name;
+``select`` applies ``--select``/``--ignore`` (codes, prefixes, names, groups).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from finalstage.rules import _registry
+from finalstage.rules._base import (
+    DockerfileContext,
+    DockerfileRule,
+    ImageRule,
+    InstructionRule,
+    MetaRule,
+    Option,
+    Rule,
+    Status,
+)
+from finalstage.rules._registry import REDIRECTS
+from finalstage.rules.dockerfile.add_from_url import AddFromUrl
+from finalstage.rules.dockerfile.build_tools_installed import BuildToolsInstalled
+from finalstage.rules.dockerfile.copy_entire_context import CopyEntireContext
+from finalstage.rules.dockerfile.copy_whole_builder import CopyWholeBuilder
+from finalstage.rules.dockerfile.curl_pipe_shell import CurlPipeShell
+from finalstage.rules.dockerfile.dev_dependencies_installed import DevDependenciesInstalled
+from finalstage.rules.dockerfile.development_final_stage import DevelopmentFinalStage
+from finalstage.rules.dockerfile.editable_install import EditableInstall
+from finalstage.rules.dockerfile.missing_no_install_recommends import MissingNoInstallRecommends
+from finalstage.rules.dockerfile.no_runtime_stage import NoRuntimeStage
+from finalstage.rules.dockerfile.package_cache_left import PackageCacheLeft
+from finalstage.rules.dockerfile.root_user import RootUser
+from finalstage.rules.dockerfile.sdk_base_image import SdkBaseImage
+from finalstage.rules.dockerfile.secret_file_copied import SecretFileCopied
+from finalstage.rules.dockerfile.secret_in_build_arg_or_env import SecretInBuildArgOrEnv
+from finalstage.rules.dockerfile.shell_form_entrypoint import ShellFormEntrypoint
+from finalstage.rules.dockerfile.test_code_copied import TestCodeCopied
+from finalstage.rules.dockerfile.unpinned_base_image import UnpinnedBaseImage
+from finalstage.rules.meta.invalid_suppression import InvalidSuppression
+from finalstage.rules.meta.unparsable_dockerfile import UnparsableDockerfile
+from finalstage.rules.meta.unused_suppression import UnusedSuppression
+
+ALL_RULES: tuple[type[Rule], ...] = (
+    # FS0xx meta
+    UnparsableDockerfile,          # FS001
+    UnusedSuppression,             # FS002
+    InvalidSuppression,            # FS003
+    # FS1xx Dockerfile final stage
+    SdkBaseImage,                  # FS101
+    UnpinnedBaseImage,             # FS102
+    CopyEntireContext,             # FS103
+    BuildToolsInstalled,           # FS104
+    DevDependenciesInstalled,      # FS105
+    TestCodeCopied,                # FS106
+    PackageCacheLeft,              # FS107
+    MissingNoInstallRecommends,    # FS108
+    RootUser,                      # FS109
+    ShellFormEntrypoint,           # FS110
+    SecretInBuildArgOrEnv,         # FS111
+    SecretFileCopied,              # FS112
+    NoRuntimeStage,                # FS113
+    CopyWholeBuilder,              # FS114
+    AddFromUrl,                    # FS115
+    CurlPipeShell,                 # FS116
+    DevelopmentFinalStage,         # FS117
+    EditableInstall,               # FS118
+    # FS2xx-FS4xx image rules (ImageRule) are appended here when they land.
+)
+
+
+def get(code_or_name: str) -> type[Rule]:
+    """The rule with this code (``FS101``) or name (``sdk-base-image``); UsageError if none."""
+    return _registry.get(code_or_name, ALL_RULES)
+
+
+def select(
+    select: Iterable[str] | None = None, ignore: Iterable[str] | None = None
+) -> tuple[type[Rule], ...]:
+    """Rules chosen by ``select`` (default all) minus ``ignore``; priority code > name > group."""
+    return _registry.select(ALL_RULES, select, ignore)
+
+
+__all__ = [
+    "ALL_RULES",
+    "REDIRECTS",
+    "DockerfileContext",
+    "DockerfileRule",
+    "ImageRule",
+    "InstructionRule",
+    "MetaRule",
+    "Option",
+    "Rule",
+    "Status",
+    "get",
+    "select",
+]

@@ -1,0 +1,169 @@
+"""Time finalstage beside the floors and peers on the benchmark images, in one run.
+
+    python bench/bench.py [--images DIR] [--runs N] [--images-only NAME ...] [--out FILE]
+
+Images come from ../shared/bench/build-images.sh (fat-go, slim-go, fat-node, fat-python, wasteful,
+big) in $BENCH_IMAGES (default /tmp/images): NAME.tar (docker-archive, uncompressed layers),
+NAME.oci/ (OCI layout, gzip), NAME.oci.tar (oci-archive). Every case is a whole process timed by
+GNU time (wall, user+sys, peak RSS) over --runs runs after one warm-up; the table keeps the median
+and the min-max spread, and ratios to the floor of the same input and to dive.
+Ratios, not absolute times, are what matter on a shared machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+SHARED_BENCH = ROOT.parent / "shared" / "bench"
+IMAGES = ("fat-go", "slim-go", "fat-node", "fat-python", "wasteful", "big")
+
+
+@dataclass
+class Timing:
+    wall: list[float]
+    cpu: list[float]
+    rss_mib: list[float]
+    codes: list[int]
+
+    @property
+    def median_wall(self) -> float:
+        return statistics.median(self.wall)
+
+
+def run_timed(cmd: list[str], runs: int, warmup: int = 1, env: dict | None = None) -> Timing:
+    """Run ``cmd`` warmup+runs times under GNU time; return the counted runs."""
+    t = Timing([], [], [], [])
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as tf:
+        for i in range(warmup + runs):
+            proc = subprocess.run(
+                ["/usr/bin/time", "-f", "%e %U %S %M", "-o", tf.name, *cmd],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                stdin=subprocess.DEVNULL,
+                env=env,
+            )
+            if i < warmup:
+                continue
+            fields = Path(tf.name).read_text().strip().splitlines()[-1].split()
+            wall, user, sys_, rss = (float(x) for x in fields[:4])
+            t.wall.append(wall)
+            t.cpu.append(user + sys_)
+            t.rss_mib.append(rss / 1024)
+            t.codes.append(proc.returncode)
+    return t
+
+
+def oci_blobs(layout: Path) -> list[Path]:
+    index = json.loads((layout / "index.json").read_text())
+    man_digest = index["manifests"][0]["digest"]
+    manifest = json.loads((layout / "blobs" / "sha256" / man_digest.split(":")[1]).read_text())
+    return [layout / "blobs" / "sha256" / layer["digest"].split(":")[1] for layer in manifest["layers"]]
+
+
+def finalstage_cmd() -> list[str]:
+    exe = ROOT / ".venv" / "bin" / "finalstage"
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "finalstage"]
+
+
+def inspect_help() -> str:
+    return subprocess.run([*finalstage_cmd(), "inspect", "--help"], capture_output=True, text=True).stdout
+
+
+def cases_for(name: str, images: Path, cache_dir: Path) -> list[tuple[str, str, list[str], dict | None]]:
+    """(case, floor-case, command, env) for one image."""
+    tar, oci, ocitar = images / f"{name}.tar", images / f"{name}.oci", images / f"{name}.oci.tar"
+    fs = finalstage_cmd()
+    help_text = inspect_help()
+    has_cache = "--no-cache" in help_text
+    has_noclassify = "--no-classify" in help_text
+    cold = ["--no-cache"] if has_cache else []
+    env_warm = dict(os.environ, XDG_CACHE_HOME=str(cache_dir))
+    blobs = " ".join(str(b) for b in oci_blobs(oci))
+    out: list[tuple[str, str, list[str], dict | None]] = [
+        ("floor: header pread", "", [sys.executable, str(SHARED_BENCH / "header-floor.py"), str(tar)], None),
+        ("floor: tar -t (docker-archive)", "", ["sh", "-c", f"tar -xOf {tar} --wildcards '*.tar' | tar -ti > /dev/null"], None),
+        ("floor: gzip -dc (OCI blobs)", "", ["sh", "-c", f"cat {blobs} | gzip -dc > /dev/null"], None),
+        ("python tarfile walk (seek)", "", [sys.executable, str(SHARED_BENCH / "naive-tarwalk.py"), "docker-archive-seek", str(tar)], None),
+        ("finalstage docker-archive", "floor: header pread", [*fs, "inspect", f"docker-archive:{tar}", "--format", "json", *cold], None),
+        ("finalstage OCI dir", "floor: gzip -dc (OCI blobs)", [*fs, "inspect", f"oci:{oci}", "--format", "json", *cold], None),
+        ("finalstage oci-archive", "floor: gzip -dc (OCI blobs)", [*fs, "inspect", f"oci-archive:{ocitar}", "--format", "json", *cold], None),
+    ]
+    if has_noclassify:
+        out.append(("finalstage docker-archive, no classification", "floor: header pread",
+                    [*fs, "inspect", f"docker-archive:{tar}", "--format", "json", "--no-classify", *cold], None))
+    if has_cache:
+        out.append(("finalstage docker-archive, warm cache", "floor: header pread",
+                    [*fs, "inspect", f"docker-archive:{tar}", "--format", "json"], env_warm))
+    dive = shutil.which("dive") or str(ROOT / "bench" / ".venv-peers" / "bin" / "dive")
+    if Path(dive).exists():
+        out.append(("dive CI mode (docker-archive)", "", ["env", "CI=true", dive, "--source", "docker-archive", str(tar)], None))
+    if shutil.which("umoci"):
+        scratch = Path(tempfile.gettempdir()) / "fs-bench-umoci"
+        out.append(("umoci unpack (OCI)", "", ["sh", "-c", f"rm -rf {scratch}; umoci unpack --image {oci}:latest {scratch}; rm -rf {scratch}"], None))
+    return out
+
+
+def fmt(v: float) -> str:
+    return f"{v:.3f}"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--images", type=Path, default=Path(os.environ.get("BENCH_IMAGES", "/tmp/images")))
+    ap.add_argument("--runs", type=int, default=int(os.environ.get("RUNS", "3")))
+    ap.add_argument("--only", nargs="*", default=list(IMAGES))
+    ap.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    args = ap.parse_args()
+    cache_dir = Path(tempfile.mkdtemp(prefix="fs-bench-cache-"))
+    lines = [
+        "# finalstage benchmark results",
+        "",
+        f"Written {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `make bench` "
+        f"(`bench/bench.py`), {args.runs} counted runs after 1 warm-up per case, page cache warm; "
+        f"machine: {os.cpu_count()} CPUs. Whole-process figures from GNU time: median wall seconds "
+        "[min-max], median CPU seconds (user+sys), median peak RSS of the largest process.",
+        "",
+    ]
+    for name in args.only:
+        if not (args.images / f"{name}.tar").exists():
+            print(f"bench: {name}: no {args.images}/{name}.tar, skipped", file=sys.stderr)
+            continue
+        rows: dict[str, Timing] = {}
+        floors: dict[str, str] = {}
+        for case, floor, cmd, env in cases_for(name, args.images, cache_dir):
+            print(f"bench: {name}: {case}", file=sys.stderr)
+            rows[case] = run_timed(cmd, args.runs, env=env)
+            floors[case] = floor
+        dive = rows.get("dive CI mode (docker-archive)")
+        lines += [f"## {name}", "", "| case | wall s [min-max] | cpu s | peak RSS MiB | ratio to floor | ratio to dive | exit |",
+                  "|---|---:|---:|---:|---:|---:|---|"]
+        for case, t in rows.items():
+            floor = rows.get(floors[case]) if floors[case] else None
+            r_floor = f"{t.median_wall / floor.median_wall:.2f}× {floors[case].removeprefix('floor: ')}" if floor and floor.median_wall > 0 else ""
+            r_dive = f"{t.median_wall / dive.median_wall:.2f}" if dive and dive.median_wall > 0 and case.startswith("finalstage") else ""
+            lines.append(
+                f"| {case} | {fmt(t.median_wall)} [{fmt(min(t.wall))}-{fmt(max(t.wall))}] | "
+                f"{fmt(statistics.median(t.cpu))} | {statistics.median(t.rss_mib):.1f} | {r_floor} | {r_dive} | "
+                f"{' '.join(map(str, t.codes))} |"
+            )
+        lines.append("")
+    shutil.rmtree(cache_dir, ignore_errors=True)
+    args.out.write_text("\n".join(lines) + "\n")
+    print(f"bench: wrote {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

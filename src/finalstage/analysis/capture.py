@@ -1,0 +1,148 @@
+"""Which files' bytes the single streaming pass should capture, and how to shrink them at once.
+
+The layer reader calls ``wants(path, size, mode)`` for every regular file and captures that many
+leading bytes (``ALL`` = the whole file; the answer already respects the caps below). It should
+then call ``reduce(path, data)`` immediately and keep only the result: ELF files shrink to an
+``ElfInfo`` of a few hundred bytes, everything else not needed later shrinks to None, so memory
+stays proportional to package databases and small config files, not to binaries.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+from finalstage.analysis import elf
+from finalstage.analysis.elf import ElfInfo
+from finalstage.analysis.packages import dpkg, java, node, python, rpm
+from finalstage.analysis.secrets import maybe_secret_name, path_secret
+
+ALL = -1
+NONE = 0
+
+# Caps (bytes). Above them a file is not captured and analysis says so in a warning.
+CAP_PACKAGE_DB = 64 << 20      # dpkg status, apk installed
+CAP_RPMDB = 256 << 20          # rpmdb.sqlite (the whole file is needed)
+CAP_LOCKFILE = 32 << 20        # package-lock.json
+CAP_MANIFEST = 1 << 20         # package.json, pom.properties, requirements files
+CAP_RECORD = 8 << 20           # dist-info RECORD
+CAP_ELF = 128 << 20            # whole ELF files (section table and Go buildinfo)
+CAP_LIST = 16 << 20            # dpkg info/*.list
+METADATA_HEAD = 64 << 10       # dist-info METADATA: only the header block is read
+SECRET_HEAD = 64 << 10         # candidate secret files: first bytes are enough
+CAP_CONFIG_SCAN = 256 << 10    # config files scanned for tokens
+
+CONFIG_SUFFIXES = (".json", ".yaml", ".yml", ".toml", ".ini", ".conf", ".cfg", ".properties",
+                   ".env", ".xml", ".npmrc", ".sh")
+# Trees whose files come from packages or runtimes: not scanned for tokens (noise, volume).
+_NO_SCAN_PREFIXES = ("usr/", "lib/", "lib64/", "bin/", "sbin/", "var/lib/", "opt/java/",
+                     "etc/ssl/", "proc/", "sys/", "var/cache/", "var/log/")
+_ELF_DIR_MARKERS = ("bin/", "sbin/", "libexec/")
+
+
+def wants(path: str, size: int, mode: int = 0o644, *, elf: bool = True) -> int:
+    """How many leading bytes of this regular file to capture: 0, a count, or ``ALL``.
+
+    With ``elf=False`` executables and shared libraries are not captured (no unstripped-binary
+    or Go build-info facts, but no binary bytes in memory either). Called for every regular
+    file of every layer, so the common "nothing wanted" answer takes a few cheap checks.
+    """
+    path = path.removeprefix("./").lstrip("/")
+    name = path[path.rfind("/") + 1:]
+    if name in _PACKAGE_NAMES or path.startswith("var/lib/dpkg/") or name.startswith("req"):
+        want = _package_want(path, name, size)
+        if want:
+            return want
+    if elf and (mode & 0o111 or name.endswith(".so") or ".so." in name
+                or path.startswith(_ELF_DIR_MARKERS) or "/bin/" in path):
+        return ALL if size <= CAP_ELF else NONE
+    if maybe_secret_name(name) and path_secret(path) is not None:
+        return SECRET_HEAD
+    if size <= CAP_CONFIG_SCAN and is_scannable(path):
+        return ALL
+    return NONE
+
+
+# Base names that may be a package database or manifest (the full checks follow).
+_PACKAGE_NAMES = frozenset({
+    "installed", "rpmdb.sqlite", "package.json", node.LOCKFILE, node.SHRINKWRAP,
+    ".package-lock.json", "METADATA", "PKG-INFO", "RECORD", java.POM_PROPERTIES,
+    *python.DEV_REQUIREMENT_FILES, "dev.txt", "test.txt", "tests.txt", "lint.txt",
+})
+
+
+def _package_want(path: str, name: str, size: int) -> int:
+    if path == dpkg.STATUS or path.startswith(dpkg.STATUS_D) or path == "lib/apk/db/installed":
+        return ALL if size <= CAP_PACKAGE_DB else NONE
+    if path.startswith(dpkg.INFO) and path.endswith(".list"):
+        return ALL if size <= CAP_LIST else NONE
+    if path in rpm.SQLITE_PATHS:
+        return ALL if size <= CAP_RPMDB else NONE
+    if name == "package.json":
+        if "node_modules/" not in path or node.package_dir(path) == path[:-len("/package.json")]:
+            return ALL if size <= CAP_MANIFEST else NONE
+        return NONE
+    if name in (node.LOCKFILE, node.SHRINKWRAP, ".package-lock.json"):
+        return ALL if size <= CAP_LOCKFILE else NONE
+    if name in ("METADATA", "PKG-INFO") and (".dist-info/" in path or ".egg-info/" in path):
+        return min(size, METADATA_HEAD) or ALL
+    if name == "RECORD" and ".dist-info/" in path:
+        return ALL if size <= CAP_RECORD else NONE
+    if java.is_pom_properties(path) or python.is_dev_requirements(path):
+        return ALL if size <= CAP_MANIFEST else NONE
+    return NONE
+
+
+def byte_count(want: int, size: int) -> int:
+    """``wants``' answer as a plain byte count (``ALL`` → ``size``), for readers that take one."""
+    return size if want == ALL else want
+
+
+def cap_for(path: str) -> int:
+    """The cap that applies to a package-database path (for "too large" warnings), or 0."""
+    name = path[path.rfind("/") + 1:]
+    if path == dpkg.STATUS or path == "lib/apk/db/installed" or path.startswith(dpkg.STATUS_D):
+        return CAP_PACKAGE_DB
+    if path in rpm.SQLITE_PATHS:
+        return CAP_RPMDB
+    if name in (node.LOCKFILE, node.SHRINKWRAP, ".package-lock.json"):
+        return CAP_LOCKFILE
+    return 0
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A captured file whose content could not be understood; ``analyze`` turns it into a warning."""
+
+    reason: str
+
+
+Captured = bytes | ElfInfo | Unreadable
+
+
+def reduce(path: str, data: bytes) -> Captured | None:
+    """What to keep of a captured file: an ElfInfo, the bytes, or None (nothing of interest).
+
+    Never raises on bad content: a malformed ELF becomes ``Unreadable`` with the reason.
+    """
+    if elf.is_elf(data):
+        try:
+            return elf.parse(data)
+        except (elf.ElfError, struct.error, ValueError, IndexError) as err:
+            return Unreadable(f"malformed elf: {err}")
+    path = path.removeprefix("./")
+    path = path.lstrip("/")
+    name = path[path.rfind("/") + 1:]
+    if _package_want(path, name, len(data)) or path_secret(path) is not None or is_scannable(path):
+        return data
+    if data.startswith(b"#!"):
+        end = data.find(b"\n")
+        return data[: end + 1 if 0 <= end < 256 else 256]  # only the shebang line is kept
+    return None
+
+
+def is_scannable(path: str) -> bool:
+    """True for small config-like files outside package-managed trees (scanned for tokens)."""
+    name = path[path.rfind("/") + 1:]
+    return (name.endswith(CONFIG_SUFFIXES) and not path.startswith(_NO_SCAN_PREFIXES)
+            and "node_modules/" not in path and "-packages/" not in path)

@@ -1,0 +1,1 @@
+"""Package-database readers: one module per ecosystem, all returning ``Package`` records."""

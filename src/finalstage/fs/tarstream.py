@@ -1,0 +1,397 @@
+"""A hand-written streaming tar header reader (ustar, GNU and PAX), built for speed and safety.
+
+Python's ``tarfile`` builds a ``TarInfo`` per member, re-reads PAX records through several layers
+and cannot skip data on a non-seekable stream without copying it; it also has no limits against
+archive bombs. This reader parses the 512-byte headers directly out of large buffers and hands
+back one small tuple per entry, so listing a layer costs little more than the header floor.
+
+What it understands: ustar ``prefix``; GNU ``././@LongLink`` long names and link names (``L``/``K``);
+PAX extended headers (``x``, and ``g`` which is accepted and otherwise ignored) with ``path``,
+``linkpath``, ``size``, ``uid``, ``gid``, ``mtime`` and the GNU sparse keys; GNU old-style sparse
+files (``S``) reported with their real size; base-256 numeric fields; devices, fifos, hardlinks,
+symlinks. Names that are not UTF-8 are kept as ``surrogateescape`` strings so they round-trip.
+
+The reader pulls bytes from a :class:`ByteSource` (``read``/``skip``); file data is skipped with
+``skip`` (a seek on a plain seekable file, a discard from the decompressed stream otherwise),
+unless the caller's ``want(path, size)`` hook asks to capture the first N bytes of that file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import NamedTuple, Protocol
+
+from finalstage.errors import CorruptImageError, UnsafeArchiveError
+
+BLOCK = 512
+
+# Entry kinds, one character each so millions of entries stay small.
+REG, HARDLINK, SYMLINK, CHAR, BLOCKDEV, DIR, FIFO = "f", "h", "l", "c", "b", "d", "p"
+_KIND = {
+    b"0"[0]: REG,
+    0: REG,
+    b"7"[0]: REG,  # contiguous file: a regular file everywhere that matters
+    b"1"[0]: HARDLINK,
+    b"2"[0]: SYMLINK,
+    b"3"[0]: CHAR,
+    b"4"[0]: BLOCKDEV,
+    b"5"[0]: DIR,
+    b"6"[0]: FIFO,
+    b"S"[0]: REG,  # GNU sparse: a regular file whose stored data is smaller than its size
+}
+
+
+class ByteSource(Protocol):
+    """Where tar bytes come from: decompressed, hashed and counted by the implementation."""
+
+    def read(self, n: int) -> bytes:
+        """Up to ``n`` bytes; fewer only at end of stream."""
+        ...
+
+    def skip(self, n: int) -> int:
+        """Advance ``n`` bytes without returning them; return how many were really skipped."""
+        ...
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Guards against archive bombs; exceeding one raises ``UnsafeArchiveError``."""
+
+    max_entries: int = 2_000_000
+    max_header_bytes: int = 1 << 20  # one PAX record set / GNU long name
+    max_decompressed: int = 64 << 30  # bytes of tar stream per layer
+    max_ratio: int = 250  # decompressed / compressed, checked once past ratio_after bytes
+    ratio_after: int = 256 << 20
+
+
+DEFAULT_LIMITS = Limits()
+
+
+class RawEntry(NamedTuple):
+    """One tar member as read, before any merging. ``path`` is normalised (no leading ``./``)."""
+
+    path: str
+    kind: str
+    mode: int
+    uid: int
+    gid: int
+    size: int  # real size (sparse files: the apparent size); 0 for non-regular entries
+    mtime: int
+    link: str | None  # symlink target or hardlink target (normalised for hardlinks)
+    devmajor: int
+    devminor: int
+
+
+WantHook = Callable[[str, int], int]
+"""``want(path, size) -> n``: capture the first ``n`` bytes of a regular file (0: none)."""
+
+
+def _num(field: bytes, what: str, context: str) -> int:
+    """A numeric header field: octal text, or GNU base-256 when the top bit is set."""
+    try:  # fast path: "0000644\0" / "   644 \0"
+        return int(field.rstrip(b"\0 ") or b"0", 8)
+    except ValueError:
+        pass
+    if field and field[0] & 0x80:
+        value = int.from_bytes(field, "big") & ~(0x80 << (8 * (len(field) - 1)))
+        if field[0] == 0xFF:  # negative base-256 (only sane for mtime)
+            value = int.from_bytes(field, "big", signed=True)
+        return value
+    text = field.split(b"\0", 1)[0].strip(b" ")
+    if not text:
+        return 0
+    try:
+        return int(text, 8)
+    except ValueError:
+        raise CorruptImageError(
+            f"{context}: invalid {what} field {text[:16]!r} in tar header"
+        ) from None
+
+
+def _name(raw: bytes) -> str:
+    return raw.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
+
+
+def normalise(name: str, context: str) -> str:
+    """Clean a member name like ``path.Clean``; reject names that escape the root.
+
+    Leading ``/`` and ``./`` are dropped (Docker does the same when applying a layer); ``..``
+    that climbs above the root, a leading backslash or a drive letter raise UnsafeArchiveError.
+    Returns ``""`` for the root itself.
+    """
+    if name.startswith("\\") or (len(name) >= 2 and name[1] == ":" and name[0].isalpha()):
+        raise UnsafeArchiveError(f"{context}: unsafe path {name!r} in layer")
+    if "/." not in name and not name.startswith(".") and "//" not in name:
+        # Fast path: already clean (the common case), only trailing/leading slashes to drop.
+        return name.strip("/")
+    out: list[str] = []
+    for part in name.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not out:
+                raise UnsafeArchiveError(f"{context}: path traversal {name!r} in layer")
+            out.pop()
+        else:
+            out.append(part)
+    return "/".join(out)
+
+
+def _parse_pax(data: bytes, context: str) -> dict[str, str]:
+    """PAX records ``"%d %s=%s\\n"``; values decoded as UTF-8 with surrogateescape."""
+    out: dict[str, str] = {}
+    pos = 0
+    end = len(data)
+    while pos < end:
+        if data[pos] == 0:  # padding NULs after the last record
+            break
+        sp = data.find(b" ", pos, pos + 20)
+        if sp < 0:
+            raise CorruptImageError(f"{context}: malformed pax header record")
+        try:
+            length = int(data[pos:sp])
+        except ValueError:
+            raise CorruptImageError(f"{context}: malformed pax header record length") from None
+        if length <= sp - pos or pos + length > end:
+            raise CorruptImageError(f"{context}: malformed pax header record length {length}")
+        record = data[sp + 1 : pos + length]
+        if not record.endswith(b"\n") or b"=" not in record:
+            raise CorruptImageError(f"{context}: malformed pax header record")
+        key, _, value = record[:-1].partition(b"=")
+        out[key.decode("utf-8", "surrogateescape")] = value.decode("utf-8", "surrogateescape")
+        pos += length
+    return out
+
+
+def _checksum_ok(hdr: bytes) -> bool:
+    stored_field = hdr[148:156].split(b"\0", 1)[0].strip(b" ")
+    try:
+        stored = int(stored_field, 8)
+    except ValueError:
+        return False
+    unsigned = sum(hdr) - sum(hdr[148:156]) + 8 * 32
+    if stored == unsigned:
+        return True
+    # Some old tars computed it over signed chars.
+    signed = (
+        unsigned
+        - 256 * sum(1 for b in hdr if b > 127)
+        + 256 * sum(1 for b in hdr[148:156] if b > 127)
+    )
+    return stored == signed
+
+
+def _sparse_real_size(hdr: bytes, src: _Reader, context: str) -> int:
+    """GNU old-style sparse: real size at 483; skip the extension blocks that follow the header."""
+    real = _num(hdr[483:495], "realsize", context)
+    extended = hdr[482]
+    while extended:
+        ext = src.take(BLOCK)
+        if len(ext) < BLOCK:
+            raise CorruptImageError(f"{context}: unexpected end of tar stream in sparse header")
+        extended = ext[504]
+    return real
+
+
+class _Reader:
+    """Buffered view over a ByteSource: ``take`` whole chunks, ``skip`` cheaply."""
+
+    __slots__ = ("base", "buf", "chunk", "pos", "src")
+
+    def __init__(self, src: ByteSource, chunk: int) -> None:
+        self.src = src
+        self.buf = b""
+        self.pos = 0
+        self.chunk = chunk
+        self.base = 0  # stream offset of buf[0]
+
+    def tell(self) -> int:
+        return self.base + self.pos
+
+    def take(self, n: int) -> bytes:
+        end = self.pos + n
+        if end <= len(self.buf):
+            out = self.buf[self.pos : end]
+            self.pos = end
+            return out
+        self.base += self.pos
+        parts = [self.buf[self.pos :]]
+        have = len(parts[0])
+        while have < n:
+            data = self.src.read(max(self.chunk, n - have))
+            if not data:
+                break
+            parts.append(data)
+            have += len(data)
+        joined = b"".join(parts)
+        self.buf = joined
+        self.pos = min(n, len(joined))
+        return joined[:n]
+
+    def skip(self, n: int) -> int:
+        avail = len(self.buf) - self.pos
+        if n <= avail:
+            self.pos += n
+            return n
+        self.base += len(self.buf)
+        self.buf = b""
+        self.pos = 0
+        done = self.src.skip(n - avail)
+        self.base += done
+        return avail + done
+
+
+def iter_tar(
+    src: ByteSource,
+    *,
+    context: str,
+    want: WantHook | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    chunk: int = 1 << 20,
+    captured: dict[str, bytes] | None = None,
+    offsets: list[int] | None = None,
+) -> Iterator[RawEntry]:
+    """Yield every member of the tar stream in ``src``, skipping file data.
+
+    ``context`` prefixes every error (``reading layer sha256:…``). With ``want``, the first bytes
+    of selected regular files are stored in ``captured[path]``. With ``offsets``, the stream
+    offset of each yielded entry's data is appended (the outer archive index uses it).
+    The stream is NOT read past the end-of-archive marker here; the caller drains it.
+    """
+    r = _Reader(src, chunk)
+    count = 0
+    pax: dict[str, str] = {}
+    long_name: str | None = None
+    long_link: str | None = None
+    max_hdr = limits.max_header_bytes
+    checksum_ok = _checksum_ok
+    num = _num
+    kinds = _KIND
+    while True:
+        hdr = r.take(BLOCK)
+        if len(hdr) < BLOCK:
+            if not hdr and count == 0 and not pax:
+                return  # an empty stream: a (degenerate) empty layer
+            if count == 0:
+                raise CorruptImageError(f"{context}: not a tar stream ({len(hdr)} bytes)")
+            raise CorruptImageError(f"{context}: unexpected end of tar stream")
+        if hdr[0] == 0 and hdr.count(0) == BLOCK:
+            return  # end-of-archive marker (the second zero block is not required)
+        if not checksum_ok(hdr):
+            if count == 0:
+                raise CorruptImageError(f"{context}: not a tar stream (invalid first header)")
+            raise CorruptImageError(f"{context}: invalid tar header checksum (entry {count + 1})")
+        count += 1
+        if count > limits.max_entries:
+            raise UnsafeArchiveError(f"{context}: more than {limits.max_entries} entries in layer")
+        flag = hdr[156]
+        stored = num(hdr[124:136], "size", context)
+        if stored < 0:
+            raise CorruptImageError(f"{context}: negative size in tar header")
+        padded = (stored + 511) & ~511
+        if flag in (0x78, 0x67, 0x4C, 0x4B):  # x g L K: metadata members
+            if stored > max_hdr:
+                raise UnsafeArchiveError(
+                    f"{context}: tar metadata header of {stored} bytes exceeds limit {max_hdr}"
+                )
+            data = r.take(padded)
+            if len(data) < padded:
+                raise CorruptImageError(f"{context}: unexpected end of tar stream in header")
+            data = data[:stored]
+            if flag == 0x78:
+                pax.update(_parse_pax(data, context))
+            elif flag == 0x67:
+                _parse_pax(data, context)  # validated, but global defaults are not applied
+            elif flag == 0x4C:
+                long_name = data.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
+            else:
+                long_link = data.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
+            continue
+
+        # A real member. Name: PAX > GNU long name > ustar prefix/name.
+        if "path" in pax:
+            name = pax["path"]
+        elif long_name is not None:
+            name = long_name
+        else:
+            name = _name(hdr[0:100])
+            if hdr[257:263] == b"ustar\x00" and hdr[345] != 0:  # POSIX prefix (not GNU "ustar ")
+                name = _name(hdr[345:500]) + "/" + name
+        if "GNU.sparse.name" in pax:
+            name = pax["GNU.sparse.name"]
+        kind = kinds.get(flag)
+        if kind is None:
+            if flag in (0x56, 0x4D, 0x4E, 0x44):  # V M N D: GNU volume/multivolume/dumpdir
+                kind = DIR if flag == 0x44 else REG
+            else:
+                kind = REG  # POSIX: unknown types are read as regular files
+        if name.endswith("/") and kind == REG and stored == 0:
+            kind = DIR  # pre-POSIX tars mark directories by a trailing slash
+        if "size" in pax:
+            try:
+                stored = int(pax["size"])
+            except ValueError:
+                raise CorruptImageError(f"{context}: invalid pax size {pax['size']!r}") from None
+            if stored < 0:
+                raise CorruptImageError(f"{context}: negative size in pax header")
+            padded = (stored + 511) & ~511
+        size = stored
+        if flag == 0x53:
+            size = _sparse_real_size(hdr, r, context)
+        for key in ("GNU.sparse.realsize", "GNU.sparse.size"):
+            if key in pax:
+                try:
+                    size = int(pax[key])
+                except ValueError:
+                    raise CorruptImageError(f"{context}: invalid {key} {pax[key]!r}") from None
+                break
+        if kind != REG:
+            size = 0
+        mode = num(hdr[100:108], "mode", context) & 0o7777
+        uid = num(hdr[108:116], "uid", context)
+        gid = num(hdr[116:124], "gid", context)
+        mtime = num(hdr[136:148], "mtime", context)
+        if pax:
+            try:
+                if "uid" in pax:
+                    uid = int(pax["uid"])
+                if "gid" in pax:
+                    gid = int(pax["gid"])
+                if "mtime" in pax:
+                    mtime = int(float(pax["mtime"]))
+            except (ValueError, OverflowError):
+                raise CorruptImageError(f"{context}: invalid numeric value in pax header") from None
+        link: str | None = None
+        if kind in (SYMLINK, HARDLINK):
+            if "linkpath" in pax:
+                link = pax["linkpath"]
+            elif long_link is not None:
+                link = long_link
+            else:
+                link = _name(hdr[157:257])
+            if kind == HARDLINK:
+                link = normalise(link, context)
+        devmajor = devminor = 0
+        if kind in (CHAR, BLOCKDEV):
+            devmajor = num(hdr[329:337], "devmajor", context)
+            devminor = num(hdr[337:345], "devminor", context)
+        path = normalise(name, context)
+        pax = {}
+        long_name = long_link = None
+
+        if offsets is not None:
+            offsets.append(r.tell())
+        grab = 0
+        if want is not None and kind == REG and stored:
+            grab = min(want(path, size), stored)
+        if grab > 0:
+            data = r.take(grab)
+            if captured is not None:
+                captured[path] = data
+            rest = padded - len(data)
+            if len(data) < grab or r.skip(rest) < rest:
+                raise CorruptImageError(f"{context}: unexpected end of tar stream in {path!r}")
+        elif padded and r.skip(padded) < padded:
+            raise CorruptImageError(f"{context}: unexpected end of tar stream in {path!r}")
+        yield RawEntry(path, kind, mode, uid, gid, size, mtime, link, devmajor, devminor)

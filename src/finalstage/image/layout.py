@@ -1,0 +1,351 @@
+"""OCI image layout sources: ``oci:DIR[:REF]`` and ``oci-archive:PATH[:REF]`` (same code).
+
+The layout is read through a small blob store (a directory, or the one-time index of a tar),
+so the oci-archive source is this module over ``TarIndex``. Resolution follows the spec:
+``index.json`` → (``:REF`` via the ``org.opencontainers.image.ref.name`` annotation) →
+nested indexes / Docker manifest lists (``--platform``, default linux/amd64) → manifest →
+config + layers. Manifest and config blobs are verified when read; layers while streamed.
+Artifacts that are not images (Helm charts, signatures, referrers, SBOMs) are refused with
+``UnsupportedMediaTypeError`` instead of being mistaken for an empty image.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any, BinaryIO, Protocol
+
+from finalstage.errors import (
+    CorruptImageError,
+    DigestMismatchError,
+    ImageNotFoundError,
+    InvalidReferenceError,
+    UnsupportedMediaTypeError,
+)
+from finalstage.image import digest as dg
+from finalstage.image import mediatypes as mt
+from finalstage.image.core import ImageCore, LayerHandle
+from finalstage.image.platform import select_manifest
+from finalstage.image.tarindex import TarIndex
+
+REF_NAME = "org.opencontainers.image.ref.name"
+CONTAINERD_NAME = "io.containerd.image.name"
+MAX_JSON = 16 << 20
+MAX_DEPTH = 8
+
+
+class BlobStore(Protocol):
+    where: str
+
+    def read_file(self, name: str) -> bytes | None: ...
+
+    def blob_path(self, digest: str) -> str: ...
+
+    def open_blob(self, digest: str) -> BinaryIO: ...
+
+    def blob_size(self, digest: str) -> int | None: ...
+
+
+class DirStore:
+    def __init__(self, root: str, shared_blobs: str | None = None) -> None:
+        self.root = root
+        self.where = f"oci:{root}"
+        self.shared = shared_blobs
+
+    def read_file(self, name: str) -> bytes | None:
+        path = os.path.join(self.root, name)
+        try:
+            with open(path, "rb") as f:
+                data = f.read(MAX_JSON + 1)
+        except FileNotFoundError:
+            return None
+        except IsADirectoryError:
+            raise CorruptImageError(f"reading {self.where}: {name} is a directory") from None
+        except OSError as err:
+            raise CorruptImageError(
+                f"reading {self.where}: {name}: {str(err.strerror or err).lower()}"
+            ) from err
+        if len(data) > MAX_JSON:
+            raise CorruptImageError(f"reading {self.where}: {name} is larger than {MAX_JSON}")
+        return data
+
+    def blob_path(self, digest: str) -> str:
+        algo, hexpart = dg.parse(digest, f"reading {self.where}")
+        local = os.path.join(self.root, "blobs", algo, hexpart)
+        if self.shared and not os.path.exists(local):
+            return os.path.join(self.shared, algo, hexpart)
+        return local
+
+    def open_blob(self, digest: str) -> BinaryIO:
+        path = self.blob_path(digest)
+        try:
+            return open(path, "rb")
+        except FileNotFoundError:
+            raise CorruptImageError(f"reading {self.where}: missing blob {digest}") from None
+        except OSError as err:
+            raise CorruptImageError(
+                f"reading {self.where}: blob {digest}: {str(err.strerror or err).lower()}"
+            ) from err
+
+    def blob_size(self, digest: str) -> int | None:
+        try:
+            return os.stat(self.blob_path(digest)).st_size
+        except OSError:
+            return None
+
+
+class TarStore:
+    def __init__(self, index: TarIndex) -> None:
+        self.index = index
+        self.where = f"oci-archive:{index.path}"
+
+    def read_file(self, name: str) -> bytes | None:
+        m = self.index.members.get(name)
+        if m is None:
+            return None
+        if m.kind == "d":
+            raise CorruptImageError(f"reading {self.where}: {name} is a directory")
+        return self.index.read(name, limit=MAX_JSON)
+
+    def blob_path(self, digest: str) -> str:
+        algo, hexpart = dg.parse(digest, f"reading {self.where}")
+        return f"blobs/{algo}/{hexpart}"
+
+    def open_blob(self, digest: str) -> BinaryIO:
+        name = self.blob_path(digest)
+        if not self.index.has(name):
+            raise CorruptImageError(f"reading {self.where}: missing blob {digest}")
+        return self.index.open(name)
+
+    def blob_size(self, digest: str) -> int | None:
+        m = self.index.resolve(self.blob_path(digest))
+        return m.size if m else None
+
+
+def _json(store: BlobStore, data: bytes, what: str) -> Any:
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError) as err:
+        raise CorruptImageError(f"reading {store.where}: {what}: invalid json: {err}") from err
+
+
+def _read_blob(store: BlobStore, desc: Mapping[str, Any], what: str) -> bytes:
+    d = desc.get("digest")
+    if not isinstance(d, str):
+        raise CorruptImageError(f"reading {store.where}: {what} descriptor has no digest")
+    size = desc.get("size")
+    if isinstance(size, int) and size > MAX_JSON:
+        raise CorruptImageError(f"reading {store.where}: {what} {d} is larger than {MAX_JSON}")
+    with store.open_blob(d) as f:
+        data = f.read(MAX_JSON + 1)
+    algo, _ = dg.parse(d, f"reading {store.where}")
+    actual = dg.of_bytes(data, algo)
+    if actual != d:
+        raise DigestMismatchError(f"reading {store.where}: {what}", d, actual)
+    if isinstance(size, int) and size != len(data):
+        raise CorruptImageError(
+            f"reading {store.where}: {what} {dg.short(d)}: size {len(data)}, descriptor says {size}"
+        )
+    return data
+
+
+def _descriptors(store: BlobStore, doc: Any, what: str) -> list[Mapping[str, Any]]:
+    if not isinstance(doc, dict):
+        raise CorruptImageError(f"reading {store.where}: {what} is not a json object")
+    manifests = doc.get("manifests")
+    if manifests is None:
+        return []
+    if not isinstance(manifests, list) or not all(isinstance(m, dict) for m in manifests):
+        raise CorruptImageError(f"reading {store.where}: {what} manifests is not a list")
+    return manifests
+
+
+def _ref_of(desc: Mapping[str, Any]) -> str | None:
+    ann = desc.get("annotations")
+    if isinstance(ann, dict):
+        ref = ann.get(REF_NAME)
+        return str(ref) if ref is not None else None
+    return None
+
+
+def _pick_top(
+    store: BlobStore, descs: list[Mapping[str, Any]], ref: str | None, platform: str | None
+) -> Mapping[str, Any]:
+    if not descs:
+        raise ImageNotFoundError(f"reading {store.where}: index.json lists no images")
+    refs = [r for r in (_ref_of(d) for d in descs) if r]
+    if ref is not None:
+        hits = [
+            d
+            for d in descs
+            if _ref_of(d) == ref
+            or (
+                isinstance(d.get("annotations"), dict)
+                and d["annotations"].get(CONTAINERD_NAME) == ref
+            )
+        ]
+        if not hits:
+            have = ", ".join(sorted(set(refs))) or "none"
+            raise ImageNotFoundError(
+                f"reading {store.where}: no image named {ref!r}; available: {have}"
+            )
+        if len({str(h.get("digest")) for h in hits}) > 1:
+            raise InvalidReferenceError(
+                f"reading {store.where}: {len(hits)} different images are named {ref!r}"
+            )
+        return hits[0]
+    if len({str(d.get("digest")) for d in descs}) == 1:
+        return descs[0]
+    # Several entries and no name: a flat multi-platform index selects by platform (this is
+    # how `skopeo copy --all` and containerd exports look); otherwise the user must choose.
+    if all(isinstance(d.get("platform"), dict) for d in descs) and not refs:
+        return select_manifest(descs, platform, f"reading {store.where}")
+    have = ", ".join(sorted(set(refs))) or f"{len(descs)} unnamed entries"
+    raise InvalidReferenceError(
+        f"reading {store.where}: index.json lists {len(descs)} images; pick one with"
+        f" oci:PATH:REF (available: {have})"
+    )
+
+
+def _media_type(desc: Mapping[str, Any], doc: Any | None = None) -> str | None:
+    mt_ = desc.get("mediaType")
+    if not mt_ and isinstance(doc, dict):
+        mt_ = doc.get("mediaType")
+    return str(mt_) if mt_ else None
+
+
+class LayoutCore:
+    """ImageCore over one image manifest of an OCI layout."""
+
+    def __init__(
+        self,
+        store: BlobStore,
+        manifest_desc: Mapping[str, Any],
+        raw_manifest: bytes,
+        manifest: dict[str, Any],
+        label: str,
+    ) -> None:
+        self.store = store
+        self.label = label
+        self.manifest_desc = manifest_desc
+        self._raw_manifest = raw_manifest
+        where = f"reading {store.where}"
+        cfg = manifest.get("config")
+        if not isinstance(cfg, dict):
+            raise CorruptImageError(f"{where}: manifest has no config descriptor")
+        cfg_type = cfg.get("mediaType")
+        artifact = manifest.get("artifactType")
+        if not mt.is_image_config(cfg_type):
+            what = artifact or cfg_type or "unknown"
+            name = f"image {label.rsplit(':', 1)[-1]!r}" if label != store.where else "the image"
+            raise UnsupportedMediaTypeError(
+                f"{where}: {name} is an artifact ({what}), not a container image"
+            )
+        self._raw_config = _read_blob(store, cfg, "config")
+        layers = manifest.get("layers") or []
+        if not isinstance(layers, list) or not all(isinstance(x, dict) for x in layers):
+            raise CorruptImageError(f"{where}: manifest layers is not a list")
+        from finalstage.image.config import parse_config
+
+        diff_ids = parse_config(self._raw_config).diff_ids
+        if diff_ids is not None and len(diff_ids) != len(layers):
+            raise CorruptImageError(
+                f"{where}: manifest lists {len(layers)} layers but the config has"
+                f" {len(diff_ids)} diff_ids"
+            )
+        handles = []
+        for i, layer in enumerate(layers):
+            ltype = layer.get("mediaType")
+            if not mt.is_layer(ltype):
+                raise UnsupportedMediaTypeError(
+                    f"{where}: layer {i} has unsupported media type {ltype!r}"
+                )
+            d = layer.get("digest")
+            if not isinstance(d, str):
+                raise CorruptImageError(f"{where}: layer {i} descriptor has no digest")
+            dg.parse(d, where)
+            if store.blob_size(d) is None:
+                raise CorruptImageError(f"{where}: missing blob {d} (layer {i})")
+            size = layer.get("size")
+            handles.append(
+                LayerHandle(
+                    media_type=ltype,
+                    digest=d,
+                    diff_id=diff_ids[i] if diff_ids is not None else None,
+                    size=size if isinstance(size, int) else None,
+                    open=functools.partial(store.open_blob, d),
+                )
+            )
+        self._layers = tuple(handles)
+
+    def raw_config(self) -> bytes:
+        return self._raw_config
+
+    def raw_manifest(self) -> bytes | None:
+        return self._raw_manifest
+
+    def layers(self) -> Sequence[LayerHandle]:
+        return self._layers
+
+    def describe(self) -> str:
+        return self.label
+
+
+def open_core(
+    store: BlobStore, ref: str | None = None, *, platform: str | None = None
+) -> LayoutCore:
+    where = f"reading {store.where}"
+    raw_index = store.read_file("index.json")
+    if raw_index is None:
+        raise ImageNotFoundError(f"{where}: no index.json (not an OCI layout)")
+    index = _json(store, raw_index, "index.json")
+    descs = _descriptors(store, index, "index.json")
+    desc = _pick_top(store, descs, ref, platform)
+    label = f"{store.where}:{ref}" if ref else store.where
+    seen: set[str] = set()
+    for _depth in range(MAX_DEPTH):
+        media = _media_type(desc)
+        if media is not None and not (mt.is_index(media) or mt.is_manifest(media)):
+            raise UnsupportedMediaTypeError(f"{where}: unsupported manifest media type {media!r}")
+        d = str(desc.get("digest"))
+        if d in seen:
+            raise CorruptImageError(f"{where}: index loop at {dg.short(d)}")
+        seen.add(d)
+        raw = _read_blob(store, desc, "manifest")
+        doc = _json(store, raw, f"manifest {dg.short(d)}")
+        if not isinstance(doc, dict):
+            raise CorruptImageError(f"{where}: manifest {dg.short(d)} is not a json object")
+        media = media or _media_type(desc, doc)
+        if mt.is_index(media) or (media is None and "manifests" in doc):
+            children = _descriptors(store, doc, f"index {dg.short(d)}")
+            if not children:
+                raise ImageNotFoundError(f"{where}: index {dg.short(d)} lists no images")
+            desc = select_manifest(children, platform, where)
+            continue
+        if mt.is_manifest(media) or (media is None and "config" in doc):
+            return LayoutCore(store, desc, raw, doc, label)
+        raise UnsupportedMediaTypeError(f"{where}: unsupported manifest media type {media!r}")
+    raise CorruptImageError(f"{where}: indexes nested deeper than {MAX_DEPTH}")
+
+
+def open_dir_core(
+    path: str,
+    ref: str | None = None,
+    *,
+    platform: str | None = None,
+    shared_blobs: str | None = None,
+) -> LayoutCore:
+    if not os.path.isdir(path):
+        raise ImageNotFoundError(f"reading oci:{path}: no such directory")
+    return open_core(DirStore(path, shared_blobs), ref, platform=platform)
+
+
+def open_archive_core(
+    path: str, ref: str | None = None, *, platform: str | None = None, index: TarIndex | None = None
+) -> LayoutCore:
+    return open_core(TarStore(index or TarIndex(path)), ref, platform=platform)
+
+
+_: type[ImageCore] = LayoutCore

@@ -1,0 +1,127 @@
+"""containers-storage image source (``containers-storage:NAME``): podman/buildah local storage.
+
+Why through skopeo: containers-storage keeps each layer *unpacked* (overlay/vfs directories) and
+rebuilds the exact tar only with its ``tar-split`` metadata, under storage locks shared with
+running podman/buildah processes, with a layout (``overlay-layers/layers.json``,
+``overlay-images/images.json``, per-driver quirks, rootless paths) that is private to
+containers/storage. Re-implementing that would be large and fragile. ``skopeo copy
+containers-storage:NAME oci:TMP`` is the library's own code doing it under the right locks, and
+``--dest-oci-accept-uncompressed-layers`` keeps the layers as stored (no gzip pass), so the cost
+is one copy of the layer tars to a private temporary directory (removed by ``close()`` or at
+garbage collection). The config is unchanged by the copy, so the config digest and diff_ids are
+those podman reports. This source therefore needs ``skopeo`` on ``PATH``.
+
+``NAME`` is anything containers-storage accepts, including an explicit store
+(``[vfs@/root/dir+/run/dir]localhost/app:1``) and image IDs.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from finalstage.errors import ImageError, ImageNotFoundError, UsageError
+from finalstage.image.core import ImageCore, LayerHandle
+from finalstage.report.escape import one_line
+
+_NOT_FOUND = ("does not resolve to an image id", "image not known", "no such image")
+
+
+class StorageCore:
+    """An image copied out of containers-storage into a private OCI layout."""
+
+    def __init__(self, name: str, inner: ImageCore, tmp: tempfile.TemporaryDirectory[str]):
+        self.name = name
+        self._inner = inner
+        self._tmp = tmp
+
+    def raw_config(self) -> bytes:
+        return self._inner.raw_config()
+
+    def raw_manifest(self) -> bytes | None:
+        return self._inner.raw_manifest()
+
+    def layers(self) -> Sequence[LayerHandle]:
+        return self._inner.layers()
+
+    def describe(self) -> str:
+        return f"containers-storage:{self.name}"
+
+    def close(self) -> None:
+        """Delete the private copy."""
+        self._tmp.cleanup()
+
+
+def _skopeo_copy(name: str, dest: Path, timeout: float) -> None:
+    skopeo = shutil.which("skopeo")
+    if skopeo is None:
+        raise ImageError(f"reading containers-storage:{name}: needs skopeo, which is not installed")
+    cmd = [
+        skopeo,
+        "copy",
+        "--quiet",
+        "--dest-oci-accept-uncompressed-layers",
+        f"containers-storage:{name}",
+        f"oci:{dest}:image",
+    ]
+    try:
+        res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired as err:
+        raise ImageError(f"reading containers-storage:{name}: skopeo timed out") from err
+    except OSError as err:
+        raise ImageError(f"reading containers-storage:{name}: running skopeo: {err}") from err
+    if res.returncode == 0:
+        return
+    lines = [ln for ln in res.stderr.strip().splitlines() if ln.strip()]
+    detail = lines[-1] if lines else f"skopeo exited with {res.returncode}"
+    # skopeo logs as `time=… level=fatal msg="…"`: keep just the message.
+    if 'msg="' in detail:
+        detail = detail.split('msg="', 1)[1].rstrip('"').replace('\\"', '"')
+    if any(marker in detail.lower() for marker in _NOT_FOUND):
+        raise ImageNotFoundError(f"image not found in containers-storage: {one_line(name)}")
+    raise ImageError(f"reading containers-storage:{one_line(name)}: {one_line(detail)}")
+
+
+def _check_platform(core: ImageCore, platform: str | None, name: str) -> None:
+    # Storage holds one platform per image; refuse to analyse another one silently.
+    if platform is None:
+        return
+    from finalstage.image.platform import Platform
+
+    want = Platform.parse(platform)
+    try:
+        cfg = json.loads(core.raw_config())
+        have = Platform(
+            str(cfg.get("os", "")), str(cfg.get("architecture", "")), cfg.get("variant") or None
+        )
+    except (ValueError, AttributeError):
+        return
+    if not want.matches(have):
+        raise ImageNotFoundError(
+            f"containers-storage:{name}: no image for platform {want}; available: {have}"
+        )
+
+
+def open_core(name: str, *, platform: str | None = None, timeout: float = 1800.0) -> StorageCore:
+    """Copy ``name`` out of containers-storage (with skopeo) and open the copy."""
+    if not name or any(c.isspace() or ord(c) < 0x20 for c in name):
+        raise UsageError(f"invalid image name {name!r} for containers-storage:")
+    tmp = tempfile.TemporaryDirectory(prefix="finalstage-storage-")
+    try:
+        layout_dir = Path(tmp.name) / "oci"
+        _skopeo_copy(name, layout_dir, timeout)
+        from finalstage.image import layout  # lazy: only this source needs it
+
+        inner = layout.open_dir_core(str(layout_dir), "image")
+        _check_platform(inner, platform, name)
+    except BaseException:
+        tmp.cleanup()
+        raise
+    return StorageCore(name, inner, tmp)
+
+
+_: type[ImageCore] = StorageCore

@@ -1,0 +1,290 @@
+"""``inspect(image)``: the facts ``finalstage inspect`` shows, as frozen data (library API).
+
+One streaming pass over the layers (``Image.scan``) feeds everything: sizes, per-layer file
+counts, the merged tree, largest files and waste. Secret-looking environment values, label
+values and credentials inside ``created_by`` lines are redacted here, before any reporter sees
+them, so no output format can leak them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from finalstage.fs.tarstream import DIR
+
+if TYPE_CHECKING:
+    from finalstage.fs.merge import MergedTree
+    from finalstage.image.image import Image, Progress
+
+SCHEMA_VERSION = 1
+REDACTED = "<redacted>"
+_SECRET_NAME = re.compile(
+    r"PASSWORD|PASSWD|PASSPHRASE|TOKEN|SECRET|KEY|CREDENTIAL|PRIVATE|AUTH(?!OR)|COOKIE",
+    re.IGNORECASE,
+)
+# Values that look like credentials whatever their name.
+_SECRET_VALUE = re.compile(
+    r"(AKIA|ASIA)[0-9A-Z]{16}"  # AWS access key id
+    r"|gh[pousr]_[A-Za-z0-9]{30,}"  # GitHub tokens
+    r"|github_pat_[A-Za-z0-9_]{30,}"
+    r"|glpat-[A-Za-z0-9_-]{20,}"  # GitLab
+    r"|xox[abprs]-[A-Za-z0-9-]{10,}"  # Slack
+    r"|sk_live_[A-Za-z0-9]{16,}"  # Stripe
+    r"|npm_[A-Za-z0-9]{30,}"
+    r"|eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"  # JWT
+    r"|-----BEGIN [A-Z ]*PRIVATE KEY-----"
+)
+_URL_CREDS = re.compile(
+    r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@\s]+):(?P<pw>[^@/\s]+)@"
+)
+_ASSIGN = re.compile(r"(?P<name>\b[A-Za-z_][A-Za-z0-9_]*)=(?P<value>\"[^\"]*\"|'[^']*'|[^\s;&|]+)")
+_FLAG_SECRET = re.compile(
+    r"(?P<flag>--?(?:password|passwd|token|secret|api-key|apikey)[= ])(?P<value>\S+)",
+    re.IGNORECASE,
+)
+_CURL_USER = re.compile(r"(?P<flag>(?:-u|--user)[= ]?)(?P<user>[^:\s]+):(?P<pw>\S+)")
+
+
+def is_secret_name(name: str) -> bool:
+    return bool(_SECRET_NAME.search(name))
+
+
+def redact_value(name: str, value: str) -> str:
+    """The value to show for ``name=value``: REDACTED when either looks secret."""
+    if value and (is_secret_name(name) or _SECRET_VALUE.search(value)):
+        return REDACTED
+    return _URL_CREDS.sub(lambda m: f"{m['scheme']}{m['user']}:{REDACTED}@", value)
+
+
+def redact_text(text: str) -> str:
+    """Redact credentials inside a free-form line (``created_by``, a label)."""
+    text = _URL_CREDS.sub(lambda m: f"{m['scheme']}{m['user']}:{REDACTED}@", text)
+    text = _SECRET_VALUE.sub(REDACTED, text)
+    text = _ASSIGN.sub(
+        lambda m: f"{m['name']}={REDACTED}" if is_secret_name(m["name"]) else m.group(0), text
+    )
+    text = _CURL_USER.sub(lambda m: f"{m['flag']}{m['user']}:{REDACTED}", text)
+    return _FLAG_SECRET.sub(lambda m: f"{m['flag']}{REDACTED}", text)
+
+
+@dataclass(frozen=True)
+class ConfigSummary:
+    user: str | None
+    entrypoint: tuple[str, ...] | None
+    cmd: tuple[str, ...] | None
+    is_entrypoint_shell_form: bool
+    is_cmd_shell_form: bool
+    env: tuple[tuple[str, str], ...]  # values already redacted
+    workdir: str | None
+    exposed_ports: tuple[str, ...]
+    volumes: tuple[str, ...]
+    labels: tuple[tuple[str, str], ...]  # values already redacted
+    stop_signal: str | None
+
+
+@dataclass(frozen=True)
+class LayerSummary:
+    index: int
+    digest: str | None
+    diff_id: str | None
+    media_type: str | None
+    compression: str
+    size: int  # uncompressed tar bytes
+    compressed_size: int  # stored bytes
+    content_size: int  # sum of regular file sizes in the layer
+    files: int  # tar entries, whiteouts excluded
+    added: int
+    changed: int
+    deleted: int
+    wasted: int  # bytes of this layer hidden by later layers
+    created_by: str | None  # redacted
+
+
+@dataclass(frozen=True)
+class TreeNode:
+    path: str  # "/" for the root, else "/usr/lib"
+    size: int
+    entries: int
+    layer: int
+    children: tuple[TreeNode, ...]
+    omitted: int = 0  # children left out (only the ``top`` largest are kept)
+
+
+@dataclass(frozen=True)
+class LargeFile:
+    path: str
+    size: int
+    layer: int
+
+
+@dataclass(frozen=True)
+class WastedPath:
+    path: str
+    bytes: int
+    copies: int
+    layers: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class WasteSummary:
+    bytes: int
+    paths: tuple[WastedPath, ...]
+    efficiency: float  # 1 - waste / sum of all layer file bytes
+    dive_efficiency: float  # dive's score: sum(min size per path) / sum(size per path)
+
+
+@dataclass(frozen=True)
+class InspectResult:
+    reference: str
+    digest: str | None
+    image_id: str
+    platform: str | None
+    created: str | None
+    compressed_size: int
+    uncompressed_size: int
+    files_size: int  # bytes of regular files in the merged tree
+    files: int
+    entries: int
+    layers: tuple[LayerSummary, ...]
+    tree: TreeNode
+    largest: tuple[LargeFile, ...]
+    waste: WasteSummary
+    config: ConfigSummary
+
+
+def _tree(tree: MergedTree, path: str, depth: int, width: int) -> TreeNode:
+    e = tree.entries[path]
+    kids: tuple[TreeNode, ...] = ()
+    omitted = 0
+    if depth > 0 and e.kind == DIR:
+        listing = tree.listdir(path)
+        listing.sort(key=lambda k: (-tree.du(k.path), k.path))
+        omitted = max(0, len(listing) - width)
+        kids = tuple(_tree(tree, k.path, depth - 1, width) for k in listing[:width])
+    return TreeNode(
+        "/" + path,
+        tree.du(path),
+        tree.count(path) if e.kind == DIR else 0,
+        e.layer,
+        kids,
+        omitted,
+    )
+
+
+def dive_efficiency(
+    layers: Sequence[Sequence[tuple[str, int, bool]]],
+    whiteout_dir_bytes: dict[tuple[int, str], int],
+) -> float:
+    """dive's efficiency score, recomputed the way dive's ``filetree.Efficiency`` does it.
+
+    dive builds one tree per layer and visits its *leaves* only: a file counts its size, an
+    empty directory 0, a whiteout the size of the directory it deleted (0 for a deleted file).
+    Per path it sums these (``cumulative``) and keeps the smallest (``minimum``); the score is
+    sum(minimum) / sum(cumulative). ``layers`` holds (path, size, is_whiteout) per layer.
+    """
+    cumulative: dict[str, int] = {}
+    minimum: dict[str, int] = {}
+    for index, entries in enumerate(layers):
+        sizes: dict[str, int] = {}
+        inner: set[str] = set()
+        for path, size, is_whiteout in entries:
+            if is_whiteout:
+                parent, _, base = path.rpartition("/")
+                if base == ".wh..wh..opq":
+                    continue
+                path = f"{parent}/{base[4:]}" if parent else base[4:]
+                size = whiteout_dir_bytes.get((index, path), 0)
+            sizes[path] = size
+            i = path.rfind("/")
+            while i > 0:
+                q = path[:i]
+                if q in inner:
+                    break
+                inner.add(q)
+                i = q.rfind("/")
+        for path, size in sizes.items():
+            if path in inner or not path:
+                continue
+            cumulative[path] = cumulative.get(path, 0) + size
+            m = minimum.get(path)
+            minimum[path] = size if m is None or size < m else m
+    total = sum(cumulative.values())
+    return 1.0 if total == 0 else sum(minimum.values()) / total
+
+
+def inspect(
+    image: Image, *, depth: int = 2, top: int = 10, progress: Progress | None = None
+) -> InspectResult:
+    """Read the image once and summarise it. Raises FinalstageError subclasses on bad input."""
+    cfg = image.config
+    scans = image.scan(progress=progress)
+    tree = image.tree()
+    hist = image.layers
+    layers = []
+    for scan, stats, info in zip(scans, tree.layers, hist):
+        created_by = info.created_by
+        layers.append(
+            LayerSummary(
+                index=scan.index,
+                digest=scan.digest or (scan.diff_id if scan.compression == "tar" else None),
+                diff_id=scan.diff_id,
+                media_type=info.media_type,
+                compression=scan.compression,
+                size=scan.uncompressed_size,
+                compressed_size=scan.compressed_size,
+                content_size=stats.bytes,
+                files=stats.entries,
+                added=stats.added,
+                changed=stats.changed,
+                deleted=stats.deleted,
+                wasted=stats.hidden_bytes,
+                created_by=redact_text(created_by) if created_by else None,
+            )
+        )
+    per_layer = [
+        [(r.path, r.size, r.path.rpartition("/")[2].startswith(".wh.")) for r in scan.entries]
+        for scan in scans
+    ]
+    all_bytes = sum(s.bytes for s in tree.layers)
+    waste = WasteSummary(
+        bytes=tree.waste_bytes,
+        paths=tuple(
+            WastedPath("/" + w.path, w.bytes, w.copies, tuple(w.layers))
+            for w in tree.top_wasted(top)
+        ),
+        efficiency=1.0 if all_bytes == 0 else 1 - tree.waste_bytes / all_bytes,
+        dive_efficiency=dive_efficiency(per_layer, tree.whiteout_dir_bytes),
+    )
+    config = ConfigSummary(
+        user=cfg.user,
+        entrypoint=cfg.entrypoint,
+        cmd=cfg.cmd,
+        is_entrypoint_shell_form=cfg.is_entrypoint_shell_form,
+        is_cmd_shell_form=cfg.is_cmd_shell_form,
+        env=tuple((k, redact_value(k, v)) for k, v in cfg.env),
+        workdir=cfg.workdir,
+        exposed_ports=cfg.exposed_ports,
+        volumes=cfg.volumes,
+        labels=tuple((k, redact_text(v)) for k, v in cfg.labels),
+        stop_signal=cfg.stop_signal,
+    )
+    return InspectResult(
+        reference=image.reference,
+        digest=image.digest,
+        image_id=image.id,
+        platform=image.platform,
+        created=image.created,
+        compressed_size=sum(s.compressed_size for s in scans),
+        uncompressed_size=sum(s.uncompressed_size for s in scans),
+        files_size=tree.total_size,
+        files=tree.file_count,
+        entries=len(tree.entries) - 1,
+        layers=tuple(layers),
+        tree=_tree(tree, "", max(depth, 0), max(top, 1)),
+        largest=tuple(LargeFile("/" + e.path, e.size, e.layer) for e in tree.largest(top)),
+        waste=waste,
+        config=config,
+    )

@@ -1,0 +1,184 @@
+"""The Reporter interface and the helpers every format shares (ordering, targets, counts)."""
+
+from __future__ import annotations
+
+import os
+import re
+from abc import ABC, abstractmethod
+from pathlib import Path, PurePosixPath
+from typing import ClassVar
+
+from finalstage.findings import Finding, Report, RuleInfo, Severity
+
+# Most severe first: summaries and the SARIF/JUnit tables list severities in this order.
+SEVERITIES: tuple[Severity, ...] = (
+    Severity.ERROR,
+    Severity.WARNING,
+    Severity.INFO,
+    Severity.STYLE,
+)
+
+# What an image finding is filed under when the report names no target at all.
+UNKNOWN_TARGET = "<image>"
+
+
+class Reporter(ABC):
+    """Turns a Report into the text of one output format.
+
+    ``render`` returns the whole document. Non-empty output ends with exactly one newline, so
+    callers write it as is (``sys.stdout.write``), never through ``print``.
+    """
+
+    #: True for formats meant for people (text): the CLI may add colour and progress around them.
+    human_readable: ClassVar[bool] = False
+
+    @abstractmethod
+    def render(self, report: Report) -> str:
+        """Render ``report`` as one document of this format."""
+
+
+def finding_order(finding: Finding) -> tuple[object, ...]:
+    """Total order for findings: Finding.sort_key, then fields that break its ties.
+
+    sort_key alone ties for image findings (no Location) of one rule; the tie-breakers (every
+    other field, None first) make the output independent of the order the rules produced them
+    in.
+    """
+    loc = finding.location
+    return (
+        finding.sort_key(),
+        -finding.severity.rank,
+        _int(finding.layer),
+        finding.message,
+        finding.paths,
+        finding.name,
+        _int(finding.bytes),
+        finding.created_by or "",
+        finding.fix_hint or "",
+        finding.stage or "",
+        finding.source_line or "",
+        _int(loc.end_line if loc else None),
+        _int(loc.end_column if loc else None),
+    )
+
+
+def _int(value: int | None) -> tuple[int, int]:
+    # (0, 0) sorts None before every number, negative ones included.
+    return (0, 0) if value is None else (1, value)
+
+
+def sorted_findings(report: Report) -> list[Finding]:
+    """The report's findings in deterministic order."""
+    return sorted(report.findings, key=finding_order)
+
+
+def image_target(report: Report) -> str:
+    """The target an image finding (one without a Location) belongs to.
+
+    The first target that no located finding points at (commands list the image before its
+    Dockerfile), else the first target. Compute it once per report: it scans every finding.
+    """
+    files = {f.location.file for f in report.findings if f.location is not None}
+    for target in report.targets:
+        if target not in files:
+            return target
+    return report.targets[0] if report.targets else UNKNOWN_TARGET
+
+
+def target_of(finding: Finding, report: Report, *, image: str | None = None) -> str:
+    """The target (Dockerfile or image reference) a finding belongs to.
+
+    A located finding belongs to its file, an image finding to ``image`` (pass
+    ``image_target(report)`` when calling this for many findings) or to image_target(report).
+    """
+    if finding.location is not None:
+        return finding.location.file
+    return image if image is not None else image_target(report)
+
+
+def display_path(file: str, cwd: Path | None = None) -> tuple[str, bool]:
+    """``file`` as CI services want it: (posix path, is_relative).
+
+    An absolute path inside ``cwd`` (default: the working directory, which is the checkout in
+    CI) becomes relative to it, because code scanning and annotations resolve files against the
+    repository root. Other paths are returned normalised (``./a`` -> ``a``), absolute if they
+    were.
+    """
+    path = PurePosixPath(file.replace(os.sep, "/"))
+    if not path.is_absolute():
+        return path.as_posix(), True
+    try:
+        base = cwd or Path.cwd()
+    except OSError:  # the working directory was deleted
+        return path.as_posix(), False
+    for resolve in (False, True):
+        try:
+            # normpath first: relative_to is lexical, and "/repo/../x" is not inside /repo.
+            here = Path(path).resolve() if resolve else Path(os.path.normpath(path))
+            root = base.resolve() if resolve else Path(os.path.normpath(base))
+            return here.relative_to(root).as_posix(), True
+        except (ValueError, OSError):  # outside cwd, NUL byte, unreadable link…
+            continue
+    return path.as_posix(), False
+
+
+def count_by_severity(findings: list[Finding] | tuple[Finding, ...]) -> dict[Severity, int]:
+    """How many findings of each severity, every severity present (most severe first)."""
+    counts = {severity: 0 for severity in SEVERITIES}
+    for finding in findings:
+        counts[finding.severity] += 1
+    return counts
+
+
+def rule_table(report: Report) -> list[RuleInfo]:
+    """Every rule that ran, plus any rule that produced a finding without being listed.
+
+    Sorted by code so the SARIF ``ruleIndex`` and JUnit test order are stable. A rule missing
+    from ``report.rules`` gets a minimal entry built from its first finding.
+    """
+    rules: dict[str, RuleInfo] = {}
+    for info in report.rules:
+        rules.setdefault(info.code, info)
+    for finding in sorted_findings(report):
+        if finding.rule not in rules:
+            rules[finding.rule] = RuleInfo(
+                code=finding.rule,
+                name=finding.name,
+                title=finding.name,
+                severity=finding.severity,
+                help="",
+            )
+    return [rules[code] for code in sorted(rules)]
+
+
+_SHELL_PREFIX = re.compile(r"^(?:\|\d+(?:\s+\S+=\S*)*\s+)?/bin/(?:ba)?sh -c\s+")
+
+
+def shorten_created_by(created_by: str, limit: int = 80) -> str:
+    """A layer's ``created_by`` as a short single line.
+
+    Drops the ``/bin/sh -c`` wrapper (and buildah's ``|N ARG=v`` prefix for build args) and
+    ``#(nop)`` marker that builders add, collapses whitespace, and cuts at ``limit``
+    characters with an ellipsis. The caller escapes the result.
+    """
+    text = " ".join(created_by.split())
+    text = _SHELL_PREFIX.sub("", text)
+    if text.startswith("#(nop)"):
+        text = text[len("#(nop)") :].strip()
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return text
+
+
+__all__ = [
+    "SEVERITIES",
+    "Reporter",
+    "count_by_severity",
+    "display_path",
+    "finding_order",
+    "image_target",
+    "rule_table",
+    "shorten_created_by",
+    "sorted_findings",
+    "target_of",
+]

@@ -1,0 +1,116 @@
+"""FS107 package-cache-left."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+
+from finalstage.dockerfile.model import Instruction, Stage
+from finalstage.findings import Finding, Severity
+from finalstage.rules._base import DockerfileContext, InstructionRule
+from finalstage.rules._shell import Cmd, commands, installs
+from finalstage.rules.dockerfile._facts import cache_mounts, env_before, run_text
+
+# manager → (cache directories a cache mount may cover, text that cleans it in the same RUN)
+_CACHES: dict[str, tuple[tuple[str, ...], re.Pattern[str]]] = {
+    "apt": (("/var/lib/apt", "/var/lib/apt/lists"),
+            re.compile(r"\b(rm|find)\s[^;&|]*/var/lib/apt/lists")),
+    "apk": (("/var/cache/apk", "/etc/apk/cache"),
+            re.compile(r"rm\s+(-\w+\s+)*[^;&|]*/var/cache/apk|apk\s+cache\s+clean")),
+    "dnf": (("/var/cache/dnf", "/var/cache/yum"),
+            re.compile(r"(dnf|yum|microdnf|tdnf)\s+clean\s+all|rm\s+(-\w+\s+)*[^;&|]*"
+                       r"/var/cache/(dnf|yum)")),
+    "pip": (("/root/.cache/pip", "/root/.cache", "~/.cache/pip", "~/.cache"),
+            re.compile(r"rm\s+(-\w+\s+)*[^;&|]*(\.cache/pip|/root/\.cache|~/\.cache)|"
+                       r"pip3?\s+cache\s+purge")),
+    "npm": (("/root/.npm", "~/.npm", "/usr/local/share/.cache"),
+            re.compile(r"npm\s+cache\s+clean|rm\s+(-\w+\s+)*[^;&|]*(/root/\.npm|~/\.npm|"
+                       r"\.npm/_cacache)")),
+    "yarn": (("/usr/local/share/.cache/yarn", "/root/.cache/yarn", "/usr/local/share/.cache"),
+             re.compile(r"yarn\s+cache\s+clean|rm\s+(-\w+\s+)*[^;&|]*\.cache/yarn")),
+}
+
+
+def _users(cmds: tuple[Cmd, ...], env: Mapping[str, str], text: str) -> dict[str, str]:
+    """Managers of this RUN that fill a cache, with the command that does it."""
+    out: dict[str, str] = {}
+    for inst in installs(cmds):
+        if inst.manager == "apt" and "apt" not in out:
+            out["apt"] = f"{inst.cmd.name} install"
+        elif inst.manager == "apk" and not inst.cmd.has_flag("--no-cache"):
+            out.setdefault("apk", "apk add without --no-cache")
+        elif inst.manager == "dnf":
+            out.setdefault("dnf", f"{inst.cmd.name} install")
+    for cmd in cmds:
+        is_pip = cmd.name in ("pip", "pip3") or re.fullmatch(r"pip3\.\d+", cmd.name)
+        if is_pip and cmd.args[:1] == ("install",) and not cmd.has_flag("--no-cache-dir") \
+                and "PIP_NO_CACHE_DIR" not in env and "PIP_NO_CACHE_DIR=" not in text:
+            out.setdefault("pip", "pip install without --no-cache-dir")
+        if cmd.name == "npm" and cmd.args[:1] and cmd.args[0] in ("install", "i", "ci") \
+                and not cmd.has_flag("-g", "--global"):
+            out.setdefault("npm", f"npm {cmd.args[0]}")
+        if cmd.name == "yarn" and (not cmd.words() or cmd.words()[0] == "install"):
+            out.setdefault("yarn", "yarn install")
+    return out
+
+
+class PackageCacheLeft(InstructionRule):
+    """Package manager cache left in the final image
+
+    ## What it does
+    Reports a `RUN` in the final chain that installs packages and leaves the package manager's
+    cache in the layer: `apt-get install` without `rm -rf /var/lib/apt/lists/*` in the same
+    `RUN`, `apk add` without `--no-cache`, `dnf`/`yum install` without `dnf clean all`, `pip
+    install` without `--no-cache-dir` (or `PIP_NO_CACHE_DIR`), `npm`/`yarn` installs without
+    cleaning their cache. A `RUN --mount=type=cache` on the cache directory counts as clean.
+
+    ## Why is this bad?
+    Package indexes and downloaded archives are only needed while installing. Left in a layer
+    they add megabytes to tens of megabytes to every pull, and cleaning them in a later `RUN`
+    does not shrink the earlier layer.
+
+    ## Example
+    ```dockerfile
+    FROM debian:12-slim
+    RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates
+    ```
+
+    Use instead:
+    ```dockerfile
+    FROM debian:12-slim
+    RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates \
+        && rm -rf /var/lib/apt/lists/*
+    ```
+    """
+
+    code = "FS107"
+    name = "package-cache-left"
+    severity = Severity.WARNING
+    groups = ("packages", "size")
+    keywords = ("RUN",)
+
+    def check_instruction(
+        self, instr: Instruction, stage: Stage, ctx: DockerfileContext
+    ) -> Iterator[Finding]:
+        text = run_text(instr)
+        env = env_before(ctx, instr)
+        mounts = cache_mounts(instr)
+        for manager, what in _users(commands(instr), env, text).items():
+            dirs, cleaned = _CACHES[manager]
+            if cleaned.search(text) or any(m in dirs for m in mounts):
+                continue
+            yield self.finding(
+                ctx, instr, f"{what} leaves the {manager} cache in the layer",
+                needle=what.split()[0],
+                fix_hint=_HINTS[manager],
+            )
+
+
+_HINTS = {
+    "apt": "end the same RUN with `&& rm -rf /var/lib/apt/lists/*`",
+    "apk": "use `apk add --no-cache`",
+    "dnf": "end the same RUN with `&& dnf clean all` (or yum/microdnf clean all)",
+    "pip": "use `pip install --no-cache-dir` or set ENV PIP_NO_CACHE_DIR=1",
+    "npm": "end the same RUN with `&& npm cache clean --force`, or use a cache mount",
+    "yarn": "end the same RUN with `&& yarn cache clean`, or use a cache mount",
+}

@@ -1,0 +1,50 @@
+"""Root conftest: session fixtures shared by every test area.
+
+- ``built_image(example, variant)``: an example image from ``examples/`` built with buildah and
+  exported three ways, cached across sessions (``tests/harness/build.py``, ``tests/harness/README.md``).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+# `tests.harness.*` must import however pytest was started (`python -m pytest` or `pytest`)
+_REPO = str(Path(__file__).resolve().parents[1])
+if _REPO not in sys.path:
+    sys.path.insert(0, _REPO)
+
+from tests.harness.build import BuiltImage, Builder, HarnessError, missing_tools  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def image_builder() -> Builder:
+    """The session's Builder; skips when the container tools are not installed."""
+    missing = missing_tools()
+    if missing:
+        pytest.skip(f"container tools not installed: {', '.join(missing)} "
+                    "(make test installs them via scripts/system-deps.sh)")
+    return Builder()
+
+
+@pytest.fixture(scope="session")
+def built_image(image_builder: Builder) -> Callable[[str, str], BuiltImage]:
+    """``built_image("go", "fat") -> BuiltImage``; each image is built once per session.
+
+    Mark tests that use it ``@pytest.mark.engine`` and give them a long timeout: a cold build
+    (debootstrap, apt, npm) takes minutes, a cached one well under a second.
+    """
+    memo: dict[tuple[str, str], BuiltImage] = {}
+
+    def get(example: str, variant: str) -> BuiltImage:
+        if (example, variant) not in memo:
+            try:
+                memo[example, variant] = image_builder.build_example(example, variant)
+            except HarnessError as err:
+                pytest.fail(f"building example image {example}/{variant}: {err}", pytrace=False)
+        return memo[example, variant]
+
+    return get

@@ -1,0 +1,28 @@
+"""Shared settings of the property-based fuzz tests.
+
+``FINALSTAGE_FUZZ_EXAMPLES`` sets how many examples each property runs (default 200, so the
+normal suite stays quick; ``make fuzz`` raises it). The database is off so a run never writes
+into the repository; a failure prints its reproducing example instead.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+EXAMPLES = int(os.environ.get("FINALSTAGE_FUZZ_EXAMPLES", "200"))
+
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                           HealthCheck.filter_too_much],
+)
+
+
+def one_line(err: BaseException) -> None:
+    """A user-facing error is one non-empty line."""
+    text = str(err)
+    assert text and "\n" not in text, repr(text)

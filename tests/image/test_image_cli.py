@@ -1,0 +1,169 @@
+"""`finalstage inspect` and `finalstage ls` end to end, through the real console entry point."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from make_layers import F, docker_archive, layer
+
+EVIL = "evil\x1b]0;pwned\x07name"
+L0 = layer(
+    [
+        F("etc/", kind="d"),
+        F("etc/app.conf", b"x" * 300),
+        F("bin/tool", b"t" * 5000, mode=0o755),
+        F("bin/alias", kind="l", link="tool"),
+        F(EVIL, b"1"),
+    ]
+)
+L1 = layer([F("etc/app.conf", b"y" * 100), F("bin/.wh.alias")])
+
+
+@pytest.fixture(scope="module")
+def image(tmp_path_factory) -> str:
+    tmp = tmp_path_factory.mktemp("cli")
+    from make_layers import config, sha
+
+    cfg = config(
+        [sha(L0), sha(L1)],
+        history=["ADD rootfs /", "RUN curl -u admin:hunter2 https://bob:s3cret@example.com/x"],
+        env=[
+            "PATH=/bin",
+            "DB_PASSWORD=hunter2",
+            "API_TOKEN=abc",
+            "HOME=/root",
+            "GH=ghp_0123456789abcdefghijklmnopqrstuvwxyz",
+        ],
+    )
+    return docker_archive(str(tmp / "img.tar"), [L0, L1], cfg=cfg)
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "200"}
+    return subprocess.run(
+        [sys.executable, "-m", "finalstage", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_inspect_json(image: str) -> None:
+    p = run("inspect", image, "--format", "json", "--top", "3")
+    assert p.returncode == 0, p.stderr
+    doc = json.loads(p.stdout)
+    assert doc["schema_version"] == 1
+    assert {
+        "reference",
+        "digest",
+        "platform",
+        "size",
+        "layers",
+        "files",
+        "tree",
+        "largest",
+        "waste",
+        "config",
+    } <= doc.keys()
+    assert doc["size"]["uncompressed"] == len(L0) + len(L1)
+    assert [x["files"] for x in doc["layers"]] == [5, 1]
+    assert doc["waste"]["bytes"] == 300
+    assert doc["waste"]["paths"][0] == {
+        "path": "/etc/app.conf",
+        "bytes": 300,
+        "copies": 1,
+        "layers": [0],
+    }
+    assert doc["largest"][0] == {"path": "/bin/tool", "size": 5000, "layer": 0}
+    assert doc["config"]["env"]["PATH"] == "/bin"
+    assert doc["config"]["user"] == "1000" and doc["config"]["cmd_shell_form"] is False
+    assert p.stderr == ""  # no progress bar when stderr is not a TTY
+
+
+def test_secrets_never_printed(image: str) -> None:
+    for fmt in ("text", "json"):
+        p = run("inspect", image, "--format", fmt)
+        assert p.returncode == 0
+        for secret in ("hunter2", "s3cret", 'abc"', "ghp_0123456789"):
+            assert secret not in p.stdout, (fmt, secret)
+    doc = json.loads(run("inspect", image, "--format", "json").stdout)
+    assert doc["config"]["env"]["DB_PASSWORD"] == "<redacted>"
+    assert doc["config"]["env"]["API_TOKEN"] == "<redacted>"
+    assert doc["config"]["env"]["HOME"] == "/root"
+    assert "bob:<redacted>@example.com" in doc["layers"][1]["created_by"]
+
+
+def test_inspect_text_escapes_control_characters(image: str) -> None:
+    p = run("inspect", image, "--depth", "3")
+    assert p.returncode == 0
+    assert "\x1b" not in p.stdout and "\x07" not in p.stdout
+    assert "evil\\x1b]0;pwned\\x07name" in p.stdout
+
+
+def test_ls_long_shows_layer_and_escapes(image: str) -> None:
+    p = run("ls", image, "-l")
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    names = [line.rsplit(" ", 1)[-1] for line in lines]
+    assert names == ["bin", "etc", "evil\\x1b]0;pwned\\x07name"]
+    p = run("ls", image, "/etc", "-l")
+    (line,) = p.stdout.splitlines()
+    assert (
+        line.startswith("-rw-r--r--")
+        and " 100 " in line
+        and " L1 " in line
+        and line.endswith("app.conf")
+    )
+
+
+def test_ls_recursive_and_file(image: str) -> None:
+    p = run("ls", image, "/bin", "-R")
+    assert p.stdout.splitlines() == ["/bin/tool"]  # the symlink was whited out
+    p = run("ls", image, "/bin/tool", "-l", "--format", "json")
+    (entry,) = json.loads(p.stdout)["entries"]
+    assert entry == {
+        "path": "/bin/tool",
+        "type": "file",
+        "mode": 0o755,
+        "uid": 0,
+        "gid": 0,
+        "size": 5000,
+        "mtime": 1_700_000_000,
+        "link": None,
+        "layer": 0,
+    }
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (("inspect", "/no/such.tar"), "no such file"),
+        (("inspect", "bogus:thing"), "unknown transport"),
+        (("ls", "IMAGE", "/nope"), "no such file or directory in the image"),
+        (("inspect", "IMAGE", "--format", "xml"), "invalid --format"),
+        (("inspect", "IMAGE", "--platform", "amd64"), "invalid platform"),
+        (("inspect", "IMAGE", "--depth", "-1"), "--depth"),
+    ],
+)
+def test_bad_input_one_line_exit_2(image: str, args: tuple[str, ...], fragment: str) -> None:
+    p = run(*[image if a == "IMAGE" else a for a in args])
+    assert p.returncode == 2
+    assert p.stdout == ""
+    assert p.stderr.count("\n") == 1 and p.stderr.startswith("finalstage: ")
+    assert fragment in p.stderr
+    assert "Traceback" not in p.stderr
+
+
+def test_corrupt_layer_exit_2(tmp_path: Path) -> None:
+    from make_layers import sha
+
+    path = docker_archive(str(tmp_path / "bad.tar"), [L0], diff_ids=[sha(L1)])
+    p = run("inspect", path)
+    assert p.returncode == 2 and "digest mismatch" in p.stderr and p.stderr.count("\n") == 1

@@ -1,0 +1,85 @@
+"""YAML rule cases (sqlfluff's shape): ``cases/<CODE>.yml`` holds ``rule:`` and named cases.
+
+Each case gives ``dockerfile`` text and the expected ``findings`` of that rule as a list of
+``{line: N}`` (optionally ``message:`` a substring that must appear, or ``source_line:`` the exact
+text shown). ``findings: []`` proves the rule passes. Optional keys: ``build_args``, ``target``,
+``select`` (default: the rule itself), ``config`` (a LintConfig table as in finalstage.toml),
+``disable_ignore_pragma``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from finalstage.config import _from_table
+from finalstage.lint import lint_text
+
+CASES = Path(__file__).parent / "cases"
+_CASE_KEYS = {"dockerfile", "findings", "build_args", "target", "select", "config",
+              "disable_ignore_pragma", "description"}
+
+
+def load_cases() -> list[tuple[str, str, dict[str, Any]]]:
+    """(rule code, case name, case) for every case of every file."""
+    out = []
+    for path in sorted(CASES.glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        rule = data.pop("rule")
+        for name, case in data.items():
+            unknown = set(case) - _CASE_KEYS
+            assert not unknown, f"{path.name}:{name}: unknown keys {unknown}"
+            out.append((rule, f"{path.stem}:{name}", case))
+    return out
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "rule_case" in metafunc.fixturenames:
+        cases = load_cases()
+        metafunc.parametrize("rule_case", cases, ids=[c[1] for c in cases])
+
+
+def test_rule_case(rule_case: tuple[str, str, dict[str, Any]], tmp_path: Path) -> None:
+    rule, _name, case = rule_case
+    config = _from_table(case.get("config", {}), "<case>") if "config" in case else None
+    rules = rule.split("_")
+    if rule == "FS001":
+        findings = _lint_as_one_of_many(case, tmp_path)
+    else:
+        findings = lint_text(
+            case["dockerfile"],
+            build_args=case.get("build_args"),
+            target=case.get("target"),
+            config=config,
+            select=case.get("select", rules),
+            disable_ignore_pragma=case.get("disable_ignore_pragma", False),
+        )
+    got = [f for f in findings if f.rule in rules or "select" in case]
+    expected = case["findings"]
+    assert [f.location.line for f in got] == [e["line"] for e in expected], \
+        "\n".join(f"{f.rule} {f.location.line}: {f.message}" for f in got)
+    for finding, want in zip(got, expected):
+        if "rule" in want:
+            assert finding.rule == want["rule"]
+        if "message" in want:
+            assert want["message"] in finding.message
+        if "source_line" in want:
+            assert finding.source_line == want["source_line"]
+        assert not finding.message.endswith("."), "messages carry no trailing period"
+
+
+def _lint_as_one_of_many(case: dict[str, Any], tmp_path: Path) -> list[Any]:
+    """FS001 only exists when several files are linted: lint the case next to a valid file."""
+    from finalstage.config import LintConfig
+    from finalstage.lint import lint_paths
+
+    broken = tmp_path / "Dockerfile"
+    broken.write_text(case["dockerfile"], encoding="utf-8")
+    valid = tmp_path / "ok.Dockerfile"
+    valid.write_text("FROM scratch\n", encoding="utf-8")
+    report = lint_paths([str(broken), str(valid)], config=LintConfig(), select=["FS001"],
+                        target=case.get("target"))
+    return [f for f in report.findings if f.location and f.location.file == str(broken)]
