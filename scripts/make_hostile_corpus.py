@@ -527,6 +527,19 @@ def layer_samples(c: Corpus, entries: int) -> None:
             "a layer that is random bytes")
 
 
+def hostile_config(layers: list[Layer]) -> bytes:
+    """A config whose every free-text field carries terminal escape sequences."""
+    esc = "\x1b[2J\x1b]0;pwned\x07\x1b[31m\u202e\r\n"
+    doc = json.loads(config_for(layers))
+    doc["config"] = {
+        "User": f"root{esc}", "Entrypoint": [f"/app{esc}"], "Cmd": [f"--flag={esc}"],
+        "Env": [f"PATH=/bin{esc}", f"API_TOKEN=hunter2{esc}"], "WorkingDir": f"/w{esc}",
+        "Labels": {f"label{esc}": f"value{esc}"}, "ExposedPorts": {f"80/tcp{esc}": {}},
+    }
+    doc["history"] = [{"created_by": f"RUN echo {esc}", "comment": esc}] * len(layers)
+    return json.dumps(doc).encode()
+
+
 def _tamper(data: bytes) -> bytes:
     return data[:-1] + bytes([data[-1] ^ 1])
 
@@ -578,12 +591,12 @@ def docker_archive_samples(c: Corpus) -> None:
        edit=lambda m, e: b'{"Config": "x"}')
 
     def set_config(value: str) -> Callable[[list[Member], dict], None]:
-        return lambda m, e: e.__setitem__("Config", value)  # type: ignore[func-returns-value]
+        return lambda m, e: e.__setitem__("Config", value)
 
     da("da_config_traversal", "outside", u, "manifest.json Config `../../../etc/passwd`",
        edit=set_config("../../../etc/passwd"))
     da("da_layer_absolute", "outside", u, "manifest.json Layers entry `/etc/passwd`",
-       edit=lambda m, e: e.__setitem__("Layers", ["/etc/passwd"]))  # type: ignore[func-returns-value]
+       edit=lambda m, e: e.__setitem__("Layers", ["/etc/passwd"]))
 
     def symlinked(target: str, name: str = "manifest.json") -> bytes:
         return tar(*(m.encode() for m in members), symlink(name, target))
@@ -604,7 +617,17 @@ def docker_archive_samples(c: Corpus) -> None:
     da("da_layer_hardlink_outside", "outside", u, "an outer hard link to ../../etc/passwd",
        edit=layer_link("hardlink", "../../etc/passwd"))
     da("da_missing_layer", "outside", cor, "manifest names a layer the archive does not hold",
-       edit=lambda m, e: e.__setitem__("Layers", ["nothere/layer.tar"]))  # type: ignore[func-returns-value]
+       edit=lambda m, e: e.__setitem__("Layers", ["nothere/layer.tar"]))
+
+    da("da_config_control_chars", "names", "ok",
+       "escape sequences in config labels, env, user, entrypoint, history and the tag",
+       config=hostile_config(good), edit=lambda m, e: e.__setitem__(
+           "RepoTags", ["hostile:\x1b[31mred\x1b]0;pwned\x07"]))
+
+    env_cfg = json.loads(config_for(good))
+    env_cfg["config"]["Env"] = 1
+    da("da_config_env_number", "json", cor, "config Env is a number, not a list of strings",
+       config=json.dumps(env_cfg).encode())
 
     bad_cfg = json.loads(config_for(good))
     bad_cfg["rootfs"]["diff_ids"] = [sha256(b"something else")]
@@ -626,7 +649,7 @@ def docker_archive_samples(c: Corpus) -> None:
        layers=[good[0], good[0]])
     da("da_layers_twice_one_diffid", "duplicates", cor,
        "the same layer listed twice but one diff_id in the config",
-       edit=lambda m, e: e.__setitem__("Layers", e["Layers"] * 2))  # type: ignore[func-returns-value]
+       edit=lambda m, e: e.__setitem__("Layers", e["Layers"] * 2))
 
     def duplicate_manifest(m: list[Member], e: dict) -> bytes:
         m.append(Member("manifest.json", json.dumps([e]).encode()))
@@ -676,6 +699,8 @@ def oci_samples(c: Corpus) -> None:
         c.add(name, category, "oci-archive", f"oci-archive/{name}.tar", e_tar, note)
 
     both("oci_baseline", "baseline", oci_files(good), "ok", "a valid layout (control sample)")
+    both("oci_config_control_chars", "names", oci_files(good, config=hostile_config(good)), "ok",
+         "escape sequences in every free-text config field")
     deep = b'{"manifests":' * 50_000 + b"[]" + b"}" * 50_000
     both("oci_index_deep_json", "json", oci_files(good, index_edit=lambda i, m: deep), cor,
          "index.json nested 50 000 levels deep")
@@ -738,6 +763,16 @@ def oci_samples(c: Corpus) -> None:
         return f
 
     both("oci_nested_indexes", "json", nested(20), cor, "20 nested indexes (limit: 8)")
+
+    def platforms(i: dict, m: bytes) -> bytes:
+        desc = {k: v for k, v in i["manifests"][0].items() if k != "annotations"}
+        i["manifests"] = [{**desc, "platform": {"os": "linux", "architecture": "arm", "variant": 1}},
+                          {**desc, "digest": sha256(b"other"),
+                           "platform": {"os": "linux", "architecture": "s390x"}}]
+        return json.dumps(i).encode()
+
+    both("oci_platform_variant_number", "json", oci_files(good, index_edit=platforms),
+         "ImageNotFoundError", "a platform variant that is a number; no linux/amd64 entry")
 
     # The oci-archive's index.json is a symlink out of the archive (only a tar can say that).
     extra = [Member("index.json", kind="symlink", target="../../../../etc/passwd")]
@@ -813,6 +848,33 @@ def policy_samples(c: Corpus) -> None:
         "an unknown key holding an escape sequence")
 
 
+def config_file_samples(c: Corpus) -> None:
+    """Files the user names (auth file, baseline, structure tests): still parsed defensively."""
+    d = c.root / "config"
+    d.mkdir(parents=True, exist_ok=True)
+
+    def add(name: str, fmt: str, text: bytes, expect: str, note: str) -> None:
+        (d / name).write_bytes(text)
+        c.add(name, "config files", fmt, f"config/{name}", expect, note)
+
+    deep = b"[" * 100_000 + b"]" * 100_000
+    add("auth_deep.json", "authfile", b'{"auths": ' + deep + b"}", "UsageError",
+        "a registry auth file nested 100 000 deep")
+    add("auth_binary.json", "authfile", hashlib.sha512(b"a").digest() * 8, "UsageError",
+        "a registry auth file of random bytes")
+    add("baseline_deep.json", "baseline", b'{"findings": ' + deep + b"}", "UsageError",
+        "a baseline file nested 100 000 deep")
+    add("cst_deep.yaml", "cst", b"schemaVersion: 2.0.0\ncommandTests: " + b"[" * 5000 + b"]" * 5000
+        + b"\n", "UsageError", "a structure-test YAML nested 5 000 deep")
+    add("cst_alias_bomb.yaml", "cst",
+        b"schemaVersion: 2.0.0\na: &a [x, x, x, x, x, x, x, x, x, x]\n"
+        + b"".join(b"%s: &%s [*%s, *%s, *%s, *%s, *%s, *%s, *%s, *%s, *%s, *%s]\n"
+                   % ((bytes([98 + i]), bytes([98 + i])) + (bytes([97 + i]),) * 10)
+                   for i in range(8))
+        + b"fileExistenceTests: *i\n", "UsageError",
+        "a YAML billion-laughs: aliases expanding to 10^9 nodes")
+
+
 def build(out: Path, entries: int) -> list[dict]:
     for sub in ("docker-archive", "oci", "oci-archive"):
         (out / sub).mkdir(parents=True, exist_ok=True)
@@ -822,6 +884,7 @@ def build(out: Path, entries: int) -> list[dict]:
     oci_samples(c)
     dockerfile_samples(c)
     policy_samples(c)
+    config_file_samples(c)
     (out / "corpus.json").write_text(json.dumps(c.entries, indent=1))
     return c.entries
 

@@ -17,7 +17,7 @@ _REPO = str(Path(__file__).resolve().parents[1])
 if _REPO not in sys.path:
     sys.path.insert(0, _REPO)
 
-from tests.harness.build import BuiltImage, Builder, HarnessError, missing_tools  # noqa: E402
+from tests.harness.build import Builder, BuiltImage, HarnessError, missing_tools
 
 
 @pytest.fixture(scope="session")

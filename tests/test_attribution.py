@@ -326,3 +326,34 @@ def test_buildah_image_every_layer_to_its_line(buildah_app: tuple[Path, Path]) -
     assert [layer.is_base for layer in result.layers] == [True, True] + [False] * 5
     assert all(layer.confidence == Confidence.HIGH for layer in result.layers)
     assert result.layers[4].location.end_line == 11  # type: ignore[union-attr]
+
+
+# -- the example images built by the test harness ---------------------------------------------
+
+@pytest.mark.engine
+@pytest.mark.timeout(2400)
+@pytest.mark.parametrize("variant", ["fat", "minimal"])
+@pytest.mark.parametrize("example", ["go", "node", "python", "busybox"])
+def test_harness_images_every_layer_to_its_line(example: str, variant: str,
+                                                image_builder) -> None:  # type: ignore[no-untyped-def]
+    from tests.harness.build import HarnessError
+
+    try:
+        built = image_builder.build_example(example, variant)
+    except HarnessError as err:
+        if example == "go":
+            raise
+        pytest.skip(f"harness cannot build {example}/{variant}: {str(err).splitlines()[0]}")
+    dockerfile = load_dockerfile(built.dockerfile)
+    history, count = read_archive(built.docker_archive)
+    result = attribute(history, count, dockerfile)
+    root_line = dockerfile.stages[dockerfile.chain[-1]].from_instruction.line
+    # buildah makes one layer per RUN/COPY/ADD of the final chain, in order; everything before
+    # them is the base image, attributed to the chain root's FROM line
+    expected = [ins.line for ins in dockerfile.chain_instructions()
+                if ins.keyword in ("RUN", "COPY", "ADD")]
+    own = [layer for layer in result.layers if not layer.is_base]
+    assert [layer.instruction.line for layer in own] == expected  # type: ignore[union-attr]
+    assert all(layer.instruction.line == root_line  # type: ignore[union-attr]
+               for layer in result.layers if layer.is_base)
+    assert all(layer.confidence == Confidence.HIGH for layer in result.layers)

@@ -46,7 +46,7 @@ from finalstage.policy.load import find_policy, load_policy
 from finalstage.policy.model import Policy
 
 if TYPE_CHECKING:
-    from finalstage.dockerfile.model import Dockerfile
+    from finalstage.dockerfile.model import Dockerfile, Instruction
     from finalstage.image.image import Image
 
 CST_CODE = "FS911"
@@ -103,13 +103,17 @@ def check(
         from finalstage.image.open import open_image
 
         image = open_image(image_ref, platform=platform)
-    scans = _scan_for_analysis(image)
+    # One streaming pass: the analysis captures what it needs through the layer reader's hook;
+    # the tree and the layer scans are cached on the image by that pass.
+    from finalstage.analysis.from_image import analyze_image
+
+    analysis = analyze_image(image)
+    scans = image.scan()
     tree = image.tree()
     config = image.config
     raw_history = [h for h in (config.raw.get("history") or []) if isinstance(h, dict)] \
         if isinstance(config.raw, dict) else []
     attribution = attribute(raw_history, len(scans), parsed)
-    analysis = _analysis(tree, scans)
     facts = _facts(image, tree, scans, parsed, analysis)
 
     evaluation = evaluate(policy, facts, attribution, parsed)
@@ -178,43 +182,6 @@ def _load_dockerfile(path: str | Path, build_args: Mapping[str, str] | None,
 _FS_KINDS = {"f": "file", "d": "dir", "l": "symlink", "h": "hardlink"}
 
 
-def _scan_for_analysis(image: Image) -> Sequence[Any]:
-    """Stream every layer once, capturing the small files analysis reads (package databases,
-    secret candidates, config files). Whole ELF binaries are not captured: the layer scan
-    keeps captured bytes until the end, and on a 1.5 GB image that would be most of it."""
-    from finalstage.analysis import wants
-
-    def want(path: str, size: int) -> int:
-        n = wants(path, size)
-        if n == 0:
-            return 0
-        name = path.rsplit("/", 1)[-1]
-        if ".so" in name or "/bin/" in "/" + path or path.startswith(("sbin/", "libexec/")) \
-                or "/sbin/" in path or "/libexec/" in path:
-            return 0
-        return size if n < 0 else min(n, size)
-
-    return image.scan(want=want)
-
-
-def _analysis(tree: Any, scans: Sequence[Any]) -> Any:
-    from finalstage.analysis import Entry, analyze, reduce
-
-    entries = []
-    captured: dict[str, Any] = {}
-    for path, entry in tree.entries.items():
-        if not path:
-            continue
-        kind = _FS_KINDS.get(entry.kind, "other")
-        entries.append(Entry(path, kind, entry.mode, entry.size, entry.layer, entry.uid,
-                             entry.gid, entry.link))
-        if kind == "file" and 0 <= entry.layer < len(scans):
-            data = scans[entry.layer].captured.get(path)
-            if data is not None:
-                captured[path] = reduce(path, data)
-    return analyze(entries, captured)
-
-
 def _facts(image: Image, tree: Any, scans: Sequence[Any], dockerfile: Dockerfile | None,
            analysis: Any) -> ImageFacts:
     category_of = analysis.category_of
@@ -263,7 +230,7 @@ def _image_findings(image: Image, tree: Any, analysis: Any) -> list[Finding]:
     (``_locate`` adds the Dockerfile line). Absent in a checkout without image rules.
     """
     try:
-        from finalstage import image_rules  # type: ignore[attr-defined]
+        from finalstage import image_rules
     except ImportError:
         return []
     run = getattr(image_rules, "run_image_rules", None)
@@ -273,22 +240,42 @@ def _image_findings(image: Image, tree: Any, analysis: Any) -> list[Finding]:
 
 
 def _locate(finding: Finding, attribution: Attribution, dockerfile: Dockerfile | None) -> Finding:
-    """Point an image finding at the Dockerfile line that made its layer."""
-    if finding.location is not None or finding.layer is None:
-        return finding
-    attributed = attribution.for_layer(finding.layer)
-    if attributed is None:
+    """Point an image finding at the Dockerfile line that made its layer; a finding about the
+    config (no layer: user, entrypoint) at the instruction that set it."""
+    if finding.location is not None:
         return finding
     changes: dict[str, Any] = {}
-    if finding.created_by is None and attributed.created_by:
-        changes["created_by"] = redact_text(attributed.created_by)
-    if attributed.instruction is not None and dockerfile is not None:
+    ins = None
+    if finding.layer is not None:
+        attributed = attribution.for_layer(finding.layer)
+        if attributed is None:
+            return finding
+        if finding.created_by is None and attributed.created_by:
+            changes["created_by"] = redact_text(attributed.created_by)
         ins = attributed.instruction
+    elif dockerfile is not None:
+        ins = _config_instruction(finding, dockerfile)
+    if ins is not None and dockerfile is not None:
         changes["location"] = Location(dockerfile.path, ins.line, 1, ins.end_line, None)
         changes["source_line"] = finding.source_line or redact_text(ins.original)
         if finding.stage is None and ins.stage is not None:
             changes["stage"] = dockerfile.stages[ins.stage].label
     return dataclasses.replace(finding, **changes) if changes else finding
+
+
+def _config_instruction(finding: Finding, dockerfile: Dockerfile) -> Instruction | None:
+    topics = _topics(finding)
+    chain = dockerfile.chain_instructions()
+
+    def last(*keywords: str) -> Instruction | None:
+        found = [ins for ins in chain if ins.keyword in keywords]
+        return found[-1] if found else None
+
+    if "user" in topics:  # no USER at all: the final stage's FROM is where one is missing
+        return last("USER") or dockerfile.final_stage.from_instruction
+    if "entrypoint" in topics:
+        return last("ENTRYPOINT") or last("CMD")
+    return None
 
 
 # Words of rule names and groups that name the same problem seen from the Dockerfile and from
@@ -310,7 +297,7 @@ def _topics(finding: Finding) -> set[str]:
         from finalstage.rules import get
 
         words |= set(get(finding.rule).groups)
-    except Exception:  # noqa: BLE001 - a code the registry does not know: its name is enough
+    except Exception:  # noqa: BLE001, S110 - a code no registry knows: its name is enough
         pass
     return {topic for topic, synonyms in _TOPICS.items() if words & synonyms}
 

@@ -24,7 +24,7 @@ def run_demo(fs: str | Path, env: dict[str, str] | None = None) -> subprocess.Co
 def summary(out: str) -> dict[str, tuple[str, str]]:
     rows = {}
     for ex in ("go", "node", "python", "busybox"):
-        m = re.search(rf"^{ex} +(\S+(?: \S+)?) +(\S+(?: \S+)?)\s*$", out, re.M)
+        m = re.search(rf"^{ex} +(\S+(?: \S+)?) +(\S+(?: \S+)?)\s*$", out, re.MULTILINE)
         assert m, f"no summary row for {ex}:\n{out[-3000:]}"
         rows[ex] = (m.group(1), m.group(2))
     return rows

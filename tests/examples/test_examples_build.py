@@ -11,11 +11,9 @@ import subprocess
 import tarfile
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
-
-from tests.harness.build import BuiltImage, Builder
+from tests.harness.build import Builder, BuiltImage
 
 pytestmark = [pytest.mark.engine, pytest.mark.timeout(2400)]
 
@@ -130,7 +128,7 @@ def test_minimal_contents_per_language(built_image: Callable[[str, str], BuiltIm
     py = all_paths(built_image("python", "minimal"))
     assert any(p.startswith("opt/venv/lib/") and "/site-packages/waitress/" in p for p in py)
     assert not any("-packages/pytest" in p or "-packages/ruff" in p for p in py)
-    assert not any(p.startswith("usr/bin/gcc") or p.startswith("usr/lib/gcc") for p in py)
+    assert not any(p.startswith(("usr/bin/gcc", "usr/lib/gcc")) for p in py)
 
 
 def test_fat_images_carry_the_typical_mistakes(
@@ -146,7 +144,8 @@ def test_fat_images_carry_the_typical_mistakes(
     py = all_paths(built_image("python", "fat"))
     # pip as root outside a venv: Debian's Python puts it in /usr/local/lib/python3.X/dist-packages
     assert any("-packages/pytest/" in p for p in py) and "app/tests/test_app.py" in py
-    assert any(p.startswith("root/.cache/pip/") for p in py)
+    assert "usr/local/bin/ruff" in py  # a dev tool (pip's own cache depends on the index's
+    # Cache-Control headers, which a proxy may strip, so it is not asserted)
     bb = built_image("busybox", "fat")
     layers = layer_paths(bb)
     assert "app/.env" in set().union(*layers)

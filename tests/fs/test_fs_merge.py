@@ -135,3 +135,29 @@ def test_largest_and_top_wasted_are_sorted() -> None:
     t = build([F("s", b"1"), F("m", b"1" * 5), F("l", b"1" * 9)], [F(".wh.l"), F(".wh.s")])
     assert [e.path for e in t.largest(2)] == ["m"]
     assert [w.path for w in t.top_wasted(5)] == ["l", "s"]
+
+
+def test_hardlink_targets_must_exist_and_not_be_directories() -> None:
+    import pytest
+
+    from finalstage.errors import CorruptImageError
+
+    build([F("a", b"1")], [F("b", kind="h", link="a")])  # to a lower layer: fine
+    for bad in (
+        [F("x", kind="h", link="nowhere")],
+        [F("x", kind="h", link="y"), F("y", b"later")],  # to a later entry of the same tar
+        [F("x", kind="h", link="y"), F("y", kind="h", link="x")],  # a cycle
+        [F("d/", kind="d"), F("x", kind="h", link="d")],  # to a directory
+    ):
+        with pytest.raises(CorruptImageError, match="hard link 'x' points to"):
+            build(bad)
+
+
+def test_whiteouts_of_root_dot_and_dotdot_are_refused() -> None:
+    import pytest
+
+    from finalstage.errors import UnsafeArchiveError
+
+    for name in (".wh.", "a/.wh..", "a/.wh..."):
+        with pytest.raises(UnsafeArchiveError, match="invalid whiteout"):
+            build([F("a/f", b"1")], [F(name)])

@@ -17,13 +17,12 @@ import pytest
 import zstandard
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.fuzz._fuzz import FUZZ, one_line
 
 from finalstage.errors import FinalstageError
 from finalstage.fs.tarstream import Limits, iter_tar, normalise
 from finalstage.image.core import LayerHandle
 from finalstage.image.layers import scan_layer
-
-from tests.fuzz._fuzz import FUZZ, one_line
 
 pytestmark = pytest.mark.fuzz
 SMALL = Limits(max_entries=5000, max_header_bytes=1 << 16, max_decompressed=8 << 20,

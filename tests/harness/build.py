@@ -281,7 +281,7 @@ def from_images(dockerfile_text: str) -> list[str]:
 
 def qualify(name: str) -> str:
     """Docker Hub's short-name expansion (``golang:1.22`` → ``docker.io/library/golang:1.22``)."""
-    first, sep, rest = name.partition("/")
+    first, sep, _rest = name.partition("/")
     if sep and ("." in first or ":" in first or first == "localhost"):
         repo_tag = name
     elif sep:
@@ -397,8 +397,8 @@ class Builder:
     def build_example(self, example: str, variant: str, *, reproducible: bool = False) -> BuiltImage:
         """Build ``examples/<example>`` (``fat`` or ``minimal``) and export it; cached by content.
 
-        ``reproducible`` pins every timestamp to the epoch (``buildah bud --timestamp 0``), for
-        images committed to the repository.
+        ``reproducible`` pins every timestamp to the epoch (``buildah bud --timestamp 0``, no
+        layer cache), for images committed to the repository.
         """
         if example not in EXAMPLES:
             raise HarnessError(f"unknown example {example!r} (known: {', '.join(EXAMPLES)})")
@@ -510,10 +510,8 @@ class Builder:
     def _context_digest(self, ctx: Path) -> str:
         parts: list[bytes] = []
         for p in sorted(ctx.rglob("*")):
+            # every file counts, caches included: `COPY . .` in the fat variants ships them
             rel = p.relative_to(ctx)
-            if any(part in {"__pycache__", "node_modules", ".pytest_cache", ".ruff_cache"}
-                   for part in rel.parts):
-                continue
             if p.is_file() and not p.is_symlink():
                 parts += [str(rel).encode(), oct(p.stat().st_mode & 0o777).encode(), p.read_bytes()]
         return _sha(*parts)
@@ -553,7 +551,9 @@ class Builder:
         log.unlink(missing_ok=True)
         cmd = [*BUD, *_ca_args(self.cache), "-f", str(dockerfile), "-t", tag]
         if reproducible:
-            cmd += ["--timestamp", "0"]
+            # --no-cache: buildah's layer cache ignores --timestamp and would hand back the
+            # layers (and creation time) of an ordinary build of the same steps
+            cmd += ["--timestamp", "0", "--no-cache"]
         run([*cmd, str(ctx)], log=log, step=f"building {example} {variant}")
         iid = image_id(tag)
         if iid is None:

@@ -31,7 +31,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 
@@ -134,7 +134,7 @@ class FaultServer:
     def url(self) -> str:
         return f"http://{self.host}"
 
-    def __enter__(self) -> FaultServer:
+    def __enter__(self) -> Self:
         self._thread.start()
         self._timer.start()
         return self
@@ -179,16 +179,16 @@ class FaultServer:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
+            def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            def do_GET(self) -> None:
                 try:
                     owner._serve(self)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up: exactly what some faults provoke
 
-            do_HEAD = do_GET  # noqa: N815
+            do_HEAD = do_GET
 
         return Handler
 
@@ -217,6 +217,9 @@ class FaultServer:
             return self._send(h, 401, b'{"errors":[{"code":"UNAUTHORIZED"}]}',
                               {"WWW-Authenticate": 'Basic realm="faultserver"'})
         if target == "token":
+            fault = self._take_fault("token")
+            if fault is not None and fault.kind == "replace":
+                return self._send(h, 200, fault.params["body"])
             return self._send(h, 200, json.dumps({"token": "t0k3n", "expires_in": 300}).encode())
         if body is None:
             return self._send(h, 404, b'{"errors":[{"code":"BLOB_UNKNOWN","message":"unknown"}]}')
@@ -238,9 +241,12 @@ class FaultServer:
         kind = fault.kind
         if kind == "status":
             extra = {"Retry-After": str(p["retry_after"])} if "retry_after" in p else {}
-            return self._send(h, p.get("status", 500),
-                              b'{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}'
-                              if p.get("status") == 429 else b"", extra)
+            default = (b'{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}'
+                       if p.get("status") == 429 else b"")
+            return self._send(h, p.get("status", 500), p.get("body", default), extra)
+        if kind == "replace":  # other bytes, with an honest Docker-Content-Digest for them
+            new = p["body"]
+            return self._send(h, 200, new, {**headers, "Docker-Content-Digest": sha256(new)})
         if kind == "slow":  # nothing at all until `delay` has passed
             self._sleep(p.get("delay", 5.0))
             return self._send(h, 200, body, headers)

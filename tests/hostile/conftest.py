@@ -13,6 +13,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         "image_sample": _support.IMAGE_FORMATS,
         "dockerfile_sample": ("dockerfile",),
         "policy_sample": ("policy",),
+        "config_file_sample": ("authfile", "baseline", "cst"),
     }
     is_cli = metafunc.module.__name__.endswith("test_hostile_cli")
     for name, formats in wanted.items():

@@ -36,10 +36,12 @@ def classify(run: _support.Run) -> str:
 
 def written_outside(cwd: Path) -> list[str]:
     """Anything the run left behind: files in its working directory or at escape targets."""
+    # TMPDIR is cwd/.tmp: temporary files may live there while the command runs, but must be
+    # gone afterwards (only the test's own peak-memory note remains).
     left = [
         str(p.relative_to(cwd))
         for p in cwd.rglob("*")
-        if not p.is_dir() and p.relative_to(cwd).parts[0] != ".tmp"  # TMPDIR: temp files allowed
+        if not p.is_dir() and p.relative_to(cwd) != Path(".tmp", "hwm")
     ]
     return left + [t for t in ESCAPE_TARGETS if Path(t).exists()]
 
@@ -82,6 +84,19 @@ def test_check_policy(policy_sample: dict[str, Any], hostile_root: Path, tmp_pat
         cwd=tmp_path,
     )
     check(run, policy_sample, tmp_path, category="policy")
+
+
+def test_config_file(config_file_sample: dict[str, Any], hostile_root: Path,
+                     tmp_path: Path) -> None:
+    path = str(hostile_root / config_file_sample["path"])
+    image = f"docker-archive:{hostile_root / 'docker-archive' / 'da_baseline.tar'}"
+    fmt = config_file_sample["format"]
+    if fmt == "authfile":  # read before any connection is made; port 9 is never listened on
+        run = _support.run_cli(["inspect", "docker://127.0.0.1:9/hostile/app:1"], cwd=tmp_path,
+                               extra_env={"REGISTRY_AUTH_FILE": path})
+    else:
+        run = _support.run_cli(["check", image, f"--{fmt}", path], cwd=tmp_path)
+    check(run, config_file_sample, tmp_path, category="config files")
 
 
 NAMES = ("esc-", "title-", "clear-", "newline-", "cr-", "bell-", "del-", "invalid-utf8-",

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from tests.hostile import _support
 
-import finalstage.errors as errors
+from finalstage import errors
 from finalstage.dockerfile import load
 from finalstage.errors import FinalstageError
 from finalstage.image.open import open_image
@@ -110,4 +110,20 @@ def test_policy_sample(policy_sample: dict[str, Any], hostile_root: Path) -> Non
     path = hostile_root / policy_sample["path"]
     got, message, _ = outcome(lambda: load_policy(path))
     assert got == policy_sample["expect"], f"{policy_sample['note']}: got {got}: {message}"
+    check_error_message(message)
+
+
+def test_config_file_sample(config_file_sample: dict[str, Any], hostile_root: Path) -> None:
+    from finalstage.image.registry.auth import find_credentials
+    from finalstage.policy.baseline import read_baseline
+    from finalstage.policy.cst import load_cst
+
+    path = str(hostile_root / config_file_sample["path"])
+    action = {
+        "authfile": lambda: find_credentials("127.0.0.1:5000", "hostile/app", auth_file=path),
+        "baseline": lambda: read_baseline(path),
+        "cst": lambda: load_cst(path),
+    }[config_file_sample["format"]]
+    got, message, _ = outcome(action)
+    assert got == config_file_sample["expect"], f"{config_file_sample['note']}: got {got}: {message}"
     check_error_message(message)

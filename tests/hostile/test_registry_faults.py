@@ -14,6 +14,7 @@ import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.harness.faultserver import FaultServer, SmallImage
@@ -178,6 +179,35 @@ def test_wrong_manifest_with_honest_header(registry: FaultServer) -> None:
     assert type(err) is DigestMismatchError
 
 
+DEEP = b"[" * 50_000 + b"]" * 50_000
+
+
+@pytest.mark.xfail(strict=True, raises=RecursionError, reason="bug: a deeply nested manifest"
+                   " from a registry raises RecursionError (remote.py _json_object catches only"
+                   " ValueError/UnicodeDecodeError)")
+def test_deeply_nested_manifest(registry: FaultServer) -> None:
+    registry.fault("manifest", "replace", body=DEEP)
+    with pytest.raises(CorruptImageError):
+        pull(registry)
+
+
+@pytest.mark.xfail(strict=True, raises=RecursionError, reason="bug: a deeply nested JSON error"
+                   " body raises RecursionError (transport.py _spec_errors)")
+def test_deeply_nested_error_body(registry: FaultServer) -> None:
+    registry.fault("manifest", "status", status=400, body=DEEP[:30_000] + DEEP[-30_000:])
+    with pytest.raises(RegistryError):
+        pull(registry)
+
+
+@pytest.mark.xfail(strict=True, raises=RecursionError, reason="bug: a deeply nested token"
+                   " response raises RecursionError (transport.py _bearer_token)")
+def test_deeply_nested_token_response(registry: FaultServer) -> None:
+    registry.fault("manifest", "unauthorized", times=1)
+    registry.fault("token", "replace", body=b'{"token":' + DEEP + b"}")
+    with pytest.raises(RegistryAuthError):
+        pull(registry)
+
+
 # -- redirects -------------------------------------------------------------------------------
 
 
@@ -267,7 +297,7 @@ def test_5xx_once_recovers(registry: FaultServer, small_image: SmallImage) -> No
     ("manifest", "unauthorized", {}),
 ])
 def test_cli_one_line(registry: FaultServer, tmp_path: Path, target: str, kind: str,
-                      params: dict[str, object]) -> None:
+                      params: dict[str, Any]) -> None:
     registry.fault(target, kind, **params)
     run = _support.run_cli(["inspect", f"docker://{registry.host}/{registry.repo}:{registry.tag}"],
                            cwd=tmp_path, timeout=30)

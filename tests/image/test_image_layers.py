@@ -180,3 +180,11 @@ def _zero_tar(size: int) -> bytes:
     from make_layers import raw_header
 
     return raw_header("zeros", size) + bytes(size + (-size % 512)) + bytes(1024)
+
+
+def test_truncated_zstd_is_an_error_even_without_digests() -> None:
+    full = zstandard.ZstdCompressor().compress(TAR)
+    blob = full[: len(full) - 20]
+    h = LayerHandle(None, None, None, None, lambda: io.BytesIO(blob))
+    with pytest.raises(CorruptImageError, match="reading layer 0"):
+        scan_layer(h, 0)

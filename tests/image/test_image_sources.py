@@ -333,3 +333,31 @@ def test_single_pass_with_want_hook_then_tree_reuses_it(tmp_path: Path) -> None:
     img.tree()
     img.scan()
     assert len(opens) == 2  # one open per layer, ever
+
+
+@pytest.mark.parametrize("special", ["fifo", "devzero"])
+def test_special_files_as_blobs_fail_fast(tmp_path: Path, special: str) -> None:
+    root = Path(oci_layout(str(tmp_path / "oci"), [L0]))
+    index = json.loads((root / "index.json").read_text())
+    manifest = json.loads(
+        (root / "blobs" / "sha256" / index["manifests"][0]["digest"][7:]).read_text()
+    )
+    blob = root / "blobs" / "sha256" / manifest["layers"][0]["digest"][7:]
+    blob.unlink()
+    if special == "fifo":
+        os.mkfifo(blob)
+    else:
+        blob.symlink_to("/dev/zero")
+    with pytest.raises(CorruptImageError):
+        open_image(str(root)).tree()
+    fifo = tmp_path / "archive.tar"
+    os.mkfifo(fifo)
+    with pytest.raises(ImageNotFoundError, match="not a regular file"):
+        open_image(f"docker-archive:{fifo}")
+
+
+def test_config_with_wrong_types_is_corrupt(tmp_path: Path) -> None:
+    cfg = json.dumps({"config": {"Env": 1}, "rootfs": {"diff_ids": [sha(L0)]}}).encode()
+    path = docker_archive(str(tmp_path / "img.tar"), [L0], cfg=cfg)
+    with pytest.raises(CorruptImageError, match="Env is not a list"):
+        open_image(path)

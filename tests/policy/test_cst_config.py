@@ -186,3 +186,22 @@ def test_numbers_where_strings_are_expected(tmp_path: Path) -> None:
     config.write_text("schemaVersion: 2.0.0\nmetadataTest:\n  user: 1000\n  workdir: /app\n")
     (result,) = run_cst(load_cst(config), FS, ImageMetadata(user="1000", workdir="/app"))
     assert result.status == "pass"
+
+
+def test_podman_image_ref(tmp_path: Path) -> None:
+    import tarfile
+
+    from finalstage.policy.cst import podman_image_ref
+
+    assert podman_image_ref("containers-storage:localhost/app:1") == "localhost/app:1"
+    assert podman_image_ref("docker-archive:/x.tar:app") == "docker-archive:/x.tar:app"
+    assert podman_image_ref(str(tmp_path)) == f"oci:{tmp_path}"
+    layout = tmp_path / "oci.tar"
+    (tmp_path / "oci-layout").write_text('{"imageLayoutVersion": "1.0.0"}')
+    with tarfile.open(layout, "w") as tar:
+        tar.add(tmp_path / "oci-layout", arcname="oci-layout")
+    assert podman_image_ref(str(layout)) == f"oci-archive:{layout}"
+    plain = tmp_path / "saved.tar"
+    with tarfile.open(plain, "w") as tar:
+        tar.add(tmp_path / "oci-layout", arcname="manifest.json")
+    assert podman_image_ref(str(plain)) == f"docker-archive:{plain}"

@@ -11,11 +11,22 @@ import pytest
 
 from finalstage.errors import UsageError
 from finalstage.findings import Severity
-from finalstage.rules import ALL_RULES, REDIRECTS, DockerfileRule, Option, get, select
+from finalstage.rules import (
+    ALL_RULES,
+    IMAGE_RULES,
+    REDIRECTS,
+    DockerfileRule,
+    ImageRule,
+    Option,
+    get,
+    select,
+)
 from finalstage.rules.docs import expected_files
 
 REPO = Path(__file__).resolve().parents[2]
 CASES = Path(__file__).parent / "cases"
+IMAGE_TESTS = Path(__file__).parent / "image"
+DOCKERFILE_RULES = tuple(r for r in ALL_RULES if not issubclass(r, ImageRule))
 
 
 def test_codes_and_names_are_unique() -> None:
@@ -57,7 +68,7 @@ def test_every_option_is_documented(rule: type) -> None:
         assert f"- `{key}`" in doc
 
 
-@pytest.mark.parametrize("rule", ALL_RULES, ids=lambda r: r.code)
+@pytest.mark.parametrize("rule", DOCKERFILE_RULES, ids=lambda r: r.code)
 def test_every_rule_has_cases(rule: type) -> None:
     path = CASES / f"{rule.code}.yml"
     assert path.is_file(), f"missing {path}"
@@ -65,6 +76,21 @@ def test_every_rule_has_cases(rule: type) -> None:
     assert text.startswith(f"rule: {rule.code}\n")
     assert "findings: []" in text, "a case proving the rule passes"
     assert re.search(r"line: \d+", text), "a case proving where the rule fires"
+
+
+@pytest.mark.parametrize("rule", IMAGE_RULES, ids=lambda r: r.code)
+def test_every_image_rule_has_tests(rule: type) -> None:
+    # Image rules run on images, not Dockerfile text: their cases are tests in tests/rules/image
+    # named test_<code>_fires… (proves where it fires) and test_<code>_passes… (proves it passes).
+    text = "\n".join(p.read_text(encoding="utf-8") for p in IMAGE_TESTS.glob("test_*.py"))
+    code = rule.code.lower()
+    assert re.search(rf"^def test_{code}_fires", text, re.MULTILINE), f"no test_{code}_fires*"
+    assert re.search(rf"^def test_{code}_passes", text, re.MULTILINE), f"no test_{code}_passes*"
+
+
+def test_image_rules_are_the_fs2_to_fs4_families() -> None:
+    assert IMAGE_RULES and all(r.code[2] in "234" for r in IMAGE_RULES)
+    assert all(issubclass(r, ImageRule) == (r.code[2] in "234") for r in ALL_RULES)
 
 
 def test_generated_docs_match_the_rules() -> None:
@@ -132,8 +158,9 @@ def test_missing_section_is_enforced() -> None:
 
 def test_select_by_prefix_name_group_and_ignore() -> None:
     assert {r.code for r in select(["FS10"])} == {f"FS10{i}" for i in range(1, 10)}
+    assert {r.code for r in select(["FS3"])} == {"FS301", "FS302", "FS303"}
     assert [r.code for r in select(["sdk-base-image"])] == ["FS101"]
-    assert {r.code for r in select(["secrets"])} == {"FS111", "FS112"}
+    assert {r.code for r in select(["secrets"])} == {"FS111", "FS112", "FS208"}
     assert "FS103" not in {r.code for r in select(None, ["FS103"])}
     # The more specific reference wins: a code beats a prefix in either direction.
     assert [r.code for r in select(["FS101"], ["FS1"])] == ["FS101"]

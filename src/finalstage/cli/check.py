@@ -21,13 +21,13 @@ def check(
     dockerfile: str | None = typer.Option(None, "--dockerfile", metavar="FILE",
                                              help="The Dockerfile the image was built from: "
                                                   "lint it and point findings at its lines."),
-    build_arg: list[str] = typer.Option([], "--build-arg", metavar="KEY=VALUE",
+    build_arg: list[str] = typer.Option([], "--build-arg", metavar="KEY=VALUE",  # noqa: B008
                                         help="Build argument used for the build (repeatable)."),
     target: str | None = typer.Option(None, "--target", help="The --target of the build."),
     policy: str | None = typer.Option(None, "--policy", metavar="FILE",
                                          help="Policy file (default: finalstage.toml [policy] "
                                               "or pyproject.toml [tool.finalstage.policy])."),
-    cst: list[str] = typer.Option([], "--cst", metavar="FILE",
+    cst: list[str] = typer.Option([], "--cst", metavar="FILE",  # noqa: B008
                                   help="container-structure-test YAML to run (repeatable)."),
     baseline: str | None = typer.Option(None, "--baseline", metavar="FILE",
                                            help="Ignore the findings recorded in FILE."),

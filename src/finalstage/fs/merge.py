@@ -24,8 +24,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from finalstage.errors import CorruptImageError, UnsafeArchiveError
 from finalstage.fs.entry import Entry, parent_of
-from finalstage.fs.tarstream import DIR, REG, SYMLINK, RawEntry
+from finalstage.fs.tarstream import DIR, HARDLINK, REG, SYMLINK, RawEntry
 
 OPAQUE = ".wh..wh..opq"
 WH_PREFIX = ".wh."
@@ -238,7 +239,13 @@ class MergedTree:
                 elif base.startswith(WH_META):
                     continue
                 else:
-                    target = f"{parent}/{base[4:]}" if parent else base[4:]
+                    name = base[4:]
+                    if name in ("", ".", ".."):
+                        raise UnsafeArchiveError(
+                            f"reading layer {index}: invalid whiteout {p!r} (would delete"
+                            f" {'the root' if not parent and name != '..' else 'outside its directory'})"
+                        )
+                    target = f"{parent}/{name}" if parent else name
                     old = self.entries.get(target)
                     if old is not None:
                         if old.kind == DIR:
@@ -256,6 +263,15 @@ class MergedTree:
             if r.kind == REG:
                 stats.files += 1
                 stats.bytes += r.size
+            if r.kind == HARDLINK:
+                # Like Docker's applyLayer (link(2)): the target must already exist, below or
+                # earlier in this tar, and must not be a directory. This also rules out cycles.
+                linked = entries.get(r.link or "")
+                if linked is None or linked.kind == DIR or not r.link:
+                    what = "a directory" if linked is not None else "a missing path"
+                    raise CorruptImageError(
+                        f"reading layer {index}: hard link {p!r} points to {what} {r.link!r}"
+                    )
             new = Entry(p, r.kind, r.mode, r.uid, r.gid, r.size, r.mtime, r.link, index)
             if not p:
                 entries[""] = new

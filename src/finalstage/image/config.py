@@ -105,7 +105,10 @@ def parse_config(raw: bytes) -> ImageConfig:
     if not isinstance(c, dict):
         raise CorruptImageError("reading image config: config is not an object")
     env: list[tuple[str, str]] = []
-    for item in c.get("Env") or []:
+    env_raw = c.get("Env") or []
+    if not isinstance(env_raw, list):
+        raise CorruptImageError("reading image config: Env is not a list")
+    for item in env_raw:
         if not isinstance(item, str):
             raise CorruptImageError("reading image config: Env entry is not a string")
         name, _, value = item.partition("=")
@@ -114,7 +117,10 @@ def parse_config(raw: bytes) -> ImageConfig:
     if not isinstance(labels_raw, dict):
         raise CorruptImageError("reading image config: Labels is not an object")
     history: list[HistoryEntry] = []
-    for h in doc.get("history") or []:
+    history_raw = doc.get("history") or []
+    if not isinstance(history_raw, list):
+        raise CorruptImageError("reading image config: history is not a list")
+    for h in history_raw:
         if not isinstance(h, dict):
             raise CorruptImageError("reading image config: history entry is not an object")
         history.append(

@@ -90,6 +90,7 @@ class _Stream:
         self._eof = False
         self._decomp: Any = None
         self._zreader: BinaryIO | None = None
+        self.frames: _ZstdFrames | None = None
         head = self._read_file()
         self._raw_buf = head
         self.kind = sniff(head)
@@ -116,6 +117,7 @@ class _Stream:
         elif self.kind == "zstd":
             import zstandard
 
+            self.frames = _ZstdFrames()
             self._zreader = zstandard.ZstdDecompressor(max_window_size=1 << 31).stream_reader(
                 cast(BinaryIO, _RawTap(self)), read_across_frames=True, closefd=False
             )
@@ -318,6 +320,97 @@ class _Hash:
         return str(self._h.hexdigest())
 
 
+class _ZstdFrames:
+    """Walks zstd frame and block headers of the raw stream to tell whether it ends on a frame
+    boundary: ``zstandard``'s stream reader ends silently on a truncated frame. Costs one
+    3-byte header per 128 KiB block; no decompression."""
+
+    _MAGIC = 0xFD2FB528
+
+    def __init__(self) -> None:
+        self._buf = b""
+        self._skip = 0  # payload bytes still to skip
+        self._state = "magic"  # magic | header | block | checksum | skippable
+        self._checksum = False
+        self.bad: str | None = None
+
+    def feed(self, data: bytes) -> None:
+        if self.bad:
+            return
+        if self._skip >= len(data):
+            self._skip -= len(data)
+            return
+        buf = self._buf + data[self._skip :]
+        self._skip = 0
+        pos = 0
+        while True:
+            if self._state == "magic":
+                if len(buf) - pos < 4:
+                    break
+                magic = int.from_bytes(buf[pos : pos + 4], "little")
+                pos += 4
+                if magic == self._MAGIC:
+                    self._state = "header"
+                elif magic & 0xFFFFFFF0 == 0x184D2A50:
+                    self._state = "skippable"
+                else:
+                    self.bad = "invalid zstd frame magic"
+                    return
+            elif self._state == "skippable":
+                if len(buf) - pos < 4:
+                    break
+                size = int.from_bytes(buf[pos : pos + 4], "little")
+                pos += 4
+                self._state = "magic"
+                if not self._advance(buf, pos, size):
+                    return
+                pos = min(pos + size, len(buf))
+            elif self._state == "header":
+                if len(buf) - pos < 1:
+                    break
+                fhd = buf[pos]
+                single = (fhd >> 5) & 1
+                fcs = {0: 1 if single else 0, 1: 2, 2: 4, 3: 8}[fhd >> 6]
+                size = 1 + (0 if single else 1) + (0, 1, 2, 4)[fhd & 3] + fcs
+                if len(buf) - pos < size:
+                    break
+                self._checksum = bool(fhd & 4)
+                pos += size
+                self._state = "block"
+            elif self._state == "block":
+                if len(buf) - pos < 3:
+                    break
+                head = int.from_bytes(buf[pos : pos + 3], "little")
+                pos += 3
+                kind = (head >> 1) & 3
+                size = 1 if kind == 1 else head >> 3
+                if kind == 3:
+                    self.bad = "reserved zstd block type"
+                    return
+                if head & 1:
+                    self._state = "checksum" if self._checksum else "magic"
+                if not self._advance(buf, pos, size):
+                    return
+                pos = min(pos + size, len(buf))
+            else:  # checksum
+                if len(buf) - pos < 4:
+                    break
+                pos += 4
+                self._state = "magic"
+        self._buf = buf[pos:]
+
+    def _advance(self, buf: bytes, pos: int, size: int) -> bool:
+        """Skip ``size`` payload bytes; False when they run past the current buffer."""
+        if pos + size <= len(buf):
+            return True
+        self._skip = pos + size - len(buf)
+        self._buf = b""
+        return False
+
+    def is_complete(self) -> bool:
+        return self.bad is None and self._state == "magic" and not self._buf and not self._skip
+
+
 class _RawTap(io.RawIOBase):
     """Feeds zstandard's stream_reader from the hashing raw side of a _Stream."""
 
@@ -328,7 +421,10 @@ class _RawTap(io.RawIOBase):
         return True
 
     def read(self, n: int = -1) -> bytes:
-        return self.stream.raw_chunk()
+        data = self.stream.raw_chunk()
+        if self.stream.frames is not None:
+            self.stream.frames.feed(data)
+        return data
 
 
 def _seekable(raw: BinaryIO) -> bool:
@@ -385,6 +481,10 @@ def scan_layer(
         raise CorruptImageError(
             f"{context}: size mismatch: expected {handle.size} bytes, got {stream.in_bytes}"
         )
+    if stream.frames is not None and not stream.frames.is_complete():
+        # zstandard's stream reader ends silently on a truncated frame.
+        why = stream.frames.bad or "unexpected end of zstd stream"
+        raise CorruptImageError(f"{context}: {why}")
     diff_value = _value(stream.diff_h, handle.diff_id, context)
     blob_value = (
         diff_value if stream.blob_is_diff else _value(stream.blob_h, handle.digest, context)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import stat
 from collections.abc import Mapping, Sequence
 from typing import Any, BinaryIO, Protocol
 
@@ -48,6 +49,24 @@ class BlobStore(Protocol):
     def blob_size(self, digest: str) -> int | None: ...
 
 
+def _regular(path: str, where: str, what: str) -> bool:
+    """False when absent; CorruptImageError when not a regular file (a FIFO would block
+    ``open`` forever, ``/dev/zero`` would never end)."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return False
+    except OSError as err:
+        raise CorruptImageError(
+            f"reading {where}: {what}: {str(err.strerror or err).lower()}"
+        ) from err
+    if stat.S_ISDIR(st.st_mode):
+        raise CorruptImageError(f"reading {where}: {what} is a directory")
+    if not stat.S_ISREG(st.st_mode):
+        raise CorruptImageError(f"reading {where}: {what} is not a regular file")
+    return True
+
+
 class DirStore:
     def __init__(self, root: str, shared_blobs: str | None = None) -> None:
         self.root = root
@@ -56,6 +75,8 @@ class DirStore:
 
     def read_file(self, name: str) -> bytes | None:
         path = os.path.join(self.root, name)
+        if not _regular(path, self.where, name):
+            return None
         try:
             with open(path, "rb") as f:
                 data = f.read(MAX_JSON + 1)
@@ -80,6 +101,8 @@ class DirStore:
 
     def open_blob(self, digest: str) -> BinaryIO:
         path = self.blob_path(digest)
+        if not _regular(path, self.where, f"blob {digest}"):
+            raise CorruptImageError(f"reading {self.where}: missing blob {digest}")
         try:
             return open(path, "rb")
         except FileNotFoundError:
@@ -90,10 +113,10 @@ class DirStore:
             ) from err
 
     def blob_size(self, digest: str) -> int | None:
-        try:
-            return os.stat(self.blob_path(digest)).st_size
-        except OSError:
+        path = self.blob_path(digest)
+        if not _regular(path, self.where, f"blob {digest}"):
             return None
+        return os.stat(path).st_size
 
 
 class TarStore:

@@ -26,10 +26,11 @@ class Platform:
 
     @classmethod
     def from_descriptor(cls, platform: Mapping[str, Any]) -> Platform:
+        variant = platform.get("variant")
         return cls(
             str(platform.get("os", "")),
             str(platform.get("architecture", "")),
-            platform.get("variant") or None,
+            str(variant) if variant else None,
         )
 
     def matches(self, other: Platform) -> bool:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import tempfile
 from dataclasses import dataclass
 from typing import BinaryIO, cast
@@ -110,6 +111,11 @@ class TarIndex:
         self.path = path
         self.context = f"reading archive {path}"
         try:
+            st = os.stat(path)
+            if stat.S_ISDIR(st.st_mode):
+                raise IsADirectoryError(path)
+            if not stat.S_ISREG(st.st_mode):  # a FIFO or device would block or never end
+                raise ImageNotFoundError(f"{self.context}: not a regular file")
             fd = os.open(path, os.O_RDONLY)
         except FileNotFoundError:
             raise ImageNotFoundError(f"{self.context}: no such file") from None

@@ -543,9 +543,24 @@ def podman_image_ref(reference: str) -> str:
         return reference[len("containers-storage:"):]
     if reference.startswith(("docker-archive:", "oci-archive:", "oci:", "docker://")):
         return reference
-    if reference.endswith(".tar"):
-        return f"docker-archive:{reference}"
+    path = Path(reference)
+    if path.is_dir():
+        return f"oci:{reference}"
+    if path.is_file():
+        # finalstage tells docker-archive from oci-archive by content; podman wants the prefix
+        return f"{'oci-archive' if _is_oci_tar(path) else 'docker-archive'}:{reference}"
     return reference
+
+
+def _is_oci_tar(path: Path) -> bool:
+    import tarfile
+
+    try:
+        with tarfile.open(path) as tar:
+            names = set(tar.getnames()[:64])
+    except (OSError, tarfile.TarError):
+        return False
+    return "oci-layout" in names and "manifest.json" not in names
 
 
 # -- the merged tree as a FileSystemView --------------------------------------------------

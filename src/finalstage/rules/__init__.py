@@ -38,6 +38,20 @@ from finalstage.rules.dockerfile.secret_in_build_arg_or_env import SecretInBuild
 from finalstage.rules.dockerfile.shell_form_entrypoint import ShellFormEntrypoint
 from finalstage.rules.dockerfile.test_code_copied import TestCodeCopied
 from finalstage.rules.dockerfile.unpinned_base_image import UnpinnedBaseImage
+from finalstage.rules.image.build_tool_in_final_image import BuildToolInFinalImage
+from finalstage.rules.image.cache_in_final_image import CacheInFinalImage
+from finalstage.rules.image.compiler_in_final_image import CompilerInFinalImage
+from finalstage.rules.image.dev_dependency_in_final_image import DevDependencyInFinalImage
+from finalstage.rules.image.docs_over_threshold import DocsOverThreshold
+from finalstage.rules.image.package_manager_in_final_image import PackageManagerInFinalImage
+from finalstage.rules.image.root_user_in_config import RootUserInConfig
+from finalstage.rules.image.secret_in_final_image import SecretInFinalImage
+from finalstage.rules.image.setuid_file import SetuidFile
+from finalstage.rules.image.shell_form_in_config import ShellFormInConfig
+from finalstage.rules.image.source_in_final_image import SourceInFinalImage
+from finalstage.rules.image.tests_in_final_image import TestsInFinalImage
+from finalstage.rules.image.unstripped_binary import UnstrippedBinary
+from finalstage.rules.image.waste_over_threshold import WasteOverThreshold
 from finalstage.rules.meta.invalid_suppression import InvalidSuppression
 from finalstage.rules.meta.unparsable_dockerfile import UnparsableDockerfile
 from finalstage.rules.meta.unused_suppression import UnusedSuppression
@@ -66,8 +80,28 @@ ALL_RULES: tuple[type[Rule], ...] = (
     CurlPipeShell,                 # FS116
     DevelopmentFinalStage,         # FS117
     EditableInstall,               # FS118
-    # FS2xx-FS4xx image rules (ImageRule) are appended here when they land.
+    # FS2xx image content (ImageRule: run on an analysed image, never by lint)
+    CompilerInFinalImage,          # FS201
+    BuildToolInFinalImage,         # FS202
+    PackageManagerInFinalImage,    # FS203
+    SourceInFinalImage,            # FS204
+    TestsInFinalImage,             # FS205
+    DevDependencyInFinalImage,     # FS206
+    CacheInFinalImage,             # FS207
+    SecretInFinalImage,            # FS208
+    SetuidFile,                    # FS209
+    # FS3xx size and waste
+    WasteOverThreshold,            # FS301
+    DocsOverThreshold,             # FS302
+    UnstrippedBinary,              # FS303
+    # FS4xx runtime config
+    RootUserInConfig,              # FS401
+    ShellFormInConfig,             # FS402
 )
+
+
+IMAGE_RULES: tuple[type[ImageRule], ...] = tuple(
+    r for r in ALL_RULES if issubclass(r, ImageRule))
 
 
 def get(code_or_name: str) -> type[Rule]:
@@ -84,6 +118,7 @@ def select(
 
 __all__ = [
     "ALL_RULES",
+    "IMAGE_RULES",
     "REDIRECTS",
     "DockerfileContext",
     "DockerfileRule",

@@ -193,8 +193,31 @@ class ImageRule(Rule):
     is_abstract = True
 
     def check_image(self, ctx: Any) -> Iterator[Finding]:
-        """Yield findings for one analysed image."""
+        """Yield findings for one analysed image (``rules.image._context.ImageContext``)."""
         raise NotImplementedError
+
+    def image_finding(
+        self,
+        message: str,
+        summary: Any = None,
+        *,
+        fix_hint: str | None = None,
+        severity: Severity | None = None,
+    ) -> Finding:
+        """A finding about the image: no location (``check`` adds the Dockerfile line from the
+        layer), plus the bytes, top paths, layer and ``created_by`` of ``summary`` (a
+        ``rules.image._context.Summary``) when the finding is about files."""
+        return Finding(
+            rule=self.code,
+            name=self.name,
+            severity=severity or self.severity,
+            message=redact_secrets(message),
+            fix_hint=fix_hint,
+            bytes=summary.bytes if summary is not None else None,
+            layer=summary.layer if summary is not None else None,
+            created_by=summary.created_by if summary is not None else None,
+            paths=tuple(summary.paths) if summary is not None else (),
+        )
 
 
 class MetaRule(Rule):

@@ -1,0 +1,283 @@
+"""What an image rule sees (``ImageContext``) and the helpers every image rule shares.
+
+Rules never parse anything: the context carries the merged tree, the content analysis and the
+parsed config. ``summarize`` turns a set of files into what a finding carries: total bytes, the
+top paths rolled up to the highest directory that holds nothing else (``/usr/lib/go-1.19``
+rather than 12 000 files under it), the layer that added most of those bytes and that layer's
+``created_by`` (redacted).
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+
+if TYPE_CHECKING:
+    from finalstage.analysis.model import Analysis
+    from finalstage.fs.merge import MergedTree
+    from finalstage.image.config import ImageConfig
+
+_T = TypeVar("_T")
+
+TOP_PATHS = 5
+_REG = "f"
+_DIR = "d"
+_OS_ECOSYSTEMS = frozenset({"deb", "apk", "rpm"})
+# Third-party library trees: their own sources and tests are the library author's business,
+# not the application's (and flagging every package's test folder would drown the signal).
+_LIBRARY_MARKERS = ("node_modules/", "site-packages/", "dist-packages/", "/gems/", "vendor/")
+
+
+class FileRef(NamedTuple):
+    """One file of the merged tree: path (no leading ``/``), bytes and the layer it came from.
+    (A NamedTuple, not a dataclass: tens of thousands are made per image.)"""
+
+    path: str
+    size: int
+    layer: int
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a finding carries about a set of files."""
+
+    bytes: int
+    files: int
+    paths: tuple[str, ...]          # absolute ("/usr/lib/go-1.19"), largest first, ≤ TOP_PATHS
+    layer: int | None
+    created_by: str | None
+
+
+@dataclass(frozen=True)
+class ImageContext:
+    """An analysed image: tree, analysis, config, and ``created_by`` of each layer."""
+
+    tree: MergedTree
+    analysis: Analysis
+    config: ImageConfig | None
+    created_by: tuple[str | None, ...] = ()
+    _memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def from_image(cls, image: Any, *, tree: MergedTree, analysis: Analysis) -> ImageContext:
+        """Build the context of ``image`` (an ``finalstage.image.Image``)."""
+        return cls(tree, analysis, image.config,
+                   tuple(layer.created_by for layer in image.layers))
+
+    def memo(self, key: Any, compute: Callable[[], _T]) -> _T:
+        """``compute()`` once per context and ``key`` (facts shared by several rules)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    # -- facts -----------------------------------------------------------------------------
+    def files_of(self, category: str) -> list[FileRef]:
+        """Files (and links) of the merged tree classified as ``category`` (a ``Category``
+        or its value: the enum is a StrEnum, and rules name it by value so that importing the
+        rules does not import the whole analysis package)."""
+        by_category = self.memo("by-category", self._by_category)
+        return by_category.get(category, [])
+
+    def _by_category(self) -> dict[str, list[FileRef]]:
+        out: dict[str, list[FileRef]] = {}
+        get = self.tree.entries.get
+        for path, category in self.analysis.category_of.items():
+            entry = get(path)
+            if entry is None or entry.kind == _DIR:
+                continue
+            bucket = out.get(category)
+            if bucket is None:
+                bucket = out[category] = []
+            bucket.append(FileRef(path, entry.size if entry.kind == _REG else 0, entry.layer))
+        return out
+
+    def file(self, path: str) -> FileRef | None:
+        """The merged-tree file at ``path`` (no leading ``/``), if it is one."""
+        entry = self.tree.entries.get(path.strip("/"))
+        if entry is None or entry.kind == _DIR:
+            return None
+        return FileRef(entry.path, entry.size if entry.kind == _REG else 0, entry.layer)
+
+    def is_os_owned(self, path: str) -> bool:
+        """True when an OS package (dpkg/apk/rpm) lists ``path`` (or, for compiled Python in a
+        ``__pycache__``, the directory it caches): the distribution put it there."""
+        owned = self.memo("os-owned", self._os_owned)
+        if path in owned:
+            return True
+        head, sep, _ = path.rpartition("/__pycache__/")
+        return bool(sep) and head in owned
+
+    def _os_owned(self) -> frozenset[str]:
+        files: set[str] = set()
+        for package in self.analysis.packages:
+            if str(package.ecosystem) in _OS_ECOSYSTEMS:
+                files.update(package.files)
+        return frozenset(files)
+
+    def layer_created_by(self, layer: int | None) -> str | None:
+        """The redacted ``created_by`` of ``layer`` (None when unknown)."""
+        if layer is None or not 0 <= layer < len(self.created_by):
+            return None
+        return self.memo(("created-by", layer), lambda: _redacted(self.created_by[layer]))
+
+    def runtime_argv(self) -> tuple[str, ...]:
+        """The command the container runs: ENTRYPOINT + CMD (CMD alone without ENTRYPOINT)."""
+        cfg = self.config
+        if cfg is None:
+            return ()
+        return tuple(cfg.entrypoint or ()) + tuple(cfg.cmd or ())
+
+    def summarize(self, files: Iterable[FileRef], *, top: int = TOP_PATHS,
+                  roll_up: bool = True) -> Summary:
+        """Bytes, top paths (rolled up to directories unless ``roll_up`` is False: a secret or
+        a setuid binary is about that one file) and the dominant layer of ``files``."""
+        return summarize(self, list(files), top=top, roll_up=roll_up)
+
+
+def _redacted(text: str | None) -> str | None:
+    if not text:
+        return None
+    from finalstage.inspect import redact_text
+
+    return redact_text(text)
+
+
+def is_library_path(path: str) -> bool:
+    """True for paths inside a third-party library tree (node_modules, site-packages…)."""
+    probe = "/" + path
+    return any("/" + marker in probe for marker in _LIBRARY_MARKERS)
+
+
+def _parent(path: str) -> str:
+    i = path.rfind("/")
+    return path[:i] if i > 0 else ""
+
+
+def rollup(ctx: ImageContext, paths: Sequence[str]) -> dict[str, str]:
+    """Each path → its highest ancestor directory that holds nothing but ``paths`` (and at
+    least two entries), or the path itself.
+
+    So 12 000 files of the Go toolchain report as ``usr/lib/go-1.19``, the tests of an app as
+    ``app/tests``, and a lone ``app/main.go`` beside a binary (or ``usr/bin/make`` among other
+    binaries) stays itself. Cost: the selected paths and their ancestors only, never the whole
+    tree — a directory is full when each of its children is a selected path or a full
+    directory, decided deepest first.
+    """
+    children = ctx.tree.children
+    good: dict[str, int] = {}
+    for path in paths:
+        parent = _parent(path)
+        good[parent] = good.get(parent, 0) + 1
+    full: set[str] = set()
+    files = dict(good)  # selected files under each directory, through full subdirectories
+    # Deepest first: a directory's count is final once every deeper directory is decided.
+    by_depth: dict[int, list[str]] = {}
+    for directory in good:
+        if directory:
+            by_depth.setdefault(directory.count("/"), []).append(directory)
+    for depth in range(max(by_depth, default=-1), -1, -1):
+        for directory in by_depth.get(depth, ()):
+            total = len(children.get(directory, ()))
+            if good.get(directory, 0) == total:
+                full.add(directory)
+                parent = _parent(directory)
+                files[parent] = files.get(parent, 0) + files.get(directory, 0)
+                if parent and parent not in good:
+                    by_depth.setdefault(depth - 1, []).append(parent)
+                good[parent] = good.get(parent, 0) + 1
+    out: dict[str, str] = {}
+    for path in paths:
+        root = path
+        parent = _parent(path)
+        while parent in full:
+            root = parent
+            parent = _parent(parent)
+        # A lone file stays itself: "/usr/bin/make", not a directory holding only it.
+        out[path] = root if root == path or files.get(root, 0) >= 2 else path
+    return out
+
+
+def summarize(ctx: ImageContext, files: list[FileRef], *, top: int = TOP_PATHS,
+              roll_up: bool = True) -> Summary:
+    """See ``ImageContext.summarize``."""
+    if not files:
+        return Summary(0, 0, (), None, None)
+    roots = rollup(ctx, [f.path for f in files]) if roll_up else {f.path: f.path for f in files}
+    by_root: dict[str, int] = {}
+    by_layer: dict[int, int] = {}
+    total = 0
+    for f in files:
+        root = roots[f.path]
+        by_root[root] = by_root.get(root, 0) + f.size
+        by_layer[f.layer] = by_layer.get(f.layer, 0) + f.size
+        total += f.size
+    ranked = sorted(by_root.items(), key=lambda item: (-item[1], item[0]))[:top]
+    # The layer that added most of the bytes; with no bytes at all, the first file's layer.
+    layer = max(by_layer.items(), key=lambda item: (item[1], -item[0]))[0] if total \
+        else files[0].layer
+    return Summary(total, len(files), tuple("/" + p for p, _ in ranked), layer,
+                   ctx.layer_created_by(layer))
+
+
+def command_words(argv: Sequence[str]) -> list[str]:
+    """The words of a runtime command, with ``sh -c "…"`` strings split as the shell would
+    (best effort: unbalanced quotes fall back to whitespace splitting)."""
+    words: list[str] = []
+    for arg in argv:
+        if " " in arg or "\t" in arg or ";" in arg or "&" in arg:
+            try:
+                words.extend(shlex.split(arg, comments=False))
+            except ValueError:
+                words.extend(arg.split())
+        else:
+            words.append(arg)
+    out: list[str] = []
+    for word in words:
+        out.extend(w for w in _split_operators(word) if w)
+    return out
+
+
+def _split_operators(word: str) -> list[str]:
+    for op in ("&&", "||", ";", "|"):
+        if op in word:
+            return [part for piece in word.split(op) for part in _split_operators(piece)]
+    return [word]
+
+
+
+
+def plural(n: int, word: str) -> str:
+    """``1 file``, ``3 files``."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+
+def number_option(rule: Any, key: str) -> float:
+    """A numeric option of ``rule`` (a configured value is untrusted: UsageError if wrong)."""
+    value = rule.settings.get(key)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        from finalstage.errors import UsageError
+
+        raise UsageError(f"rules.{rule.name}: option {key} must be a non-negative number, "
+                         f"not {value!r}")
+    return float(value)
+
+
+def names_option(rule: Any, key: str) -> set[str]:
+    """A list-of-names option of ``rule`` (a lone string counts as a list of one)."""
+    value = rule.settings.get(key) or ()
+    if isinstance(value, str):
+        value = (value,)
+    if not isinstance(value, (list, tuple, set, frozenset)) or \
+            not all(isinstance(v, str) for v in value):
+        from finalstage.errors import UsageError
+
+        raise UsageError(f"rules.{rule.name}: option {key} must be a list of names, "
+                         f"not {value!r}")
+    return set(value)
+
+
+__all__ = ["FileRef", "ImageContext", "Summary", "command_words", "is_library_path",
+           "names_option", "number_option", "plural", "rollup", "summarize"]

@@ -1,0 +1,82 @@
+"""FS301 waste-over-threshold."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import ClassVar
+
+from finalstage.findings import Finding, Severity
+from finalstage.rules._base import ImageRule, Option
+from finalstage.rules.image._context import (
+    TOP_PATHS,
+    ImageContext,
+    Summary,
+    number_option,
+    plural,
+)
+
+
+class WasteOverThreshold(ImageRule):
+    """Bytes shipped in a layer but deleted or overwritten by a later one
+
+    ## What it does
+    Sums the bytes of files that a layer adds and a later layer deletes or overwrites: they are
+    downloaded with the image but invisible in the container. Reports the total when it is over
+    `max-bytes` or over `max-percent` of the bytes all layers hold, with the largest wasted
+    paths and the layer that added most of them.
+
+    ## Why is this bad?
+    Layers are immutable: `RUN rm` in a later layer hides a file but every pull still transfers
+    it. Waste is pure cost in registry storage, pull time and start-up latency.
+
+    ## Example
+    ```dockerfile
+    FROM debian:bookworm-slim
+    COPY big-archive.tar.gz /tmp/
+    RUN tar -xzf /tmp/big-archive.tar.gz -C /opt
+    RUN rm /tmp/big-archive.tar.gz
+    ```
+
+    Use instead:
+    ```dockerfile
+    FROM debian:bookworm-slim
+    RUN --mount=type=bind,source=big-archive.tar.gz,target=/tmp/a.tgz \
+        tar -xzf /tmp/a.tgz -C /opt
+    ```
+
+    ## Options
+    - `max-bytes`: wasted bytes allowed (default 10 MiB).
+    - `max-percent`: wasted share of all layer bytes allowed, in percent (default 10).
+    """
+
+    code = "FS301"
+    name = "waste-over-threshold"
+    severity = Severity.WARNING
+    groups = ("size", "waste")
+    options: ClassVar[Mapping[str, Option]] = {
+        "max-bytes": Option(10 * 1024 * 1024, "Wasted bytes allowed"),
+        "max-percent": Option(10.0, "Wasted share of all layer bytes allowed, in percent"),
+    }
+
+    def check_image(self, ctx: ImageContext) -> Iterator[Finding]:
+        tree = ctx.tree
+        wasted = tree.waste_bytes
+        if wasted <= 0:
+            return
+        held = sum(layer.bytes for layer in tree.layers)
+        percent = 100.0 * wasted / held if held else 0.0
+        max_bytes = number_option(self, "max-bytes")
+        max_percent = number_option(self, "max-percent")
+        if wasted <= max_bytes and percent <= max_percent:
+            return
+        # The layer whose files were hidden most: it added the wasted bytes.
+        layer = max(tree.layers, key=lambda s: (s.hidden_bytes, -s.index)).index \
+            if tree.layers else None
+        paths = tuple("/" + w.path for w in tree.top_wasted(TOP_PATHS))
+        summary = Summary(wasted, len(tree.wasted), paths, layer, ctx.layer_created_by(layer))
+        yield self.image_finding(
+            f"{percent:.1f}% of the bytes in the layers are deleted or overwritten by later "
+            f"layers ({plural(len(tree.wasted), 'path')})",
+            summary,
+            fix_hint="delete temporary files in the same RUN that creates them, or use a build "
+                     "stage / bind mount so they never reach a layer")

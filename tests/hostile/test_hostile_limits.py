@@ -1,0 +1,54 @@
+"""The resource limits, each tripped on purpose through the public ``Image`` API.
+
+The default limits are generous (2 000 000 entries, 64 GiB per layer); the corpus samples that
+would need gigabytes to reach them are re-read here with small ``Limits`` so every limit is
+shown to stop the read early, with ``UnsafeArchiveError`` and a message naming the limit.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from finalstage.errors import UnsafeArchiveError
+from finalstage.fs.tarstream import DEFAULT_LIMITS, Limits
+from finalstage.image.image import Image
+from finalstage.image.open import open_core
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def read(root: Path, rel: str, limits: Limits) -> None:
+    fmt = "oci" if rel.startswith("oci/") else "docker-archive"
+    Image(open_core(f"{fmt}:{root / rel}"), limits=limits).tree()
+
+
+@pytest.mark.parametrize(("rel", "limits", "words"), [
+    ("docker-archive/many_entries.tar", Limits(max_entries=1000), "more than 1000 entries"),
+    ("oci/many_entries", Limits(max_entries=1000), "more than 1000 entries"),
+    ("docker-archive/deep_long_path.tar", Limits(max_header_bytes=4096), "exceeds limit 4096"),
+    ("docker-archive/gzip_bomb.tar", Limits(max_decompressed=8 << 20), "decompresses past"),
+    ("oci/zstd_bomb", Limits(max_decompressed=8 << 20), "decompresses past"),
+    ("docker-archive/gzip_bomb.tar", Limits(ratio_after=4 << 20), "likely a compression bomb"),
+    ("oci/zstd_bomb", Limits(ratio_after=4 << 20), "likely a compression bomb"),
+], ids=["entries-archive", "entries-oci", "pax-header", "bytes-gzip", "bytes-zstd",
+        "ratio-gzip", "ratio-zstd"])
+def test_limit_stops_early(hostile_root: Path, rel: str, limits: Limits, words: str) -> None:
+    start = time.monotonic()
+    with pytest.raises(UnsafeArchiveError) as info:
+        read(hostile_root, rel, limits)
+    assert words in str(info.value)
+    assert "\n" not in str(info.value)
+    assert time.monotonic() - start < 10
+
+
+def test_default_limits_are_the_documented_ones() -> None:
+    # SECURITY.md quotes these numbers; change both together.
+    assert DEFAULT_LIMITS == Limits(max_entries=2_000_000, max_header_bytes=1 << 20,
+                                    max_decompressed=64 << 30, max_ratio=250,
+                                    ratio_after=256 << 20)
+    security = (Path(__file__).resolve().parents[2] / "SECURITY.md").read_text()
+    for text in ("2 000 000", "1 MiB", "64 GiB", "250 : 1", "256 MiB"):
+        assert text in security, text
