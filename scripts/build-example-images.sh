@@ -4,6 +4,7 @@
 #
 #   examples/images/go-minimal.oci/      examples/go (Dockerfile), OCI image layout directory
 #   examples/images/busybox-fat.tar      examples/busybox (Dockerfile.fat), docker-archive
+#   examples/images/busybox-minimal.tar  examples/busybox (Dockerfile), docker-archive
 #
 # Reproducible: built with `buildah bud --timestamp 0` from local stand-in base images (see
 # tests/harness/README.md). Needs buildah, podman, skopeo, debootstrap, busybox-static

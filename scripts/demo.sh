@@ -75,6 +75,19 @@ for img in "${images[@]}"; do
   show "$FS" ls "$img" /
 done
 
+# the CI gate: the same policy on the fat and the minimal busybox image, every finding tied to
+# its Dockerfile line (expected: fat fails with exit 1, minimal passes with exit 0)
+for pair in "busybox-fat.tar:Dockerfile.fat" "busybox-minimal.tar:Dockerfile"; do
+  img=examples/images/${pair%%:*} df=examples/busybox/${pair##*:}
+  [ -f "$img" ] || continue
+  banner "check $img --dockerfile $df --policy examples/finalstage.toml"
+  show "$FS" check "$img" --dockerfile "$df" --policy examples/finalstage.toml
+  VERDICT[$img]=$(verdict $?)
+done
+banner "summary: check, fat vs minimal (expected: fat fails, minimal passes)"
+printf '%-28s %s\n' examples/images/busybox-fat.tar "${VERDICT[examples/images/busybox-fat.tar]:-missing}"
+printf '%-28s %s\n' examples/images/busybox-minimal.tar "${VERDICT[examples/images/busybox-minimal.tar]:-missing}"
+
 if [ "$errors" -gt 0 ]; then
   printf '\ndemo: %d command(s) failed with an error (exit >= 2)\n' "$errors" >&2
   exit 1

@@ -20,6 +20,16 @@ if _REPO not in sys.path:
 from tests.harness.build import Builder, BuiltImage, HarnessError, missing_tools
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_layer_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Every test (and every CLI it starts) uses a layer cache of its own session, never the
+    user's: a cache filled by one test must not hide another test's corrupt layer."""
+    import os
+
+    if "FINALSTAGE_CACHE_DIR" not in os.environ:
+        os.environ["FINALSTAGE_CACHE_DIR"] = str(tmp_path_factory.mktemp("layer-cache"))
+
+
 @pytest.fixture(scope="session")
 def image_builder() -> Builder:
     """The session's Builder; skips when the container tools are not installed."""

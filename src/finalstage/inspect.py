@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 from finalstage.fs.tarstream import DIR
 
 if TYPE_CHECKING:
+    from finalstage.analysis.model import Analysis
+    from finalstage.findings import Finding
     from finalstage.fs.merge import MergedTree
     from finalstage.image.image import Image, Progress
 
@@ -153,6 +155,9 @@ class InspectResult:
     largest: tuple[LargeFile, ...]
     waste: WasteSummary
     config: ConfigSummary
+    # Content analysis and image findings (None / () with ``classify=False``).
+    analysis: Analysis | None = None
+    findings: tuple[Finding, ...] = ()
 
 
 def _tree(tree: MergedTree, path: str, depth: int, width: int) -> TreeNode:
@@ -215,11 +220,75 @@ def dive_efficiency(
     return 1.0 if total == 0 else sum(minimum.values()) / total
 
 
+def analysis_tag(elf: bool) -> str:
+    """Names what the analysis capture hook reads, for the layer cache: a change of the capture
+    rules (their source file) or of the version gives new cache keys."""
+    import os
+
+    from finalstage import __version__
+    from finalstage.analysis import capture
+
+    try:
+        stamp = os.stat(capture.__file__).st_mtime_ns
+    except (OSError, TypeError):
+        stamp = 0
+    return f"analysis:elf={int(elf)}:{__version__}:{stamp}"
+
+
+def _classify(
+    image: Image, progress: Progress | None, elf: bool
+) -> tuple[Analysis, tuple[Finding, ...]]:
+    """Content analysis and image findings from the same single pass that lists the layers."""
+    from finalstage.analysis.analyze import analyze
+    from finalstage.analysis.capture import Captured, byte_count, reduce, wants
+    from finalstage.analysis.entry import kind_name
+    from finalstage.image_rules import run_image_rules
+
+    def want(path: str, size: int) -> int:
+        return byte_count(wants(path, size, elf=elf), size)
+
+    scans = image.scan(want=want, progress=progress, tag=analysis_tag(elf))
+    reduced: list[dict[str, Captured]] = []
+    for scan in scans:
+        kept_layer: dict[str, Captured] = {}
+        for path, data in scan.captured.items():
+            kept = reduce(path, data)
+            if kept is not None:
+                kept_layer[path] = kept
+        reduced.append(kept_layer)
+    tree = image.tree()
+    captured: dict[str, Captured] = {}
+    # The capture of the layer each merged entry came from (a stale lower copy is never used).
+    for path, entry in tree.entries.items():
+        if 0 <= entry.layer < len(reduced) and kind_name(entry.kind) == "file":
+            value = reduced[entry.layer].get(path)
+            if value is not None:
+                captured[path] = value
+    analysis = analyze(tree.entries.values(), captured)
+    findings = tuple(run_image_rules(image, tree=tree, analysis=analysis))
+    return analysis, findings
+
+
 def inspect(
-    image: Image, *, depth: int = 2, top: int = 10, progress: Progress | None = None
+    image: Image,
+    *,
+    depth: int = 2,
+    top: int = 10,
+    progress: Progress | None = None,
+    classify: bool = False,
+    elf: bool = False,
 ) -> InspectResult:
-    """Read the image once and summarise it. Raises FinalstageError subclasses on bad input."""
+    """Read the image once and summarise it. Raises FinalstageError subclasses on bad input.
+
+    With ``classify`` the same pass also captures the few bytes content analysis needs, and the
+    result carries the ``analysis`` (categories, packages) and the image ``findings``.
+    """
     cfg = image.config
+    analysis = None
+    findings: tuple[Finding, ...] = ()
+    if classify:
+        analysis, findings = _classify(image, progress, elf)
+        progress = None
     scans = image.scan(progress=progress)
     tree = image.tree()
     hist = image.layers
@@ -287,4 +356,6 @@ def inspect(
         largest=tuple(LargeFile("/" + e.path, e.size, e.layer) for e in tree.largest(top)),
         waste=waste,
         config=config,
+        analysis=analysis,
+        findings=findings,
     )

@@ -587,6 +587,7 @@ SHIPPED = (
     # (example, variant, formats): kept to a few MB in total
     ("go", "minimal", ("oci",)),
     ("busybox", "fat", ("docker-archive",)),
+    ("busybox", "minimal", ("docker-archive",)),
 )
 
 

@@ -34,14 +34,8 @@ MAX_RSS_KIB = 400 * 1024
 # Samples that expose bugs in code this suite does not own: (name, format or None) → reason.
 # Each stays a strict xfail so the suite is green and turns red the day the bug is fixed.
 KNOWN_BUGS: dict[tuple[str, str | None], str] = {
-    ("deep_array.toml", "policy"): "bug: deeply nested TOML raises RecursionError (policy/load.py)",
-    ("deep_tables.toml", "policy"): "bug: deeply nested TOML raises RecursionError (policy/load.py)",
     ("auth_deep.json", None): "bug: a deeply nested auth file raises RecursionError"
     " (registry/auth.py _read_config catches only JSONDecodeError/UnicodeDecodeError)",
-    ("baseline_deep.json", None): "bug: a deeply nested baseline raises RecursionError"
-    " (policy/baseline.py read_baseline)",
-    ("cst_deep.yaml", None): "bug: a deeply nested structure-test YAML raises RecursionError"
-    " (policy/cst.py load_cst catches only yaml.YAMLError)",
 }
 # Samples whose bug is a hang: in-process they are guarded by an alarm, and the CLI run is
 # given a short timeout so the suite does not wait a minute for each.

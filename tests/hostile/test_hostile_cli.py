@@ -139,3 +139,13 @@ def test_control_names_are_escaped(fmt: str, args: list[str], hostile_root: Path
         assert any(name in line for line in lines), f"{name} not shown escaped"
     # A newline in a name must not forge an output line of its own.
     assert not any(line.startswith("forged line") for line in lines)
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_secret_in_hostile_config_is_redacted(fmt: str, hostile_root: Path, tmp_path: Path) -> None:
+    """`API_TOKEN=hunter2…` in the config never reaches any output, whatever surrounds it."""
+    ref = f"docker-archive:{hostile_root / 'docker-archive' / 'da_config_control_chars.tar'}"
+    run = _support.run_cli(["inspect", "--format", fmt, ref], cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert b"hunter2" not in run.stdout + run.stderr
+    assert b"API_TOKEN" in run.stdout

@@ -205,3 +205,10 @@ def test_podman_image_ref(tmp_path: Path) -> None:
     with tarfile.open(plain, "w") as tar:
         tar.add(tmp_path / "oci-layout", arcname="manifest.json")
     assert podman_image_ref(str(plain)) == f"docker-archive:{plain}"
+
+
+def test_deeply_nested_yaml(tmp_path: Path) -> None:
+    config = tmp_path / "deep.yaml"
+    config.write_text("schemaVersion: 2.0.0\nfileExistenceTests: " + "[" * 20_000 + "]" * 20_000)
+    with pytest.raises(UsageError, match="invalid yaml"):
+        load_cst(config)

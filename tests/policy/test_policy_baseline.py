@@ -70,3 +70,10 @@ def test_missing_baseline_and_unwritable(tmp_path: Path) -> None:
         read_baseline(tmp_path / "nope.json")
     with pytest.raises(UsageError, match="writing baseline"):
         write_baseline(tmp_path / "no" / "dir" / "b.json", [GCC])
+
+
+def test_deeply_nested_baseline(tmp_path: Path) -> None:
+    file = tmp_path / "b.json"
+    file.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(UsageError, match="reading baseline"):
+        read_baseline(file)

@@ -46,7 +46,7 @@ FACTS = ImageFacts(
     files=(
         FileFact("/usr/bin/gcc-12", 1_000_000, 1, "compiler"),
         FileFact("/usr/lib/gcc/x86_64-linux-gnu/12/cc1", 30_000_000, 1, "compiler"),
-        FileFact("/var/lib/apt/lists/deb.debian.org_dists", 20_000_000, 1, "cache"),
+        FileFact("/var/lib/apt/lists/mirror.example_dists", 20_000_000, 1, "cache"),
         FileFact("/usr/bin/ld", 2_000_000, 0, "compiler"),
         FileFact("/app", 10_000_000, 2, None),
         FileFact("/etc/ssl/private/key.pem", 2_000, 2, "secret"),

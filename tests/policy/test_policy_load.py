@@ -168,3 +168,12 @@ def test_policy_table_must_be_a_table(tmp_path: Path) -> None:
 
 def test_parse_policy_direct() -> None:
     assert parse_policy({}, "x").is_empty
+
+
+def test_deeply_nested_toml_is_a_usage_error(tmp_path: Path) -> None:
+    file = tmp_path / "deep.toml"
+    file.write_text("[policy]\nmax-layers = " + "[" * 5000 + "]" * 5000 + "\n")
+    with pytest.raises(UsageError, match="nested too deeply|expected an integer"):
+        load_policy(file)
+    (tmp_path / "pyproject.toml").write_text("x = " + "[" * 5000 + "]" * 5000 + "\n")
+    assert find_policy(tmp_path).is_empty

@@ -122,8 +122,8 @@ def check_report() -> Report:
                 layer=2,
                 created_by="/bin/sh -c apt-get update &&     apt-get install -y curl",
                 paths=(
-                    "/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4",
-                    "/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm-updates_InRelease",
+                    "/var/lib/apt/lists/mirror.example_debian_dists_bookworm_main_binary-amd64_Packages.lz4",
+                    "/var/lib/apt/lists/mirror.example_debian_dists_bookworm-updates_InRelease",
                     "/var/lib/apt/lists/evil\x1b[2J\x1b[31mname",
                     "/var/lib/apt/lists/lock",
                     "/var/lib/apt/lists/partial",

@@ -44,8 +44,19 @@ def inspect(
     verify: bool = typer.Option(
         True, "--verify/--no-verify", help="Check layer digests (--no-verify seeks past file data)."
     ),
+    classify: bool = typer.Option(
+        True,
+        "--classify/--no-classify",
+        help="Analyse contents (categories, packages, image findings) in the same pass.",
+    ),
+    packages: bool = typer.Option(False, "--packages", help="List packages in the text output."),
+    cache: bool = typer.Option(
+        True,
+        "--cache/--no-cache",
+        help="Use the per-layer index cache ($FINALSTAGE_CACHE_DIR, else the user cache dir).",
+    ),
 ) -> None:
-    """Show size, layers, the merged filesystem, largest files, waste and config of IMAGE."""
+    """Show size, layers, the merged filesystem, largest files, waste, config and contents of IMAGE."""
     from finalstage.errors import UsageError
 
     if output_format not in ("text", "json"):
@@ -55,6 +66,70 @@ def inspect(
     from finalstage.inspect import inspect as do_inspect
     from finalstage.report.inspect import render_json, render_text
 
-    img = Image(open_core(image, platform=platform), verify=verify)
-    result = do_inspect(img, depth=depth, top=top, progress=progress_for_tty())
-    sys.stdout.write(render_json(result) if output_format == "json" else render_text(result))
+    layer_cache = None
+    if cache and verify:  # only verified scans are cached, so --no-verify never uses it
+        from finalstage.fs.cache import LayerCache
+
+        layer_cache = LayerCache()
+    img = Image(open_core(image, platform=platform), verify=verify, cache=layer_cache)
+    memo_key = None
+    if layer_cache is not None:
+        memo_key = _memo_key(img, image, (depth, top, output_format, classify, packages))
+        if memo_key is not None:
+            hit = layer_cache.get_blob(memo_key)
+            if hit is not None:
+                sys.stdout.write(hit.decode("utf-8", "surrogateescape"))
+                return
+    result = do_inspect(img, depth=depth, top=top, progress=progress_for_tty(), classify=classify)
+    text = (
+        render_json(result)
+        if output_format == "json"
+        else render_text(result, packages=packages)
+    )
+    if memo_key is not None:
+        layer_cache.put_blob(memo_key, text.encode("utf-8", "surrogateescape"))  # type: ignore[union-attr]
+    sys.stdout.write(text)
+
+
+def _memo_key(img: Any, reference: str, options: tuple[object, ...]) -> str | None:
+    """Key of the whole report: a pure function of the image's content (config digest and every
+    layer digest), the reference as typed, the options and the version. Local layer files also
+    add their fingerprint (inode, size, mtime, ctime), so a report is only reused for the very
+    files that were read and verified when it was made. None when a layer has no digest."""
+    import hashlib
+
+    from finalstage import __version__
+    from finalstage.image.layers import fingerprint
+    from finalstage.inspect import analysis_tag
+
+    layers = img.core.layers()
+    if any(not h.diff_id for h in layers):
+        return None
+    parts = [
+        "report", __version__, analysis_tag(False), _source_stamp(), reference, repr(options),
+        img.config_digest, img.digest or "",
+        *(f"{h.diff_id} {h.digest} {fingerprint(h)}" for h in layers),
+    ]
+    return hashlib.sha256("\n".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def _source_stamp() -> str:
+    """Newest mtime of the package's modules: a changed reporter or rule gives new report keys
+    even before the version moves (one stat per module, about a millisecond)."""
+    import os
+
+    import finalstage
+
+    newest = 0
+    stack = [os.path.dirname(finalstage.__file__)]
+    while stack:
+        try:
+            with os.scandir(stack.pop()) as it:
+                for d in it:
+                    if d.name.endswith(".py"):
+                        newest = max(newest, d.stat().st_mtime_ns)
+                    elif d.is_dir() and d.name != "__pycache__":
+                        stack.append(d.path)
+        except OSError:
+            continue
+    return str(newest)

@@ -6,7 +6,8 @@ Analysis only ever sees ``Image``; it never knows which source the bytes came fr
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+import os
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,7 @@ from finalstage.image.core import ImageCore, LayerHandle
 from finalstage.image.layers import LayerScan, scan_layer
 
 if TYPE_CHECKING:
+    from finalstage.fs.cache import CachedScan, LayerCache
     from finalstage.fs.merge import MergedTree
 
 Progress = Callable[[int, int, LayerHandle], None]
@@ -45,12 +47,23 @@ class Image:
     """An image, source-independent. Properties are cached; ``scan()`` streams each layer once."""
 
     def __init__(
-        self, core: ImageCore, *, limits: Limits = DEFAULT_LIMITS, verify: bool = True
+        self,
+        core: ImageCore,
+        *,
+        limits: Limits = DEFAULT_LIMITS,
+        verify: bool = True,
+        cache: LayerCache | None = None,
+        workers: int | None = None,
     ) -> None:
         self.core = core
         self.limits = limits
         self.verify = verify
+        self.cache = cache
+        # Two layers at a time: hashing (hashlib) and inflating (isal, zstandard) release the
+        # GIL, so a second thread overlaps them; more threads only add memory on 2 cores.
+        self.workers = workers if workers is not None else min(2, os.cpu_count() or 1)
         self._scans: list[LayerScan] | None = None
+        self._scan_tag: str | None = None
 
     @property
     def reference(self) -> str:
@@ -146,21 +159,114 @@ class Image:
         return self.layers[layer].history
 
     def scan(
-        self, *, want: WantHook | None = None, progress: Progress | None = None
+        self,
+        *,
+        want: WantHook | None = None,
+        progress: Progress | None = None,
+        tag: str | None = None,
     ) -> Sequence[LayerScan]:
-        """Read every layer once (verifying digests). Cached when no ``want`` hook is given."""
-        if want is None and self._scans is not None:
+        """Read every layer once (verifying digests), layers in parallel, results in order.
+
+        Without ``want`` the scans are kept and a later call returns them. ``tag`` names what
+        ``want`` captures (same tag = same hook); it makes the scan cacheable with a hook, and a
+        later call with the same tag (or with no hook) reuses this scan.
+        """
+        if self._scans is not None and (want is None or (tag is not None and tag == self._scan_tag)):
             return self._scans
         handles = self.core.layers()
-        out: list[LayerScan] = []
+        total = len(handles)
+        cache_tag = "" if want is None else tag
+        out: list[LayerScan | None] = [None] * total
+        todo: list[int] = []
+        keys: list[str | None] = [None] * total
+        witnesses: list[str | None] = [None] * total
         for i, h in enumerate(handles):
+            if self.cache is not None and cache_tag is not None and self.verify:
+                key = self.cache.key(h.diff_id, h.digest, cache_tag)
+                keys[i] = key
+                hit = self._cached(key, h, witnesses, i) if key else None
+                if hit is not None:
+                    out[i] = LayerScan(
+                        i, h.digest, h.diff_id, hit.compression, hit.compressed_size,
+                        hit.uncompressed_size, hit.entries, hit.captured,
+                    )
+                    continue
+            todo.append(i)
+
+        def one(i: int) -> LayerScan:
+            return scan_layer(handles[i], i, want=want, limits=self.limits, verify=self.verify)
+
+        done = total - len(todo)
+        if progress is not None and total:
+            progress(done, total, handles[todo[0] if todo else -1])
+        for i, scan in self._run(one, todo):
+            out[i] = scan
+            done += 1
+            key = keys[i]
+            # Only a layer whose digests were checked is cached (a hit must be as good as a read).
+            if key is not None and self.cache is not None and scan.diff_id:
+                from finalstage.fs.cache import to_cached
+
+                self.cache.put(key, to_cached(scan.compression, scan.compressed_size,
+                                              scan.uncompressed_size, scan.entries, scan.captured))
+                witness = witnesses[i]
+                if witness is not None:
+                    self.cache.put_blob(witness, b"")
             if progress is not None:
-                progress(i, len(handles), h)
-            out.append(scan_layer(h, i, want=want, limits=self.limits, verify=self.verify))
-        if progress is not None and handles:
-            progress(len(handles), len(handles), handles[-1])
-        self._scans = out
-        return out
+                progress(done, total, handles[i])
+        scans = [s for s in out if s is not None]
+        self._scans = scans
+        self._scan_tag = tag if want is not None else None
+        return scans
+
+    def _cached(
+        self, key: str, h: LayerHandle, witnesses: list[str | None], i: int
+    ) -> CachedScan | None:
+        """The cached scan of layer ``h``, when this source may use it.
+
+        A layer in a local file is only served from the cache when that very file (same inode,
+        size, mtime and ctime, same offset) was read and verified before: its *witness* entry.
+        So a layer file swapped or damaged after the cache was filled is read again and fails
+        as on a cold run. Remote layers (no file) are identified by their digests alone.
+        """
+        from finalstage.image.layers import fingerprint
+
+        assert self.cache is not None
+        fp = fingerprint(h)
+        if fp is not None:
+            witness = self.cache.key(h.diff_id, h.digest, f"witness:{key}:{fp}")
+            witnesses[i] = witness
+            if witness is None or self.cache.get_blob(witness) is None:
+                return None
+        hit = self.cache.get(key)
+        # A stored size that disagrees is read for real, so its error is reported.
+        if hit is None or (h.size is not None and h.size != hit.compressed_size):
+            return None
+        return hit
+
+    def _run(
+        self, fn: Callable[[int], LayerScan], todo: list[int]
+    ) -> Iterator[tuple[int, LayerScan]]:
+        """``fn`` over ``todo`` with up to ``workers`` threads, yielded in ``todo`` order.
+
+        The first failing layer (in order) raises; layers not started yet are cancelled.
+        """
+        if self.workers <= 1 or len(todo) <= 1:
+            for i in todo:
+                yield i, fn(i)
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="layer")
+        futures: list[tuple[int, Any]] = []
+        try:
+            futures += [(i, pool.submit(fn, i)) for i in todo]
+            for i, fut in futures:
+                yield i, fut.result()
+        finally:
+            for _, fut in futures:
+                fut.cancel()
+            pool.shutdown(wait=True)
 
     def tree(self, *, progress: Progress | None = None) -> MergedTree:
         """The merged filesystem (whiteouts and opaque dirs applied)."""

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import io
 import lzma
+import os
+import stat
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, cast
 
@@ -513,3 +515,29 @@ def _value(h: Any, expected: str | None, context: str) -> str | None:
 def _compare(actual: str | None, expected: str | None, context: str, what: str) -> None:
     if actual is not None and expected is not None and actual != expected:
         raise DigestMismatchError(f"{context}: {what}", expected, actual)
+
+
+def fingerprint(handle: LayerHandle) -> str | None:
+    """Identity of the stored bytes of a local layer: device, inode, size, mtime and ctime of
+    the file holding it, and the layer's offset in it. Any write to the file changes ctime, so
+    an unchanged fingerprint means unchanged bytes. None when the bytes are not in a local file
+    (a registry or daemon stream): then only the digest identifies the layer."""
+    try:
+        raw = handle.open()
+    except OSError:
+        return None
+    with raw:
+        fd = getattr(raw, "_fd", None)  # tarindex._Slice: a window of an outer archive
+        start = getattr(raw, "_start", 0)
+        if fd is None:
+            try:
+                fd = raw.fileno()
+            except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+                return None
+        try:
+            st = os.fstat(fd)
+        except OSError:
+            return None
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        return f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{start}"

@@ -66,6 +66,8 @@ def read_baseline(path: str | Path) -> Counter[str]:
             from err
     except ValueError as err:
         raise UsageError(f"reading baseline {file}: not json: {err}") from err
+    except RecursionError as err:  # json recurses once per nesting level
+        raise UsageError(f"reading baseline {file}: not json: nested too deeply") from err
     if not isinstance(doc, dict) or not isinstance(doc.get("findings"), list):
         raise UsageError(f"reading baseline {file}: not a finalstage baseline "
                          "(expected an object with a \"findings\" list)")

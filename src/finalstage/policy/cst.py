@@ -51,11 +51,17 @@ class FileStat:
 class FileSystemView(Protocol):
     """What the structure tests need from the merged filesystem. Paths are absolute."""
 
-    def lstat(self, path: str) -> FileStat | None: ...
+    def lstat(self, path: str) -> FileStat | None:
+        """The entry at ``path`` itself (a symlink is not followed), or None."""
+        ...
 
-    def listdir(self, path: str) -> Sequence[str] | None: ...
+    def listdir(self, path: str) -> Sequence[str] | None:
+        """Names in directory ``path``, or None when it is not a directory."""
+        ...
 
-    def read(self, path: str) -> bytes | None: ...
+    def read(self, path: str) -> bytes | None:
+        """The bytes of the regular file at ``path`` (no links followed), or None."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,8 @@ class CstTest:
 
 @dataclass(frozen=True)
 class CstConfig:
+    """One validated config file: its tests in run order and its ``globalEnvVars``."""
+
     file: str
     tests: tuple[CstTest, ...]
     global_env: tuple[tuple[str, str], ...] = ()
@@ -99,6 +107,7 @@ class CstResult:
 
     @property
     def name(self) -> str:
+        """The test's name as container-structure-test prints it."""
         return self.test.name
 
 
@@ -149,6 +158,8 @@ def load_cst(path: str | Path) -> CstConfig:
         at = f" at line {mark.line + 1}" if mark is not None else ""
         problem = getattr(err, "problem", None) or "invalid yaml"
         raise UsageError(f"reading {where}: invalid yaml{at}: {problem}") from err
+    except RecursionError as err:  # the yaml composer recurses once per nesting level
+        raise UsageError(f"reading {where}: invalid yaml: nested too deeply") from err
     return parse_cst(doc, str(file))
 
 
@@ -578,6 +589,7 @@ class TreeView:
     contents: Mapping[str, bytes] = field(default_factory=dict)
 
     def lstat(self, path: str) -> FileStat | None:
+        """The merged-tree entry at ``path``."""
         entry = self.tree.get(path.strip("/"))
         if entry is None:
             return None
@@ -585,12 +597,14 @@ class TreeView:
                         entry.gid, entry.size, entry.link, entry.layer)
 
     def listdir(self, path: str) -> Sequence[str] | None:
+        """Child names of directory ``path`` in the merged tree."""
         entry = self.tree.get(path.strip("/"))
         if entry is None or entry.kind != "d":
             return None
         return [e.name for e in self.tree.listdir(path.strip("/"))]
 
     def read(self, path: str) -> bytes | None:
+        """The bytes read for ``path`` (only the files ``needed_files`` named)."""
         return self.contents.get(path.strip("/"))
 
 

@@ -75,6 +75,7 @@ class ImageFacts:
 
     @property
     def layer_count(self) -> int:
+        """How many layers the image has."""
         return len(self.layer_sizes)
 
 
@@ -100,6 +101,7 @@ class Evaluation:
 
     @property
     def is_passed(self) -> bool:
+        """True when no clause failed (skipped clauses do not fail)."""
         return all(c.status != "fail" for c in self.clauses)
 
 

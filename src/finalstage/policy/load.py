@@ -155,7 +155,7 @@ def find_policy(start: str | Path) -> Policy:
         if pyproject.is_file():
             try:
                 data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
                 continue  # someone else's broken pyproject is not ours to report
             table = _dig(data, ("tool", "finalstage", "policy"))
             if table is not None:
@@ -178,6 +178,8 @@ def _read_toml(file: Path) -> dict[str, Any]:
         raise UsageError(f"reading policy {file}: {err.strerror or err}") from err
     except tomllib.TOMLDecodeError as err:
         raise UsageError(f"reading policy {file}: invalid toml: {err}") from err
+    except RecursionError as err:  # tomllib recurses once per nesting level
+        raise UsageError(f"reading policy {file}: invalid toml: nested too deeply") from err
 
 
 def _dig(data: Mapping[str, Any], keys: tuple[str, ...]) -> Any:

@@ -28,6 +28,7 @@ class WasteLimit:
         return int(image_size * (self.percent or 0.0) / 100.0)
 
     def describe(self) -> str:
+        """The limit as written: ``5%`` or ``1000 bytes``."""
         return f"{self.percent:g}%" if self.percent is not None else f"{self.bytes} bytes"
 
 

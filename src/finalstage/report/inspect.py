@@ -51,7 +51,8 @@ def _tree_lines(node: TreeNode, prefix: str, out: list[str], is_root: bool) -> N
         out.append(f"{'':>10}  {prefix}  … {node.omitted} more")
 
 
-def render_text(r: InspectResult) -> str:
+def render_text(r: InspectResult, *, packages: bool = False) -> str:
+    """The human report; with an analysis, the contents tables (and packages) follow."""
     out: list[str] = []
     out.append(f"image      {escape_control(r.reference)}")
     out.append(f"digest     {r.digest or '-'}")
@@ -108,7 +109,12 @@ def render_text(r: InspectResult) -> str:
         out.append(
             f"{human_size(p.bytes):>10}  x{p.copies} (layer {layers})  {escape_control(p.path)}"
         )
-    return "\n".join(out) + "\n"
+    text = "\n".join(out) + "\n"
+    if r.analysis is not None:
+        from finalstage.report.contents import render_contents_text
+
+        text += "\n" + render_contents_text(r.analysis, r.findings, packages=packages)
+    return text
 
 
 def _tree_json(node: TreeNode) -> dict[str, Any]:
@@ -124,7 +130,7 @@ def _tree_json(node: TreeNode) -> dict[str, Any]:
 
 def to_json(r: InspectResult) -> dict[str, Any]:
     c = r.config
-    return {
+    data: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "reference": r.reference,
         "digest": r.digest,
@@ -182,6 +188,13 @@ def to_json(r: InspectResult) -> dict[str, Any]:
             "stop_signal": c.stop_signal,
         },
     }
+    if r.analysis is not None:
+        from finalstage.report.contents import contents_data
+
+        contents = contents_data(r.analysis, r.findings)
+        data["findings"] = contents.pop("findings")
+        data["contents"] = contents
+    return data
 
 
 def render_json(r: InspectResult) -> str:
