@@ -89,30 +89,64 @@ def cases_for(name: str, images: Path, cache_dir: Path) -> list[tuple[str, str, 
     has_cache = "--no-cache" in help_text
     has_noclassify = "--no-classify" in help_text
     cold = ["--no-cache"] if has_cache else []
-    env_warm = dict(os.environ, XDG_CACHE_HOME=str(cache_dir))
+    # Each image gets a cache directory of its own; the warm-up run of a warm case fills it.
+    warm_dir = str(cache_dir / name)
+    env_warm = dict(os.environ, FINALSTAGE_CACHE_DIR=warm_dir)
+    env_warm_layers = dict(env_warm, FINALSTAGE_REPORT_CACHE="0")
     blobs = " ".join(str(b) for b in oci_blobs(oci))
     out: list[tuple[str, str, list[str], dict | None]] = [
         ("floor: header pread", "", [sys.executable, str(SHARED_BENCH / "header-floor.py"), str(tar)], None),
         ("floor: tar -t (docker-archive)", "", ["sh", "-c", f"tar -xOf {tar} --wildcards '*.tar' | tar -ti > /dev/null"], None),
+        # What verifying costs at the least: one sha256 over every layer byte (coreutils).
+        ("floor: sha256sum of layer tars", "", ["sh", "-c", f"tar -xOf {tar} --wildcards '*.tar' | sha256sum > /dev/null"], None),
         ("floor: gzip -dc (OCI blobs)", "", ["sh", "-c", f"cat {blobs} | gzip -dc > /dev/null"], None),
         ("python tarfile walk (seek)", "", [sys.executable, str(SHARED_BENCH / "naive-tarwalk.py"), "docker-archive-seek", str(tar)], None),
-        ("finalstage docker-archive", "floor: header pread", [*fs, "inspect", f"docker-archive:{tar}", "--format", "json", *cold], None),
+        ("finalstage docker-archive", "floor: sha256sum of layer tars", [*fs, "inspect", f"docker-archive:{tar}", "--format", "json", *cold], None),
         ("finalstage OCI dir", "floor: gzip -dc (OCI blobs)", [*fs, "inspect", f"oci:{oci}", "--format", "json", *cold], None),
         ("finalstage oci-archive", "floor: gzip -dc (OCI blobs)", [*fs, "inspect", f"oci-archive:{ocitar}", "--format", "json", *cold], None),
+        ("finalstage docker-archive --no-verify", "floor: header pread", [*fs, "inspect", f"docker-archive:{tar}", "--format", "json", "--no-verify"], None),
     ]
     if has_noclassify:
         out.append(("finalstage docker-archive, no classification", "floor: header pread",
                     [*fs, "inspect", f"docker-archive:{tar}", "--format", "json", "--no-classify", *cold], None))
+        out.append(("finalstage OCI dir, no classification", "floor: gzip -dc (OCI blobs)",
+                    [*fs, "inspect", f"oci:{oci}", "--format", "json", "--no-classify", *cold], None))
     if has_cache:
-        out.append(("finalstage docker-archive, warm cache", "floor: header pread",
+        out.append(("finalstage docker-archive, warm layer cache", "floor: header pread",
+                    [*fs, "inspect", f"docker-archive:{tar}", "--format", "json"], env_warm_layers))
+        out.append(("finalstage docker-archive, warm layer cache, no classification", "floor: header pread",
+                    [*fs, "inspect", f"docker-archive:{tar}", "--format", "json", "--no-classify"], env_warm_layers))
+        out.append(("finalstage docker-archive, warm (layer + report cache)", "floor: header pread",
                     [*fs, "inspect", f"docker-archive:{tar}", "--format", "json"], env_warm))
+        out.append(("finalstage OCI dir, warm (layer + report cache)", "floor: header pread",
+                    [*fs, "inspect", f"oci:{oci}", "--format", "json"], env_warm))
     dive = shutil.which("dive") or str(ROOT / "bench" / ".venv-peers" / "bin" / "dive")
     if Path(dive).exists():
         out.append(("dive CI mode (docker-archive)", "", ["env", "CI=true", dive, "--source", "docker-archive", str(tar)], None))
-    if shutil.which("umoci"):
+    # umoci writes the whole filesystem (~30-40 s per big image); its figures are in
+    # ../shared/bench/peers.md. BENCH_UMOCI=1 times it here too.
+    if shutil.which("umoci") and os.environ.get("BENCH_UMOCI"):
         scratch = Path(tempfile.gettempdir()) / "fs-bench-umoci"
         out.append(("umoci unpack (OCI)", "", ["sh", "-c", f"rm -rf {scratch}; umoci unpack --image {oci}:latest {scratch}; rm -rf {scratch}"], None))
     return out
+
+
+def startup_section(runs: int) -> list[str]:
+    """Start-up figures: `--version`, `lint` of one Dockerfile, `rules` (targets 0.15 s, 0.3 s)."""
+    fs = finalstage_cmd()
+    dockerfile = ROOT / "examples" / "go" / "Dockerfile"
+    cases = [("finalstage --version", [*fs, "--version"], 0.15)]
+    if dockerfile.exists():
+        cases.append(("finalstage lint examples/go/Dockerfile", [*fs, "lint", str(dockerfile)], 0.3))
+    out = ["## start-up", "", "| case | wall s [min-max] | cpu s | peak RSS MiB | target s | exit |",
+           "|---|---:|---:|---:|---:|---|"]
+    for case, cmd, target in cases:
+        print(f"bench: start-up: {case}", file=sys.stderr)
+        t = run_timed(cmd, max(runs, 5))
+        out.append(f"| {case} | {fmt(t.median_wall)} [{fmt(min(t.wall))}-{fmt(max(t.wall))}] | "
+                   f"{fmt(statistics.median(t.cpu))} | {statistics.median(t.rss_mib):.1f} | {target} | "
+                   f"{' '.join(map(str, t.codes))} |")
+    return out + [""]
 
 
 def fmt(v: float) -> str:
@@ -136,6 +170,8 @@ def main() -> int:
         "[min-max], median CPU seconds (user+sys), median peak RSS of the largest process.",
         "",
     ]
+    lines += startup_section(args.runs)
+    load_start = os.getloadavg()
     for name in args.only:
         if not (args.images / f"{name}.tar").exists():
             print(f"bench: {name}: no {args.images}/{name}.tar, skipped", file=sys.stderr)
@@ -159,6 +195,11 @@ def main() -> int:
                 f"{' '.join(map(str, t.codes))} |"
             )
         lines.append("")
+    load_end = os.getloadavg()
+    lines.insert(3, f"Load average (1/5/15 min) at start {load_start[0]:.2f}/{load_start[1]:.2f}/"
+                 f"{load_start[2]:.2f}, at end {load_end[0]:.2f}/{load_end[1]:.2f}/{load_end[2]:.2f}"
+                 " (other work on the machine: compare ratios, not seconds).")
+    lines.insert(4, "")
     shutil.rmtree(cache_dir, ignore_errors=True)
     args.out.write_text("\n".join(lines) + "\n")
     print(f"bench: wrote {args.out}", file=sys.stderr)

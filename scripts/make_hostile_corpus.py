@@ -764,6 +764,13 @@ def oci_samples(c: Corpus) -> None:
 
     both("oci_nested_indexes", "json", nested(20), cor, "20 nested indexes (limit: 8)")
 
+    def media_list(m: dict) -> None:
+        m["layers"][0]["mediaType"] = ["application/vnd.oci.image.layer.v1.tar"]
+
+    both("oci_media_type_not_string", "json", oci_files(good, manifest_edit=media_list),
+         "UnsupportedMediaTypeError",
+         "a layer descriptor whose mediaType is a list, not a string")
+
     def platforms(i: dict, m: bytes) -> bytes:
         desc = {k: v for k, v in i["manifests"][0].items() if k != "annotations"}
         i["manifests"] = [{**desc, "platform": {"os": "linux", "architecture": "arm", "variant": 1}},

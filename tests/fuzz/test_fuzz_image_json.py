@@ -21,7 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tests.fuzz._fuzz import FUZZ, one_line
 
-from finalstage.errors import CorruptImageError, FinalstageError
+from finalstage.errors import CorruptImageError, FinalstageError, UnsupportedMediaTypeError
 from finalstage.image import archive, layout
 from finalstage.image.config import parse_config
 from finalstage.image.image import Image
@@ -208,3 +208,24 @@ def test_config_scalar_env_or_history(doc: dict[str, Any]) -> None:
     # (fixed in config.py; kept as a regression test).
     with pytest.raises(CorruptImageError):
         parse_config(json.dumps(doc).encode())
+
+
+@pytest.mark.parametrize("where", ["config", "layer"])
+def test_media_type_not_a_string(where: str) -> None:
+    # Found by test_oci_layout: TypeError: unhashable type: 'list' (fixed in mediatypes.py;
+    # kept as a regression test).
+    config = json.dumps({"rootfs": {"type": "layers", "diff_ids": [sha(LAYER)]}}).encode()
+    manifest = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                           "digest": sha(config), "size": len(config)},
+                "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar",
+                            "digest": sha(LAYER), "size": len(LAYER)}]}
+    target = manifest["config"] if where == "config" else manifest["layers"][0]  # type: ignore[index]
+    target["mediaType"] = ["application/vnd.oci.image.layer.v1.tar"]  # type: ignore[index]
+    raw = json.dumps(manifest).encode()
+    index = {"schemaVersion": 2, "manifests": [{"mediaType": manifest["mediaType"],
+                                                "digest": sha(raw), "size": len(raw)}]}
+    files = {f"blobs/sha256/{sha(b)[7:]}": b for b in (config, LAYER, raw)}
+    files["index.json"] = json.dumps(index).encode()
+    with pytest.raises(UnsupportedMediaTypeError):
+        layout.open_core(MemStore(files), None)

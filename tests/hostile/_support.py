@@ -33,10 +33,7 @@ MAX_RSS_KIB = 400 * 1024
 
 # Samples that expose bugs in code this suite does not own: (name, format or None) → reason.
 # Each stays a strict xfail so the suite is green and turns red the day the bug is fixed.
-KNOWN_BUGS: dict[tuple[str, str | None], str] = {
-    ("auth_deep.json", None): "bug: a deeply nested auth file raises RecursionError"
-    " (registry/auth.py _read_config catches only JSONDecodeError/UnicodeDecodeError)",
-}
+KNOWN_BUGS: dict[tuple[str, str | None], str] = {}
 # Samples whose bug is a hang: in-process they are guarded by an alarm, and the CLI run is
 # given a short timeout so the suite does not wait a minute for each.
 HANGS = {"oci_blob_fifo", "oci_blob_devzero"}

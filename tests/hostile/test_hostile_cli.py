@@ -37,11 +37,15 @@ def classify(run: _support.Run) -> str:
 def written_outside(cwd: Path) -> list[str]:
     """Anything the run left behind: files in its working directory or at escape targets."""
     # TMPDIR is cwd/.tmp: temporary files may live there while the command runs, but must be
-    # gone afterwards (only the test's own peak-memory note remains).
+    # gone afterwards (only the test's own peak-memory note remains). XDG_CACHE_HOME is
+    # cwd/.cache: finalstage's own layer-index cache may write there, and only there.
+    def allowed(rel: Path) -> bool:
+        return rel == Path(".tmp", "hwm") or rel.parts[:2] == (".cache", "finalstage")
+
     left = [
         str(p.relative_to(cwd))
         for p in cwd.rglob("*")
-        if not p.is_dir() and p.relative_to(cwd) != Path(".tmp", "hwm")
+        if not p.is_dir() and not allowed(p.relative_to(cwd))
     ]
     return left + [t for t in ESCAPE_TARGETS if Path(t).exists()]
 

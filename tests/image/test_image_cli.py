@@ -167,3 +167,119 @@ def test_corrupt_layer_exit_2(tmp_path: Path) -> None:
     path = docker_archive(str(tmp_path / "bad.tar"), [L0], diff_ids=[sha(L1)])
     p = run("inspect", path)
     assert p.returncode == 2 and "digest mismatch" in p.stderr and p.stderr.count("\n") == 1
+
+
+# -- contents (issue 5) and caches (issue 7) -------------------------------------------------
+
+PKG_LOCK = (
+    b'{"name":"app","lockfileVersion":3,"packages":{"":{"name":"app"},'
+    b'"node_modules/jest":{"version":"29.0.0","dev":true},'
+    b'"node_modules/express":{"version":"4.0.0"}}}'
+)
+C0 = layer(
+    [
+        F("app/", kind="d"),
+        F("app/package-lock.json", PKG_LOCK),
+        F("app/node_modules/jest/package.json", b'{"name":"jest","version":"29.0.0"}'),
+        F("app/node_modules/jest/index.js", b"j" * 2000),
+        F("app/node_modules/express/package.json", b'{"name":"express","version":"4.0.0"}'),
+        F("app/node_modules/express/index.js", b"e" * 1000),
+        F("usr/bin/gcc", b"\x7fELF" + b"\0" * 4000, mode=0o755),
+    ]
+)
+
+
+@pytest.fixture(scope="module")
+def contents_image(tmp_path_factory) -> str:
+    return docker_archive(str(tmp_path_factory.mktemp("contents") / "c.tar"), [C0])
+
+
+def run_env(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "finalstage", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200", **env},
+        timeout=60,
+        check=False,
+    )
+
+
+def test_inspect_json_carries_contents_and_findings(contents_image: str, tmp_path: Path) -> None:
+    p = run_env("inspect", contents_image, "--format", "json", FINALSTAGE_CACHE_DIR=str(tmp_path))
+    assert p.returncode == 0, p.stderr
+    doc = json.loads(p.stdout)
+    packages = {(x["ecosystem"], x["name"]): x for x in doc["contents"]["packages"]}
+    assert packages[("npm", "jest")]["is_dev"] is True
+    assert packages[("npm", "express")]["is_dev"] is False
+    dev = [f for f in doc["findings"] if "jest" in f["message"]]
+    assert dev and set(dev[0]) >= {"rule", "severity", "message", "bytes", "layer", "paths"}
+    assert dev[0]["layer"] == 0 and dev[0]["paths"] == ["/app/node_modules/jest"]
+    assert not [f for f in doc["findings"] if "express" in f["message"]]
+    cats = {c["category"]: c for c in doc["contents"]["categories"]}
+    assert cats and all({"bytes", "files", "layer", "top"} <= set(c) for c in cats.values())
+    assert sum(c["files"] for c in cats.values()) <= 6
+
+
+def test_inspect_no_classify_has_no_contents(contents_image: str, tmp_path: Path) -> None:
+    p = run_env(
+        "inspect", contents_image, "--format", "json", "--no-classify",
+        FINALSTAGE_CACHE_DIR=str(tmp_path),
+    )
+    assert p.returncode == 0, p.stderr
+    doc = json.loads(p.stdout)
+    assert "contents" not in doc and "findings" not in doc
+    assert doc["files"] == 6  # regular files: the lockfile, 2 manifests, 2 scripts, gcc
+
+
+def test_inspect_text_packages_table(contents_image: str, tmp_path: Path) -> None:
+    p = run_env("inspect", contents_image, "--packages", FINALSTAGE_CACHE_DIR=str(tmp_path))
+    assert p.returncode == 0, p.stderr
+    assert "\ncontents\n" in p.stdout and "packages (" in p.stdout
+    assert any(line.split()[:2] == ["npm", "jest"] for line in p.stdout.splitlines())
+    plain = run_env("inspect", contents_image, FINALSTAGE_CACHE_DIR=str(tmp_path))
+    assert "packages (" not in plain.stdout and "\ncontents\n" in plain.stdout
+
+
+@pytest.mark.parametrize("report_cache", ["1", "0"])
+def test_warm_cache_gives_the_same_report(
+    contents_image: str, tmp_path: Path, report_cache: str
+) -> None:
+    cache = tmp_path / "cache"
+    env = {"FINALSTAGE_CACHE_DIR": str(cache), "FINALSTAGE_REPORT_CACHE": report_cache}
+    cold = run_env("inspect", contents_image, "--format", "json", "--no-cache", **env)
+    first = run_env("inspect", contents_image, "--format", "json", **env)
+    assert list(cache.iterdir())  # the run filled the cache
+    warm = run_env("inspect", contents_image, "--format", "json", **env)
+    assert cold.returncode == first.returncode == warm.returncode == 0
+    assert cold.stdout == first.stdout == warm.stdout
+
+
+def test_no_cache_and_no_verify_write_nothing(contents_image: str, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    for extra in (["--no-cache"], ["--no-verify"]):
+        p = run_env("inspect", contents_image, *extra, FINALSTAGE_CACHE_DIR=str(cache))
+        assert p.returncode == 0, p.stderr
+    assert not cache.exists()
+
+
+def test_corrupt_cache_entries_are_rebuilt(contents_image: str, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    env = {"FINALSTAGE_CACHE_DIR": str(cache)}
+    good = run_env("inspect", contents_image, "--format", "json", **env)
+    for entry in cache.iterdir():
+        entry.write_bytes(b"garbage" * 10)
+    again = run_env("inspect", contents_image, "--format", "json", **env)
+    assert again.returncode == 0 and again.stderr == "" and again.stdout == good.stdout
+
+
+def test_changed_layer_file_is_not_served_from_cache(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    path = Path(docker_archive(str(tmp_path / "img.tar"), [L1]))
+    first = run_env("inspect", str(path), **{"FINALSTAGE_CACHE_DIR": str(cache)})
+    assert first.returncode == 0, first.stderr
+    data = path.read_bytes()
+    pos = data.index(b"y" * 100)
+    path.write_bytes(data[:pos] + b"z" + data[pos + 1 :])  # same size, same config, other bytes
+    p = run_env("inspect", str(path), **{"FINALSTAGE_CACHE_DIR": str(cache)})
+    assert p.returncode == 2 and "digest mismatch" in p.stderr, p.stderr

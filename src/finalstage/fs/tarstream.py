@@ -197,13 +197,21 @@ def _sparse_real_size(hdr: bytes, src: _Reader, context: str) -> int:
 class _Reader:
     """Buffered view over a ByteSource: ``take`` whole chunks, ``skip`` cheaply."""
 
-    __slots__ = ("base", "buf", "chunk", "pos", "src")
+    __slots__ = ("adaptive", "base", "buf", "chunk", "next", "pos", "src")
 
-    def __init__(self, src: ByteSource, chunk: int) -> None:
+    # ``adaptive`` (a source that seeks past data): after a seek the next read starts small
+    # and grows 4x per refill up to ``chunk``: a big file's header is followed by a seek (a
+    # 64 KiB read would be mostly wasted), a run of small files by headers packed closely
+    # (large reads amortise the calls). A streaming source always reads whole chunks.
+    FIRST = 4096
+
+    def __init__(self, src: ByteSource, chunk: int, adaptive: bool = False) -> None:
+        self.adaptive = adaptive
         self.src = src
         self.buf = b""
         self.pos = 0
         self.chunk = chunk
+        self.next = chunk
         self.base = 0  # stream offset of buf[0]
 
     def tell(self) -> int:
@@ -219,7 +227,10 @@ class _Reader:
         parts = [self.buf[self.pos :]]
         have = len(parts[0])
         while have < n:
-            data = self.src.read(max(self.chunk, n - have))
+            size = self.next
+            if size < self.chunk:
+                self.next = min(size * 4, self.chunk)
+            data = self.src.read(max(size, n - have))
             if not data:
                 break
             parts.append(data)
@@ -239,6 +250,8 @@ class _Reader:
         self.pos = 0
         done = self.src.skip(n - avail)
         self.base += done
+        if self.adaptive:
+            self.next = min(self.FIRST, self.chunk)
         return avail + done
 
 
@@ -251,15 +264,17 @@ def iter_tar(
     chunk: int = 1 << 20,
     captured: dict[str, bytes] | None = None,
     offsets: list[int] | None = None,
+    adaptive: bool = False,
 ) -> Iterator[RawEntry]:
     """Yield every member of the tar stream in ``src``, skipping file data.
 
     ``context`` prefixes every error (``reading layer sha256:…``). With ``want``, the first bytes
     of selected regular files are stored in ``captured[path]``. With ``offsets``, the stream
     offset of each yielded entry's data is appended (the outer archive index uses it).
+    ``adaptive``: ``src.skip`` seeks, so reads after a skip start small (see ``_Reader``).
     The stream is NOT read past the end-of-archive marker here; the caller drains it.
     """
-    r = _Reader(src, chunk)
+    r = _Reader(src, chunk, adaptive)
     count = 0
     pax: dict[str, str] = {}
     long_name: str | None = None

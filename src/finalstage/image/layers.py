@@ -472,6 +472,7 @@ def scan_layer(
                     limits=limits,
                     captured=captured,
                     chunk=chunk,
+                    adaptive=stream._can_seek,
                 )
             )
             stream.drain()

@@ -41,18 +41,20 @@ LAYER_TYPES = frozenset(
 )
 
 
-def is_index(media_type: str | None) -> bool:
-    return media_type in INDEX_TYPES
+# Media types come from untrusted JSON: a list or object there must read as "not this type",
+# not raise TypeError (unhashable) from the set lookup.
+def is_index(media_type: object) -> bool:
+    return isinstance(media_type, str) and media_type in INDEX_TYPES
 
 
-def is_manifest(media_type: str | None) -> bool:
-    return media_type in MANIFEST_TYPES
+def is_manifest(media_type: object) -> bool:
+    return isinstance(media_type, str) and media_type in MANIFEST_TYPES
 
 
-def is_image_config(media_type: str | None) -> bool:
-    return media_type in CONFIG_TYPES
+def is_image_config(media_type: object) -> bool:
+    return isinstance(media_type, str) and media_type in CONFIG_TYPES
 
 
-def is_layer(media_type: str | None) -> bool:
+def is_layer(media_type: object) -> bool:
     """A filesystem layer we can read; None (docker-archive: unknown) is accepted too."""
-    return media_type is None or media_type in LAYER_TYPES
+    return media_type is None or (isinstance(media_type, str) and media_type in LAYER_TYPES)

@@ -99,7 +99,7 @@ def _read_config(path: Path, *, is_explicit: bool) -> Mapping[str, Any] | None:
         raise UsageError(f"reading auth file {path}: larger than 1 MiB")
     try:
         doc = json.loads(data) if data.strip() else {}
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as err:
         raise UsageError(f"reading auth file {path}: invalid json") from err
     if not isinstance(doc, dict):
         raise UsageError(f"reading auth file {path}: not a json object")

@@ -63,7 +63,7 @@ def _check_digest(what: str, data: bytes, expected: str) -> None:
 def _json_object(data: bytes, what: str) -> dict[str, Any]:
     try:
         doc = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as err:
+    except (ValueError, UnicodeDecodeError, RecursionError) as err:
         raise CorruptImageError(f"{what}: invalid json") from err
     if not isinstance(doc, dict):
         raise CorruptImageError(f"{what}: not a json object")

@@ -84,7 +84,7 @@ def _spec_errors(body: bytes) -> tuple[tuple[str, ...], str]:
     """Spec error codes and the first message from an ``{"errors": [...]}`` body."""
     try:
         doc = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return (), ""
     errors = doc.get("errors") if isinstance(doc, dict) else None
     if not isinstance(errors, list):
@@ -266,7 +266,7 @@ class RegistryTransport:
             doc = json.loads(body)
             token = doc.get("token") or doc.get("access_token")
             expires_in = float(doc.get("expires_in") or 60)
-        except (ValueError, AttributeError, TypeError) as err:
+        except (ValueError, AttributeError, TypeError, RecursionError) as err:
             raise RegistryAuthError(f"{what}: invalid token response") from err
         if not isinstance(token, str) or not token:
             raise RegistryAuthError(f"{what}: token response has no token")
@@ -437,14 +437,31 @@ class _TransportFailure(Exception):
         self.err = err
 
 
+# Small bodies (manifests, configs, tokens, errors) must arrive within this many read timeouts.
+BODY_DEADLINE_READS = 4
+
+
 def read_bounded(
     response: httpx.Response, limit: int, what: str, *, is_error_body: bool = False
 ) -> bytes:
-    """Read a streamed body of at most ``limit`` bytes (error bodies are just cut)."""
+    """Read a streamed body of at most ``limit`` bytes (error bodies are just cut).
+
+    The read timeout bounds each read; a server dripping one byte per read would never trip it,
+    so small bodies also get an overall deadline of a few read timeouts.
+    """
     chunks: list[bytes] = []
     total = 0
+    read_timeout = (response.request.extensions.get("timeout") or {}).get("read")
+    deadline = time.monotonic() + BODY_DEADLINE_READS * read_timeout if read_timeout else None
     try:
         for chunk in response.iter_bytes():
+            if deadline is not None and time.monotonic() > deadline:
+                if is_error_body:
+                    break
+                raise RegistryError(
+                    f"{what}: body not received within {BODY_DEADLINE_READS * read_timeout:g} s",
+                    is_temporary=True,
+                )
             total += len(chunk)
             if total > limit:
                 if is_error_body:
