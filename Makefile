@@ -34,8 +34,16 @@ test: install-test system-deps
 bench: install system-deps
 	bash bench/run.sh
 
+# Long fuzzing runs (make test runs the same properties briefly): hypothesis with many examples,
+# the whole hostile corpus through the CLI in every format, and atheris on the tar reader.
+FUZZ_SECONDS ?= 300
 fuzz: install-test
+	$(PIP) install -q -e '.[test,fuzz]'
 	FINALSTAGE_FUZZ_EXAMPLES=20000 $(PY) -m pytest tests -m fuzz -p no:cacheprovider
+	FINALSTAGE_HOSTILE_CLI_ALL=1 $(PY) -m pytest tests/hostile -p no:cacheprovider
+	mkdir -p $${TMPDIR:-/tmp}/finalstage-atheris-corpus
+	$(PY) tests/fuzz/atheris_tar.py -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 \
+	  -artifact_prefix=$${TMPDIR:-/tmp}/ $${TMPDIR:-/tmp}/finalstage-atheris-corpus
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info

@@ -78,7 +78,7 @@ def test_missing_image_is_not_found(podman_store: PodmanStore) -> None:
 
 def test_spool_is_removed_on_close(podman_store: PodmanStore) -> None:
     core = daemon.open_core(SINGLE, host=podman_store.docker_host)
-    spool = Path(core._spool_dir.name)
+    spool = Path(core.spool_dir)
     assert spool.is_dir()
     core.close()
     assert not spool.exists()

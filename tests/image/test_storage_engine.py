@@ -41,7 +41,7 @@ def test_single_image_matches_layout(podman_store: PodmanStore) -> None:
     assert isinstance(core, ImageCore)
     assert core.describe() == f"containers-storage:{podman_store.prefix}{SINGLE}"
     _assert_matches_layout(core, SINGLE_OCI)
-    tmp = Path(core._tmp.name)
+    tmp = Path(core.spool_dir)
     core.close()
     assert not tmp.exists()
 

@@ -16,14 +16,14 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import quote
 
 import httpx
 
 from finalstage.errors import ImageError, ImageNotFoundError, UsageError
-from finalstage.image.core import ImageCore, LayerHandle
+from finalstage.image.platform import check_single_platform
+from finalstage.image.spooled import SpooledCore
 
 DEFAULT_SOCKETS = ("/var/run/docker.sock", "/run/podman/podman.sock")
 SPOOL_CHUNK = 1 << 20
@@ -66,31 +66,6 @@ def _error_message(body: bytes) -> str:
     return str(message)[:200] if message else ""
 
 
-class DaemonCore:
-    """An image saved out of a Docker-API daemon, read through the docker-archive reader."""
-
-    def __init__(self, name: str, inner: ImageCore, spool_dir: tempfile.TemporaryDirectory[str]):
-        self.name = name
-        self._inner = inner
-        self._spool_dir = spool_dir
-
-    def raw_config(self) -> bytes:
-        return self._inner.raw_config()
-
-    def raw_manifest(self) -> bytes | None:
-        return self._inner.raw_manifest()
-
-    def layers(self) -> Sequence[LayerHandle]:
-        return self._inner.layers()
-
-    def describe(self) -> str:
-        return f"docker-daemon:{self.name}"
-
-    def close(self) -> None:
-        """Delete the spooled archive."""
-        self._spool_dir.cleanup()
-
-
 def _spool(name: str, host: str, timeout: float, dest: Path) -> None:
     client, base = _client(host, timeout)
     what = f"saving {name} from docker daemon at {host}"
@@ -121,29 +96,9 @@ def _spool(name: str, host: str, timeout: float, dest: Path) -> None:
         raise ImageError(f"{what}: writing {dest}: {err.strerror or err}") from err
 
 
-def _check_platform(core: ImageCore, platform: str | None, name: str) -> None:
-    # docker save gives one platform, the one stored; say so instead of analysing another.
-    if platform is None:
-        return
-    from finalstage.image.platform import Platform
-
-    want = Platform.parse(platform)
-    try:
-        cfg = json.loads(core.raw_config())
-        have = Platform(
-            str(cfg.get("os", "")), str(cfg.get("architecture", "")), cfg.get("variant") or None
-        )
-    except (ValueError, AttributeError):
-        return
-    if not want.matches(have):
-        raise ImageNotFoundError(
-            f"docker-daemon:{name}: no image for platform {want}; available: {have}"
-        )
-
-
 def open_core(
     name: str, *, platform: str | None = None, host: str | None = None, timeout: float = 300.0
-) -> DaemonCore:
+) -> SpooledCore:
     """Save ``name`` from the daemon into a private temp file and open it as a docker-archive."""
     if not name or any(c.isspace() or ord(c) < 0x20 for c in name):
         raise UsageError(f"invalid image name {name!r} for docker-daemon:")
@@ -155,11 +110,9 @@ def open_core(
         from finalstage.image import archive  # lazy: only this source needs it
 
         inner = archive.open_core(str(tar))
-        _check_platform(inner, platform, name)
+        check_single_platform(inner.raw_config(), platform, f"docker-daemon:{name}")
     except BaseException:
         spool_dir.cleanup()
         raise
-    return DaemonCore(name, inner, spool_dir)
+    return SpooledCore(f"docker-daemon:{name}", inner, spool_dir)
 
-
-_: type[ImageCore] = DaemonCore

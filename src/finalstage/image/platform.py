@@ -68,3 +68,28 @@ def select_manifest(
     have = sorted({str(Platform.from_descriptor(d["platform"])) for d in with_platform})
     listing = ", ".join(have) if have else "none declared"
     raise ImageNotFoundError(f"{what}: no image for platform {want}; available: {listing}")
+
+
+def check_single_platform(raw_config: bytes, wanted: str | None, what: str) -> None:
+    """Refuse ``--platform`` that the one image a source holds does not have.
+
+    A `docker save` stream or a containers-storage image holds exactly one platform: analysing it
+    when the user asked for another would silently answer the wrong question.
+    """
+    if wanted is None:
+        return
+    import json
+
+    want = Platform.parse(wanted)
+    try:
+        cfg = json.loads(raw_config)
+        variant = cfg.get("variant")
+        have = Platform(
+            str(cfg.get("os", "")),
+            str(cfg.get("architecture", "")),
+            variant if isinstance(variant, str) and variant else None,
+        )
+    except (ValueError, AttributeError, RecursionError):
+        return
+    if not want.matches(have):
+        raise ImageNotFoundError(f"{what}: no image for platform {want}; available: {have}")

@@ -17,43 +17,17 @@ those podman reports. This source therefore needs ``skopeo`` on ``PATH``.
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Sequence
 from pathlib import Path
 
 from finalstage.errors import ImageError, ImageNotFoundError, UsageError
-from finalstage.image.core import ImageCore, LayerHandle
+from finalstage.image.platform import check_single_platform
+from finalstage.image.spooled import SpooledCore
 from finalstage.report.escape import one_line
 
 _NOT_FOUND = ("does not resolve to an image id", "image not known", "no such image")
-
-
-class StorageCore:
-    """An image copied out of containers-storage into a private OCI layout."""
-
-    def __init__(self, name: str, inner: ImageCore, tmp: tempfile.TemporaryDirectory[str]):
-        self.name = name
-        self._inner = inner
-        self._tmp = tmp
-
-    def raw_config(self) -> bytes:
-        return self._inner.raw_config()
-
-    def raw_manifest(self) -> bytes | None:
-        return self._inner.raw_manifest()
-
-    def layers(self) -> Sequence[LayerHandle]:
-        return self._inner.layers()
-
-    def describe(self) -> str:
-        return f"containers-storage:{self.name}"
-
-    def close(self) -> None:
-        """Delete the private copy."""
-        self._tmp.cleanup()
 
 
 def _skopeo_copy(name: str, dest: Path, timeout: float) -> None:
@@ -86,27 +60,7 @@ def _skopeo_copy(name: str, dest: Path, timeout: float) -> None:
     raise ImageError(f"reading containers-storage:{one_line(name)}: {one_line(detail)}")
 
 
-def _check_platform(core: ImageCore, platform: str | None, name: str) -> None:
-    # Storage holds one platform per image; refuse to analyse another one silently.
-    if platform is None:
-        return
-    from finalstage.image.platform import Platform
-
-    want = Platform.parse(platform)
-    try:
-        cfg = json.loads(core.raw_config())
-        have = Platform(
-            str(cfg.get("os", "")), str(cfg.get("architecture", "")), cfg.get("variant") or None
-        )
-    except (ValueError, AttributeError):
-        return
-    if not want.matches(have):
-        raise ImageNotFoundError(
-            f"containers-storage:{name}: no image for platform {want}; available: {have}"
-        )
-
-
-def open_core(name: str, *, platform: str | None = None, timeout: float = 1800.0) -> StorageCore:
+def open_core(name: str, *, platform: str | None = None, timeout: float = 1800.0) -> SpooledCore:
     """Copy ``name`` out of containers-storage (with skopeo) and open the copy."""
     if not name or any(c.isspace() or ord(c) < 0x20 for c in name):
         raise UsageError(f"invalid image name {name!r} for containers-storage:")
@@ -117,11 +71,9 @@ def open_core(name: str, *, platform: str | None = None, timeout: float = 1800.0
         from finalstage.image import layout  # lazy: only this source needs it
 
         inner = layout.open_dir_core(str(layout_dir), "image")
-        _check_platform(inner, platform, name)
+        check_single_platform(inner.raw_config(), platform, f"containers-storage:{name}")
     except BaseException:
         tmp.cleanup()
         raise
-    return StorageCore(name, inner, tmp)
+    return SpooledCore(f"containers-storage:{name}", inner, tmp)
 
-
-_: type[ImageCore] = StorageCore
