@@ -38,12 +38,7 @@ KNOWN_BUGS: dict[tuple[str, str | None], str] = {}
 # given a short timeout so the suite does not wait a minute for each.
 HANGS = {"oci_blob_fifo", "oci_blob_devzero"}
 # Bugs only the CLI shows (the library returns the right data; a reporter mishandles it).
-CLI_BUGS: dict[str, str] = {
-    "da_config_control_chars": "bug: inspect text prints exposed ports unescaped (raw ESC/CR/LF)"
-    " (report/inspect.py render_text `ports` line)",
-    "oci_config_control_chars": "bug: inspect text prints exposed ports unescaped (raw ESC/CR/LF)"
-    " (report/inspect.py render_text `ports` line)",
-}
+CLI_BUGS: dict[str, str] = {}  # (the exposed-ports escape bug is fixed in report/inspect.py)
 # Bugs the CLI cannot show (the error class differs but the user still gets a clear error).
 LIBRARY_ONLY_BUGS: set[str] = set()
 # Run the CLI on every format of a layer-level sample (the library test always does); by

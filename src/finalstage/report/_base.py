@@ -154,6 +154,21 @@ def rule_table(report: Report) -> list[RuleInfo]:
 _SHELL_PREFIX = re.compile(r"^(?:\|\d+(?:\s+\S+=\S*)*\s+)?/bin/(?:ba)?sh -c\s+")
 
 
+def image_facts(finding: Finding) -> str:
+    """The image side of a finding on one line: ``45.7 MB, layer 2, apt-get install …``."""
+    from finalstage.report.escape import escape_control
+    from finalstage.report.units import format_size
+
+    facts = []
+    if finding.bytes is not None:
+        facts.append(format_size(finding.bytes))
+    if finding.layer is not None:
+        facts.append(f"layer {finding.layer}")
+    if finding.created_by:
+        facts.append(escape_control(shorten_created_by(finding.created_by)))
+    return ", ".join(facts)
+
+
 def shorten_created_by(created_by: str, limit: int = 80) -> str:
     """A layer's ``created_by`` as a short single line.
 
@@ -176,6 +191,7 @@ __all__ = [
     "count_by_severity",
     "display_path",
     "finding_order",
+    "image_facts",
     "image_target",
     "rule_table",
     "shorten_created_by",

@@ -17,13 +17,12 @@ from finalstage.findings import Finding, Report, Severity
 from finalstage.report._base import (
     Reporter,
     display_path,
+    image_facts,
     image_target,
-    shorten_created_by,
     sorted_findings,
     target_of,
 )
 from finalstage.report.escape import escape_control, one_line
-from finalstage.report.units import format_size
 
 MAX_PATHS = 5
 _COMMANDS = {
@@ -49,15 +48,9 @@ def _message(finding: Finding, report: Report, image: str) -> str:
     lines = [one_line(finding.message)]
     if finding.location is None:
         lines[0] = f"{escape_control(target_of(finding, report, image=image))}: {lines[0]}"
-    facts = []
-    if finding.bytes is not None:
-        facts.append(format_size(finding.bytes))
-    if finding.layer is not None:
-        facts.append(f"layer {finding.layer}")
-    if finding.created_by:
-        facts.append(escape_control(shorten_created_by(finding.created_by)))
+    facts = image_facts(finding)
     if facts:
-        lines.append(", ".join(facts))
+        lines.append(facts)
     lines.extend(escape_control(path) for path in finding.paths[:MAX_PATHS])
     if len(finding.paths) > MAX_PATHS:
         lines.append(f"… and {len(finding.paths) - MAX_PATHS} more")

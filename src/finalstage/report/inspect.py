@@ -71,7 +71,7 @@ def render_text(r: InspectResult, *, packages: bool = False) -> str:
     out.append(f"  entrypoint  {_argv(c.entrypoint, c.is_entrypoint_shell_form)}")
     out.append(f"  cmd         {_argv(c.cmd, c.is_cmd_shell_form)}")
     out.append(f"  workdir     {escape_control(c.workdir or '-')}")
-    out.append(f"  ports       {', '.join(c.exposed_ports) or '-'}")
+    out.append(f"  ports       {escape_control(', '.join(c.exposed_ports)) or '-'}")
     if c.volumes:
         out.append(f"  volumes     {escape_control(', '.join(c.volumes))}")
     for k, v in c.env:

@@ -26,14 +26,13 @@ from typing import ClassVar
 from finalstage.findings import Finding, Report, RuleInfo
 from finalstage.report._base import (
     Reporter,
+    image_facts,
     image_target,
     rule_table,
-    shorten_created_by,
     sorted_findings,
     target_of,
 )
 from finalstage.report.escape import escape_control, one_line
-from finalstage.report.units import format_size
 
 _DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
@@ -49,15 +48,9 @@ def _describe(finding: Finding, image: str) -> str:
     lines = [f"{where}: [{finding.severity.value}] {one_line(finding.message)}"]
     if finding.source_line:
         lines.extend(f"    {escape_control(s.rstrip())}" for s in finding.source_line.split("\n"))
-    facts = []
-    if finding.bytes is not None:
-        facts.append(format_size(finding.bytes))
-    if finding.layer is not None:
-        facts.append(f"layer {finding.layer}")
-    if finding.created_by:
-        facts.append(escape_control(shorten_created_by(finding.created_by)))
+    facts = image_facts(finding)
     if facts:
-        lines.append("  " + ", ".join(facts))
+        lines.append("  " + facts)
     lines.extend(f"    {escape_control(path)}" for path in finding.paths)
     if finding.fix_hint:
         lines.append(f"  fix: {one_line(finding.fix_hint)}")
