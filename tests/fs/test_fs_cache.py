@@ -198,3 +198,11 @@ def test_parallel_scan_reports_first_failing_layer_in_order(tmp_path: Path) -> N
     )
     with pytest.raises(DigestMismatchError, match="layer 1"):
         Image(open_core(f"docker-archive:{bad}"), workers=2).scan()
+
+
+def test_values_beyond_64_bits_are_not_cached(tmp_path: Path) -> None:
+    # Base-256 tar fields can hold numbers no int64 column can: such a layer is just not cached.
+    huge = RawEntry("f", "f", 0o644, 0, 0, 1, 2**80, None, 0, 0)
+    cache = LayerCache(tmp_path)
+    cache.put("k", to_cached("tar", 1, 1, [huge], {}))
+    assert cache.get("k") is None

@@ -276,10 +276,19 @@ def test_corrupt_cache_entries_are_rebuilt(contents_image: str, tmp_path: Path) 
 def test_changed_layer_file_is_not_served_from_cache(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     path = Path(docker_archive(str(tmp_path / "img.tar"), [L1]))
-    first = run_env("inspect", str(path), **{"FINALSTAGE_CACHE_DIR": str(cache)})
+    first = run_env("inspect", str(path), FINALSTAGE_CACHE_DIR=str(cache))
     assert first.returncode == 0, first.stderr
     data = path.read_bytes()
     pos = data.index(b"y" * 100)
     path.write_bytes(data[:pos] + b"z" + data[pos + 1 :])  # same size, same config, other bytes
-    p = run_env("inspect", str(path), **{"FINALSTAGE_CACHE_DIR": str(cache)})
+    p = run_env("inspect", str(path), FINALSTAGE_CACHE_DIR=str(cache))
     assert p.returncode == 2 and "digest mismatch" in p.stderr, p.stderr
+
+
+def test_ls_warm_cache_same_listing(image: str, tmp_path: Path) -> None:
+    env = {"FINALSTAGE_CACHE_DIR": str(tmp_path / "c")}
+    cold = run_env("ls", image, "-l", "-R", "--no-cache", **env)
+    first = run_env("ls", image, "-l", "-R", **env)
+    warm = run_env("ls", image, "-l", "-R", **env)
+    assert cold.returncode == first.returncode == warm.returncode == 0, cold.stderr
+    assert cold.stdout == first.stdout == warm.stdout and list((tmp_path / "c").iterdir())

@@ -21,6 +21,9 @@ def ls(
         None, "--platform", help="os/arch[/variant] for multi-arch images."
     ),
     output_format: str = typer.Option("text", "--format", help="text or json."),
+    cache: bool = typer.Option(
+        True, "--cache/--no-cache", help="Reuse verified layer indexes from the cache."
+    ),
 ) -> None:
     """List PATH (default /) of IMAGE's merged filesystem; -l shows the layer each entry came from."""
     from finalstage.errors import ImageNotFoundError, UsageError
@@ -33,6 +36,10 @@ def ls(
     from finalstage.report.inspect import ls_json, ls_line
 
     img = open_image(image, platform=platform)
+    if cache:
+        from finalstage.fs.cache import LayerCache
+
+        img.cache = LayerCache()
     tree = img.tree(progress=progress_for_tty())
     key = path.strip("/")
     entry = tree.get(key)

@@ -70,7 +70,13 @@ def _encode(scan: CachedScan) -> bytes:
     n = len(entries)
     paths = "\0".join(e.path for e in entries)
     kinds = "".join(e.kind for e in entries)
-    ints = [array("q", (e[i] for e in entries)) for i in (2, 3, 4, 5, 6)]  # mode uid gid size mtime
+    ints = [
+        array("q", [e.mode for e in entries]),
+        array("q", [e.uid for e in entries]),
+        array("q", [e.gid for e in entries]),
+        array("q", [e.size for e in entries]),
+        array("q", [e.mtime for e in entries]),
+    ]
     links = {i: e.link for i, e in enumerate(entries) if e.link is not None}
     devs = {i: (e.devmajor, e.devminor) for i, e in enumerate(entries) if e.devmajor or e.devminor}
     doc = (
