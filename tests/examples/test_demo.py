@@ -57,7 +57,10 @@ def test_demo_goes_on_after_lint_exit_1(tmp_path: Path) -> None:
     proc = run_demo(stub)
     assert proc.returncode == 0, proc.stderr
     assert all(v == ("fail (findings)", "pass") for v in summary(proc.stdout).values())
-    assert proc.stdout.count("(exit 1)") == 4
+    # four fat Dockerfiles linted, then `check` of the fat image with its Dockerfile.fat
+    assert proc.stdout.count("(exit 1)") == 5
+    assert "busybox-fat.tar fail (findings)" in proc.stdout
+    assert "busybox-minimal.tar pass" in proc.stdout
 
 
 def test_demo_reports_errors_but_runs_everything(tmp_path: Path) -> None:
