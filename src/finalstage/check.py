@@ -47,6 +47,7 @@ from finalstage.policy.model import Policy
 
 if TYPE_CHECKING:
     from finalstage.dockerfile.model import Dockerfile, Instruction
+    from finalstage.fs.tarstream import Limits
     from finalstage.image.image import Image
 
 CST_CODE = "FS911"
@@ -87,6 +88,7 @@ def check(
     platform: str | None = None,
     run_commands: bool = True,
     image: Image | None = None,
+    limits: Limits | None = None,
 ) -> CheckResult:
     """Run the gate on one image. Raises FinalstageError subclasses on bad input."""
     from finalstage.policy import baseline as baselines
@@ -102,7 +104,7 @@ def check(
     if image is None:
         from finalstage.image.open import open_image
 
-        image = open_image(image_ref, platform=platform)
+        image = open_image(image_ref, platform=platform, limits=limits)
     # One streaming pass: the analysis captures what it needs through the layer reader's hook;
     # the tree and the layer scans are cached on the image by that pass.
     from finalstage.analysis.from_image import analyze_image

@@ -11,6 +11,7 @@ import sys
 import typer
 
 from finalstage.cli._app import app
+from finalstage.cli.inspect import LIMIT_HELP
 
 
 @app.command()
@@ -42,14 +43,18 @@ def check(
                                       help="text, json, sarif, junit or github."),
     output: str | None = typer.Option(None, "-o", "--output", metavar="FILE",
                                          help="Write the report to FILE instead of stdout."),
+    limit: list[str] = typer.Option([], "--limit", metavar="NAME=VALUE",  # noqa: B008
+                                    help=LIMIT_HELP),
 ) -> None:
     """Gate IMAGE on a policy and structure tests; with --dockerfile, lint it and tie every
     image finding to the Dockerfile line that made it."""
     from finalstage.check import check as run_check
     from finalstage.cli.lint import _build_args, _severity, _write_output
+    from finalstage.fs.tarstream import parse_limits
     from finalstage.report import OutputFormat, color_for, render
 
     fmt = OutputFormat.parse(output_format)
+    limits = parse_limits(limit)
     threshold = _severity(fail_on, "--fail-on") if fail_on is not None else None
     result = run_check(
         image,
@@ -62,6 +67,7 @@ def check(
         write_baseline=write_baseline,
         fail_on=threshold,
         platform=platform,
+        limits=limits,
     )
     color = output is None and color_for(sys.stdout)
     text = render(result.report, fmt.value, color=color)

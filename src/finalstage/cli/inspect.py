@@ -10,6 +10,14 @@ import typer
 
 from finalstage.cli._app import app
 
+# The --limit option's help, shared by inspect, ls and check.
+LIMIT_HELP = (
+    "Raise or lower a resource limit (repeatable): max-entries, max-decompressed,"
+    " max-ratio, ratio-after, max-header-bytes, max-path-length, max-path-depth,"
+    " max-image-entries, max-image-decompressed; sizes take KB/MB/GB or"
+    " KiB/MiB/GiB, e.g. --limit max-decompressed=512GiB."
+)
+
 
 def progress_for_tty() -> Any:
     """A per-layer progress callback drawing on stderr, or None when stderr is not a TTY."""
@@ -57,27 +65,36 @@ def inspect(
         help="Reuse verified layer indexes and reports from the cache ($FINALSTAGE_CACHE_DIR,"
         " else the user cache dir); FINALSTAGE_REPORT_CACHE=0 keeps only the layer indexes.",
     ),
+    limit: list[str] = typer.Option(  # noqa: B008
+        [], "--limit", metavar="NAME=VALUE", help=LIMIT_HELP
+    ),
 ) -> None:
     """Show size, layers, the merged filesystem, largest files, waste, config and contents of IMAGE."""
     from finalstage.errors import UsageError
 
     if output_format not in ("text", "json"):
         raise UsageError(f"invalid --format {output_format!r}: expected text or json")
+    from finalstage.fs.tarstream import is_lowered, parse_limits
+
+    limits = parse_limits(limit)
     from finalstage.image.image import Image
     from finalstage.image.open import open_core
     from finalstage.inspect import inspect as do_inspect
     from finalstage.report.inspect import render_json, render_text
 
     layer_cache = None
-    if cache and verify:  # only verified scans are cached, so --no-verify never uses it
+    # Only verified scans are cached, so --no-verify never uses it; lowered limits must re-read.
+    if cache and verify and not is_lowered(limits):
         from finalstage.fs.cache import LayerCache
 
         layer_cache = LayerCache()
-    img = Image(open_core(image, platform=platform), verify=verify, cache=layer_cache)
+    img = Image(
+        open_core(image, platform=platform), verify=verify, cache=layer_cache, limits=limits
+    )
     memo_key = None
     # The whole-report memo can be turned off alone (the benchmark times the layer cache by itself).
     if layer_cache is not None and os.environ.get("FINALSTAGE_REPORT_CACHE", "1") != "0":
-        memo_key = _memo_key(img, image, (depth, top, output_format, classify, packages))
+        memo_key = _memo_key(img, image, (depth, top, output_format, classify, packages, limits))
         if memo_key is not None:
             hit = layer_cache.get_blob(memo_key)
             if hit is not None:

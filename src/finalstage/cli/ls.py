@@ -7,6 +7,7 @@ import sys
 import typer
 
 from finalstage.cli._app import app
+from finalstage.cli.inspect import LIMIT_HELP
 
 
 @app.command()
@@ -24,19 +25,25 @@ def ls(
     cache: bool = typer.Option(
         True, "--cache/--no-cache", help="Reuse verified layer indexes from the cache."
     ),
+    limit: list[str] = typer.Option(  # noqa: B008
+        [], "--limit", metavar="NAME=VALUE", help=LIMIT_HELP
+    ),
 ) -> None:
     """List PATH (default /) of IMAGE's merged filesystem; -l shows the layer each entry came from."""
     from finalstage.errors import ImageNotFoundError, UsageError
 
     if output_format not in ("text", "json"):
         raise UsageError(f"invalid --format {output_format!r}: expected text or json")
+    from finalstage.fs.tarstream import is_lowered, parse_limits
+
+    limits = parse_limits(limit)
     from finalstage.cli.inspect import progress_for_tty
     from finalstage.image.open import open_image
     from finalstage.report.escape import escape_control
     from finalstage.report.inspect import ls_json, ls_line
 
-    img = open_image(image, platform=platform)
-    if cache:
+    img = open_image(image, platform=platform, limits=limits)
+    if cache and not is_lowered(limits):  # a cached layer was checked against other limits
         from finalstage.fs.cache import LayerCache
 
         img.cache = LayerCache()

@@ -63,9 +63,72 @@ class Limits:
     max_decompressed: int = 64 << 30  # bytes of tar stream per layer
     max_ratio: int = 250  # decompressed / compressed, checked once past ratio_after bytes
     ratio_after: int = 256 << 20
+    max_path_length: int = 4096  # bytes of one member name, after cleaning (Linux PATH_MAX)
+    max_path_depth: int = 256  # components of one member name
+    max_image_entries: int = 5_000_000  # entries over all layers of one image
+    max_image_decompressed: int = 256 << 30  # bytes of tar stream over all layers of one image
 
 
 DEFAULT_LIMITS = Limits()
+
+# `--limit NAME=VALUE` keys: the field names with dashes. Byte limits accept size suffixes.
+LIMIT_KEYS: dict[str, str] = {f.replace("_", "-"): f for f in Limits.__dataclass_fields__}
+_BYTE_LIMITS = frozenset(
+    {"max_header_bytes", "max_decompressed", "ratio_after", "max_path_length",
+     "max_image_decompressed"}
+)
+_UNITS = {
+    "": 1, "b": 1,
+    "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+    "kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "tib": 1 << 40,
+}
+
+
+def limit_hint(field: str) -> str:
+    """How to raise limit ``field`` from the command line, for error messages."""
+    return f"raise with --limit {field.replace('_', '-')}=N"
+
+
+def is_lowered(limits: Limits) -> bool:
+    """Whether any limit is below its default: the layer cache is then not used, because a
+    cached layer was only checked against the limits in force when it was read."""
+    return any(
+        getattr(limits, f) < getattr(DEFAULT_LIMITS, f) for f in Limits.__dataclass_fields__
+    )
+
+
+def parse_limits(specs: list[str] | tuple[str, ...], base: Limits = DEFAULT_LIMITS) -> Limits:
+    """``base`` with ``NAME=VALUE`` overrides (``max-entries=10000000``, ``max-decompressed=512GiB``).
+
+    Sizes take KB/MB/GB/TB (powers of 1000) or KiB/MiB/GiB/TiB (powers of 1024). A bad name or
+    value is a ``UsageError`` that lists the valid names.
+    """
+    from dataclasses import replace
+
+    from finalstage.errors import UsageError
+
+    changes: dict[str, int] = {}
+    for spec in specs:
+        name, sep, value = spec.partition("=")
+        key = name.strip().lower()
+        field = LIMIT_KEYS.get(key)
+        if not sep or field is None:
+            raise UsageError(
+                f"invalid --limit {spec!r}: expected NAME=VALUE with NAME one of "
+                + ", ".join(LIMIT_KEYS)
+            )
+        text = value.strip().replace("_", "")
+        digits = text.rstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        unit = text[len(digits):].strip().lower()
+        scale = _UNITS.get(unit) if (field in _BYTE_LIMITS or not unit) else None
+        if scale is None or not digits.strip().isdigit():
+            kind = "a size like 512MiB or 10GB" if field in _BYTE_LIMITS else "a whole number"
+            raise UsageError(f"invalid --limit {key} value {value!r}: expected {kind}")
+        number = int(digits.strip()) * scale
+        if number <= 0:
+            raise UsageError(f"invalid --limit {key} value {value!r}: must be above 0")
+        changes[field] = number
+    return replace(base, **changes) if changes else base
 
 
 class RawEntry(NamedTuple):
@@ -136,6 +199,22 @@ def normalise(name: str, context: str) -> str:
         else:
             out.append(part)
     return "/".join(out)
+
+
+def _check_path(path: str, max_path: int, max_depth: int, context: str) -> None:
+    """Reject a member name longer than ``max_path`` bytes or deeper than ``max_depth``."""
+    size = len(path.encode("utf-8", "surrogateescape"))
+    if size > max_path:
+        raise UnsafeArchiveError(
+            f"{context}: path of {size} bytes exceeds limit {max_path}"
+            f" ({limit_hint('max_path_length')})"
+        )
+    depth = path.count("/") + 1
+    if depth > max_depth:
+        raise UnsafeArchiveError(
+            f"{context}: path of {depth} components exceeds limit {max_depth}"
+            f" ({limit_hint('max_path_depth')})"
+        )
 
 
 def _parse_pax(data: bytes, context: str) -> dict[str, str]:
@@ -280,6 +359,11 @@ def iter_tar(
     long_name: str | None = None
     long_link: str | None = None
     max_hdr = limits.max_header_bytes
+    max_path = limits.max_path_length
+    max_depth = limits.max_path_depth
+    # Below this many characters a name can be neither too long (UTF-8 has at most 4 bytes per
+    # character) nor too deep (each component takes a character and a slash): one len() per entry.
+    path_check = min(max_path // 4, 2 * max_depth)
     checksum_ok = _checksum_ok
     num = _num
     kinds = _KIND
@@ -299,7 +383,10 @@ def iter_tar(
             raise CorruptImageError(f"{context}: invalid tar header checksum (entry {count + 1})")
         count += 1
         if count > limits.max_entries:
-            raise UnsafeArchiveError(f"{context}: more than {limits.max_entries} entries in layer")
+            raise UnsafeArchiveError(
+                f"{context}: more than {limits.max_entries} entries in layer"
+                f" ({limit_hint('max_entries')})"
+            )
         flag = hdr[156]
         stored = num(hdr[124:136], "size", context)
         if stored < 0:
@@ -309,6 +396,7 @@ def iter_tar(
             if stored > max_hdr:
                 raise UnsafeArchiveError(
                     f"{context}: tar metadata header of {stored} bytes exceeds limit {max_hdr}"
+                    f" ({limit_hint('max_header_bytes')})"
                 )
             data = r.take(padded)
             if len(data) < padded:
@@ -392,6 +480,8 @@ def iter_tar(
             devmajor = num(hdr[329:337], "devmajor", context)
             devminor = num(hdr[337:345], "devminor", context)
         path = normalise(name, context)
+        if len(path) > path_check:
+            _check_path(path, max_path, max_depth, context)
         pax = {}
         long_name = long_link = None
 

@@ -43,6 +43,39 @@ class LayerInfo:
         return self.history.created_by if self.history else None
 
 
+class _ImageBudget:
+    """The per-image limits (entries and decompressed bytes over all layers), summed as each
+    layer's scan completes: every layer is already bounded by the per-layer limits, so this
+    adds no work per entry."""
+
+    __slots__ = ("context", "entries", "limits", "size")
+
+    def __init__(self, limits: Limits, reference: str) -> None:
+        self.limits = limits
+        self.context = f"reading image {reference}"
+        self.entries = 0
+        self.size = 0
+
+    def add(self, scan: LayerScan) -> None:
+        from finalstage.errors import UnsafeArchiveError
+        from finalstage.fs.tarstream import limit_hint
+        from finalstage.report.escape import one_line
+
+        lim = self.limits
+        self.entries += len(scan.entries)
+        self.size += scan.uncompressed_size
+        if self.entries > lim.max_image_entries:
+            raise UnsafeArchiveError(
+                f"{one_line(self.context)}: more than {lim.max_image_entries} entries in all layers"
+                f" ({limit_hint('max_image_entries')})"
+            )
+        if self.size > lim.max_image_decompressed:
+            raise UnsafeArchiveError(
+                f"{one_line(self.context)}: layers decompress past {lim.max_image_decompressed}"
+                f" bytes in all ({limit_hint('max_image_decompressed')})"
+            )
+
+
 class Image:
     """An image, source-independent. Properties are cached; ``scan()`` streams each layer once."""
 
@@ -178,6 +211,7 @@ class Image:
         cache_tag = "" if want is None else tag
         out: list[LayerScan | None] = [None] * total
         todo: list[int] = []
+        budget = _ImageBudget(self.limits, self.core.describe())
         keys: list[str | None] = [None] * total
         witnesses: list[str | None] = [None] * total
         for i, h in enumerate(handles):
@@ -186,10 +220,12 @@ class Image:
                 keys[i] = key
                 hit = self._cached(key, h, witnesses, i) if key else None
                 if hit is not None:
-                    out[i] = LayerScan(
+                    cached = LayerScan(
                         i, h.digest, h.diff_id, hit.compression, hit.compressed_size,
                         hit.uncompressed_size, hit.entries, hit.captured,
                     )
+                    out[i] = cached
+                    budget.add(cached)
                     continue
             todo.append(i)
 
@@ -201,6 +237,7 @@ class Image:
             progress(done, total, handles[todo[0] if todo else -1])
         for i, scan in self._run(one, todo):
             out[i] = scan
+            budget.add(scan)
             done += 1
             key = keys[i]
             # Only a layer whose digests were checked is cached (a hit must be as good as a read).

@@ -21,7 +21,14 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO, cast
 
 from finalstage.errors import CorruptImageError, DigestMismatchError, UnsafeArchiveError
-from finalstage.fs.tarstream import DEFAULT_LIMITS, Limits, RawEntry, WantHook, iter_tar
+from finalstage.fs.tarstream import (
+    DEFAULT_LIMITS,
+    Limits,
+    RawEntry,
+    WantHook,
+    iter_tar,
+    limit_hint,
+)
 from finalstage.image import digest as dg
 from finalstage.image.core import LayerHandle
 
@@ -163,6 +170,7 @@ class _Stream:
             if self.out_bytes > lim.max_decompressed:
                 raise UnsafeArchiveError(
                     f"{self.context}: layer decompresses past {lim.max_decompressed} bytes"
+                    f" ({limit_hint('max_decompressed')})"
                 )
             if (
                 self.kind != "tar"
@@ -172,6 +180,7 @@ class _Stream:
                 raise UnsafeArchiveError(
                     f"{self.context}: decompression ratio above {lim.max_ratio}:1"
                     f" ({self.out_bytes} bytes from {self.in_bytes}): likely a compression bomb"
+                    f" ({limit_hint('max_ratio')})"
                 )
         return data
 

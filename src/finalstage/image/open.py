@@ -6,6 +6,7 @@ import importlib
 from typing import Any
 
 from finalstage.errors import ImageError, ImageNotFoundError
+from finalstage.fs.tarstream import Limits
 from finalstage.image.core import ImageCore
 from finalstage.image.image import Image
 from finalstage.image.refs import ImageRef, parse_reference
@@ -64,10 +65,15 @@ def open_core(
     return opener(r.path, platform=platform)
 
 
-def open_image(ref: str, *, platform: str | None = None, **source_options: Any) -> Image:
-    """Open an image from any supported reference; errors are FinalstageError subclasses."""
+def open_image(
+    ref: str, *, platform: str | None = None, limits: Limits | None = None, **source_options: Any
+) -> Image:
+    """Open an image from any supported reference; errors are FinalstageError subclasses.
+
+    ``limits`` replaces the default resource limits (``fs.tarstream.DEFAULT_LIMITS``).
+    """
     core = open_core(ref, platform=platform, **source_options)
-    return Image(core)
+    return Image(core) if limits is None else Image(core, limits=limits)
 
 
 __all__ = ["ImageNotFoundError", "open_core", "open_image"]
