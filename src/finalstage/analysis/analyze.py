@@ -7,9 +7,11 @@ malformed database, manifest or binary becomes a warning string in the result.
 
 from __future__ import annotations
 
+import gc
 import heapq
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import replace
 
 from finalstage.analysis import secrets as secret_checks
@@ -77,8 +79,40 @@ def analyze(entries: Iterable[EntryLike], captured: Mapping[str, Captured | None
     ``captured`` maps paths (with or without a leading ``/``) to what ``capture.reduce``
     returned. Captured paths that are not among the entries (deleted later) are ignored.
     """
+    with _no_cyclic_gc():
+        return _analyze(entries, captured)
+
+
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause the cycle collector (restoring its previous state after).
+
+    The pass allocates ~10 containers per entry but builds no reference cycles (refcounting
+    frees everything), while each collection walks the whole merged tree already in memory:
+    on a 60k-file image that was a third of the pass's time.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _analyze(entries: Iterable[EntryLike], captured: Mapping[str, Captured | None]) -> Analysis:
     warnings: list[str] = []
-    items = [(_norm(e.path), e, kind_name(e.kind)) for e in entries]
+    kinds: dict[object, str] = {}  # a handful of distinct kinds: name each once, not per entry
+    items = []
+    append = items.append
+    for e in entries:
+        kind = kinds.get(e.kind)
+        if kind is None:
+            kind = kinds[e.kind] = kind_name(e.kind)
+        path = e.path
+        if path and (path[0] in "./" or path[-1] == "/"):
+            path = _norm(path)
+        append((path, e, kind))
     present = {path for path, _, kind in items if kind in _FILE_KINDS}
     blobs: dict[str, bytes] = {}
     shebangs: dict[str, str] = {}
@@ -99,7 +133,8 @@ def analyze(entries: Iterable[EntryLike], captured: Mapping[str, Captured | None
 
     packages, owner_of, npm_dev, py_dev_keys = collect((p for p, _, _ in items), blobs, elves,
                                                        warnings)
-    dev_owned = {path for path, key in owner_of.items() if key in py_dev_keys}
+    dev_owned = ({path for path, key in owner_of.items() if key in py_dev_keys}
+                 if py_dev_keys else set())
 
     totals: dict[Category, _Totals] = defaultdict(_Totals)
     layer_totals: dict[int, dict[Category, _Totals]] = defaultdict(lambda: defaultdict(_Totals))
@@ -111,6 +146,14 @@ def analyze(entries: Iterable[EntryLike], captured: Mapping[str, Captured | None
     package_layers: dict[tuple[str, str, str], set[int]] = defaultdict(set)
     total_bytes = total_files = 0
 
+    # Hot loop (one iteration per entry of 100k-file images): globals bound to locals, the
+    # node_modules package directory computed at most once per path.
+    secret_category = Category.SECRET
+    dev_category = Category.DEV_DEPENDENCY
+    debug_category = Category.DEBUG
+    package_dir = node.package_dir
+    elves_get = elves.get
+    owner_get = owner_of.get
     for path, entry, kind in items:
         mode = entry.mode
         layer = entry.layer
@@ -123,45 +166,43 @@ def analyze(entries: Iterable[EntryLike], captured: Mapping[str, Captured | None
         total_files += 1
         total_bytes += size
         category = classify_path(path, kind)
-        if npm_dev and "node_modules/" in path:
-            pkg_dir = node.package_dir(path)
-            if pkg_dir is not None and pkg_dir in npm_dev and category is not Category.SECRET:
-                category = Category.DEV_DEPENDENCY
-        if path in dev_owned and category is not Category.SECRET:
-            category = Category.DEV_DEPENDENCY
+        pkg_dir = package_dir(path) if "node_modules/" in path else None
+        if (pkg_dir is not None and pkg_dir in npm_dev and category is not secret_category) or (
+                path in dev_owned and category is not secret_category):
+            category = dev_category
         secret = None
-        if category is Category.SECRET or path in blobs:
+        in_blobs = path in blobs
+        if category is secret_category or in_blobs:
             secret = _secret(path, kind, blobs)
         if secret is not None:
             secrets.append(Secret(path, secret, layer))
-            category = Category.SECRET
-        elif category is Category.SECRET:
+            category = secret_category
+        elif category is secret_category:
             category = None  # a name-only candidate the captured content did not confirm
-        info = elves.get(path)
+        info = elves_get(path)
         if info is not None:
             elf_files.append(ElfFile(path, size, layer, info))
             if not info.is_stripped and info.debug_bytes:
                 debug = min(info.debug_bytes, size)
-                totals[Category.DEBUG].add(path, debug)
-                layer_totals[layer][Category.DEBUG].add(path, debug)
+                totals[debug_category].add(path, debug)
+                layer_totals[layer][debug_category].add(path, debug)
                 size -= debug
-                category_of.setdefault(path, Category.DEBUG)
+                category_of.setdefault(path, debug_category)
             if info.go_error:
                 warnings.append(f"{_show(path)}: go build info: {info.go_error}")
         if category is not None:
             category_of[path] = category
             totals[category].add(path, size)
             layer_totals[layer][category].add(path, size)
-        key = owner_of.get(path)
-        if key is None and "node_modules/" in path:
-            pkg_dir = node.package_dir(path)
-            key = owner_of.get(pkg_dir) if pkg_dir else None
+        key = owner_get(path)
+        if key is None and pkg_dir:
+            key = owner_get(pkg_dir)
         if key is None and "/gems/" in path:
-            key = owner_of.get(gem_dir(path) or "")
+            key = owner_get(gem_dir(path) or "")
         if key is not None:
             package_bytes[key] += full_size
             package_layers[key].add(layer)
-        if full_size > _SMALLEST_CAP and full_size > cap_for(path) > 0 and path not in blobs:
+        if full_size > _SMALLEST_CAP and not in_blobs and full_size > cap_for(path) > 0:
             warnings.append(f"{_show(path)}: {full_size} bytes is over the {cap_for(path)}-byte "
                             "cap: not read, packages from it are missing")
 

@@ -34,6 +34,8 @@ CAP_CONFIG_SCAN = 256 << 10    # config files scanned for tokens
 
 CONFIG_SUFFIXES = (".json", ".yaml", ".yml", ".toml", ".ini", ".conf", ".cfg", ".properties",
                    ".env", ".xml", ".npmrc", ".sh")
+_CONFIG_SUFFIX_SET = frozenset(CONFIG_SUFFIXES)
+assert all(suffix.count(".") == 1 and suffix[0] == "." for suffix in CONFIG_SUFFIXES)
 # Trees whose files come from packages or runtimes: not scanned for tokens (noise, volume).
 _NO_SCAN_PREFIXES = ("usr/", "lib/", "lib64/", "bin/", "sbin/", "var/lib/", "opt/java/",
                      "etc/ssl/", "proc/", "sys/", "var/cache/", "var/log/")
@@ -47,7 +49,8 @@ def wants(path: str, size: int, mode: int = 0o644, *, elf: bool = True) -> int:
     or Go build-info facts, but no binary bytes in memory either). Called for every regular
     file of every layer, so the common "nothing wanted" answer takes a few cheap checks.
     """
-    path = path.removeprefix("./").lstrip("/")
+    if path.startswith(("./", "/")):  # the tar reader's paths are already normalised
+        path = path.removeprefix("./").lstrip("/")
     name = path[path.rfind("/") + 1:]
     if name in _PACKAGE_NAMES or path.startswith("var/lib/dpkg/") or name.startswith("req"):
         want = _package_want(path, name, size)
@@ -144,5 +147,7 @@ def reduce(path: str, data: bytes) -> Captured | None:
 def is_scannable(path: str) -> bool:
     """True for small config-like files outside package-managed trees (scanned for tokens)."""
     name = path[path.rfind("/") + 1:]
-    return (name.endswith(CONFIG_SUFFIXES) and not path.startswith(_NO_SCAN_PREFIXES)
+    # One set lookup on the last extension (every suffix has exactly one dot) instead of 12
+    # endswith tests: this runs for every file of every layer via wants().
+    return (name[name.rfind("."):] in _CONFIG_SUFFIX_SET and not path.startswith(_NO_SCAN_PREFIXES)
             and "node_modules/" not in path and "-packages/" not in path)

@@ -141,6 +141,7 @@ class _DirFacts(NamedTuple):
     component: Category | None   # category of the first marked component (.git, tests, pip…)
     site_last: bool              # the directory is site-packages: the file name decides
     is_bin: bool                 # the directory is a bin/sbin/libexec directory
+    plain: bool                  # none of the above: a file's category is its name's alone
 
 
 _DIR_CACHE: dict[str, _DirFacts] = {}
@@ -199,8 +200,12 @@ def _compute_dir_facts(dir_path: str) -> _DirFacts:
             continue
         component = marker  # type: ignore[assignment]
         break
-    return _DirFacts(prefix, tuple(states), component, site_last,
-                     bool(parts) and parts[-1] in _BIN_DIRS)
+    # Frontier nodes with neither children nor a category cannot match a file name.
+    frontier = tuple(node for node in states
+                     if node.exact or node.globs or node.star is not None)
+    is_bin = bool(parts) and parts[-1] in _BIN_DIRS
+    plain = not frontier and prefix is None and component is None and not site_last and not is_bin
+    return _DirFacts(prefix, frontier, component, site_last, is_bin, plain)
 
 
 def classify_path(path: str, kind: str = "file") -> Category | None:
@@ -224,7 +229,10 @@ def classify_path(path: str, kind: str = "file") -> Category | None:
         secret = path_secret(path)
         if secret is not None and not secret[1]:
             return Category.SECRET
-    facts = _dir_facts(path[:slash] if slash >= 0 else "")
+    dir_path = path[:slash] if slash >= 0 else ""
+    facts = _DIR_CACHE.get(dir_path) or _dir_facts(dir_path)
+    if facts.plain:  # most directories: nothing but the base name decides
+        return _name_category(name)
     for node in facts.frontier:
         for child in _children(node, name):
             if child.category is not None:
@@ -241,6 +249,11 @@ def classify_path(path: str, kind: str = "file") -> Category | None:
         category = bin_category(name)
         if category is not None:
             return category
+    return _name_category(name)
+
+
+def _name_category(name: str) -> Category | None:
+    """Category by base name alone: exact file names, then suffixes."""
     category = _FILE_NAMES.get(name)
     if category is not None:
         return category

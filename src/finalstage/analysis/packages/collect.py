@@ -59,11 +59,12 @@ def collect(
     for path in rpm.SQLITE_PATHS:
         if path in blobs:
             take(rpm.parse_sqlite(blobs[path], path))
+    unsupported = rpm.UNSUPPORTED_PATHS  # exact paths: one set lookup per entry
     for path in paths:
-        message = rpm.unsupported_warning(path)
+        message = rpm.unsupported_warning(path) if path in unsupported else None
         if message:
             warnings.append(message)
-        elif ruby.is_gemspec(path):
+        elif path.endswith(".gemspec") and ruby.is_gemspec(path):
             gem = ruby.package_from_gemspec_path(path)
             if gem is not None:
                 packages.append(gem)
@@ -81,10 +82,12 @@ def collect(
 
     owner_of: dict[str, PackageKey] = {}
     for package in packages:
+        key = package.key  # a property building a tuple: once per package, not per owned file
         if package.ecosystem == "npm":
-            owner_of[posixpath.dirname(package.location)] = package.key
+            owner_of[posixpath.dirname(package.location)] = key
+        setdefault = owner_of.setdefault
         for owned in package.files:
-            owner_of.setdefault(owned, package.key)
+            setdefault(owned, key)
     return packages, owner_of, npm_dev, py_dev_keys
 
 
