@@ -89,6 +89,7 @@ def check(
     run_commands: bool = True,
     image: Image | None = None,
     limits: Limits | None = None,
+    source_options: Mapping[str, Any] | None = None,
 ) -> CheckResult:
     """Run the gate on one image. Raises FinalstageError subclasses on bad input."""
     from finalstage.policy import baseline as baselines
@@ -104,7 +105,7 @@ def check(
     if image is None:
         from finalstage.image.open import open_image
 
-        image = open_image(image_ref, platform=platform, limits=limits)
+        image = open_image(image_ref, platform=platform, limits=limits, **(source_options or {}))
     # One streaming pass: the analysis captures what it needs through the layer reader's hook;
     # the tree and the layer scans are cached on the image by that pass.
     from finalstage.analysis.from_image import analyze_image

@@ -302,3 +302,18 @@ def test_cli_401_is_one_line(basic_registry: RegistryServer, tmp_path: Path) -> 
     assert res.returncode == 2
     assert res.stderr.startswith("finalstage: fetching manifest")
     assert "401 unauthorized" in res.stderr and res.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("command", ["inspect", "ls", "check"])
+def test_cli_authfile_flag(basic_registry: RegistryServer, tmp_path: Path, command: str) -> None:
+    # The same pull that fails with 401 above succeeds with --authfile, on every image command;
+    # the password never appears in any output.
+    auth = write_auth_file(tmp_path / "auth.json", basic_registry.host,
+                           basic_registry.username or "", basic_registry.password or "")
+    ref = f"docker://{basic_registry.host}/test/single:1"
+    extra = ["--policy", str(tmp_path / "p.toml")] if command == "check" else []
+    (tmp_path / "p.toml").write_text("[policy]\nmax-layers = 100\n")
+    res = _cli(command, ref, "--authfile", str(auth), "--no-tls-verify", *extra)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip()
+    assert (basic_registry.password or "\0") not in res.stdout + res.stderr

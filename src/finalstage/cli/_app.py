@@ -12,6 +12,16 @@ ClickException: type[Exception] = next(
 )
 
 
+TLS_VERIFY_HELP = (
+    "Verify registry TLS certificates (default: yes, except for loopback registries, which may"
+    " also be plain HTTP). --no-tls-verify allows an insecure registry."
+)
+AUTHFILE_HELP = (
+    "Registry credentials file (docker config.json / containers auth.json format); default"
+    " $REGISTRY_AUTH_FILE, then ~/.docker/config.json."
+)
+
+
 def _version(value: bool) -> None:
     if value:
         print(f"finalstage {__version__}")

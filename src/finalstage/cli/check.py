@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from finalstage.cli._app import app
+from finalstage.cli._app import AUTHFILE_HELP, TLS_VERIFY_HELP, app
 from finalstage.cli.inspect import LIMIT_HELP
 
 
@@ -45,6 +45,9 @@ def check(
                                          help="Write the report to FILE instead of stdout."),
     limit: list[str] = typer.Option([], "--limit", metavar="NAME=VALUE",  # noqa: B008
                                     help=LIMIT_HELP),
+    tls_verify: bool | None = typer.Option(None, "--tls-verify/--no-tls-verify",
+                                           help=TLS_VERIFY_HELP, show_default=False),
+    authfile: str | None = typer.Option(None, "--authfile", metavar="FILE", help=AUTHFILE_HELP),
 ) -> None:
     """Gate IMAGE on a policy and structure tests; with --dockerfile, lint it and tie every
     image finding to the Dockerfile line that made it."""
@@ -68,6 +71,7 @@ def check(
         fail_on=threshold,
         platform=platform,
         limits=limits,
+        source_options={"tls_verify": tls_verify, "auth_file": authfile},
     )
     color = output is None and color_for(sys.stdout)
     text = render(result.report, fmt.value, color=color)

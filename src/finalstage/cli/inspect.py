@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from finalstage.cli._app import app
+from finalstage.cli._app import AUTHFILE_HELP, TLS_VERIFY_HELP, app
 
 # The --limit option's help, shared by inspect, ls and check.
 LIMIT_HELP = (
@@ -68,6 +68,10 @@ def inspect(
     limit: list[str] = typer.Option(  # noqa: B008
         [], "--limit", metavar="NAME=VALUE", help=LIMIT_HELP
     ),
+    tls_verify: bool = typer.Option(
+        None, "--tls-verify/--no-tls-verify", help=TLS_VERIFY_HELP, show_default=False
+    ),
+    authfile: str = typer.Option(None, "--authfile", metavar="FILE", help=AUTHFILE_HELP),
 ) -> None:
     """Show size, layers, the merged filesystem, largest files, waste, config and contents of IMAGE."""
     from finalstage.errors import UsageError
@@ -89,7 +93,8 @@ def inspect(
 
         layer_cache = LayerCache()
     img = Image(
-        open_core(image, platform=platform), verify=verify, cache=layer_cache, limits=limits
+        open_core(image, platform=platform, tls_verify=tls_verify, auth_file=authfile),
+        verify=verify, cache=layer_cache, limits=limits
     )
     memo_key = None
     # The whole-report memo can be turned off alone (the benchmark times the layer cache by itself).

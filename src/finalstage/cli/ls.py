@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from finalstage.cli._app import app
+from finalstage.cli._app import AUTHFILE_HELP, TLS_VERIFY_HELP, app
 from finalstage.cli.inspect import LIMIT_HELP
 
 
@@ -28,6 +28,10 @@ def ls(
     limit: list[str] = typer.Option(  # noqa: B008
         [], "--limit", metavar="NAME=VALUE", help=LIMIT_HELP
     ),
+    tls_verify: bool = typer.Option(
+        None, "--tls-verify/--no-tls-verify", help=TLS_VERIFY_HELP, show_default=False
+    ),
+    authfile: str = typer.Option(None, "--authfile", metavar="FILE", help=AUTHFILE_HELP),
 ) -> None:
     """List PATH (default /) of IMAGE's merged filesystem; -l shows the layer each entry came from."""
     from finalstage.errors import ImageNotFoundError, UsageError
@@ -42,7 +46,9 @@ def ls(
     from finalstage.report.escape import escape_control
     from finalstage.report.inspect import ls_json, ls_line
 
-    img = open_image(image, platform=platform, limits=limits)
+    img = open_image(
+        image, platform=platform, limits=limits, tls_verify=tls_verify, auth_file=authfile
+    )
     if cache and not is_lowered(limits):  # a cached layer was checked against other limits
         from finalstage.fs.cache import LayerCache
 
