@@ -8,6 +8,7 @@ them, so no output format can leak them.
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -257,15 +258,25 @@ def _classify(
                 kept_layer[path] = kept
         reduced.append(kept_layer)
     tree = image.tree()
-    captured: dict[str, Captured] = {}
-    # The capture of the layer each merged entry came from (a stale lower copy is never used).
-    for path, entry in tree.entries.items():
-        if 0 <= entry.layer < len(reduced) and kind_name(entry.kind) == "file":
-            value = reduced[entry.layer].get(path)
-            if value is not None:
-                captured[path] = value
-    analysis = analyze(tree.entries.values(), captured)
-    findings = tuple(run_image_rules(image, tree=tree, analysis=analysis))
+    entries = tree.entries
+    # The post-scan work allocates many objects and no cycles: collector passes would only walk
+    # the whole merged tree again and again.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        captured: dict[str, Captured] = {}
+        # The capture of the layer each merged entry came from (a stale lower copy is never
+        # used); walking the few captured paths is cheaper than walking every entry.
+        for layer, kept_layer in enumerate(reduced):
+            for path, value in kept_layer.items():
+                entry = entries.get(path)
+                if entry is not None and entry.layer == layer and kind_name(entry.kind) == "file":
+                    captured[path] = value
+        analysis = analyze(entries.values(), captured)
+        findings = tuple(run_image_rules(image, tree=tree, analysis=analysis))
+    finally:
+        if was_enabled:
+            gc.enable()
     return analysis, findings
 
 
