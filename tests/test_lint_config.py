@@ -114,3 +114,17 @@ def test_config_path_argument(tmp_path: Path) -> None:
     dockerfile = _write(tmp_path / "Dockerfile", DOCKERFILE)
     report = lint_paths([dockerfile], config=str(path))
     assert [f.rule for f in report.findings] == ["FS103"]
+
+
+def test_deeply_nested_config_is_one_usage_error(tmp_path: Path) -> None:
+    # tomllib recurses per nesting level: without a guard this was a RecursionError crash
+    path = _write(tmp_path / "finalstage.toml", "x = " + "[" * 5000 + "]" * 5000 + "\n")
+    with pytest.raises(UsageError, match="nested too deeply") as info:
+        load_config(path)
+    assert "\n" not in str(info.value)
+
+
+def test_deeply_nested_pyproject_is_skipped_by_discovery(tmp_path: Path) -> None:
+    # someone else's broken pyproject.toml on the way up is not ours to report
+    _write(tmp_path / "pyproject.toml", "x = " + "[" * 5000 + "]" * 5000 + "\n")
+    assert find_config(tmp_path).ignore == ()

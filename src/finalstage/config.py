@@ -26,6 +26,7 @@ from typing import Any
 
 from finalstage.errors import UsageError
 from finalstage.findings import Severity
+from finalstage.userfiles import load_toml
 
 CONFIG_NAME = "finalstage.toml"
 _KEYS = {"select", "ignore", "failure-threshold", "severity-overrides", "rules"}
@@ -47,16 +48,7 @@ class LintConfig:
 def load_config(path: str | Path) -> LintConfig:
     """Read a ``finalstage.toml`` or ``pyproject.toml`` file given on the command line."""
     file = Path(path)
-    try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError as err:
-        raise UsageError(f"reading config {file}: no such file") from err
-    except IsADirectoryError as err:
-        raise UsageError(f"reading config {file}: is a directory") from err
-    except (OSError, UnicodeDecodeError) as err:
-        raise UsageError(f"reading config {file}: {err}") from err
-    except tomllib.TOMLDecodeError as err:
-        raise UsageError(f"reading config {file}: invalid toml: {err}") from err
+    data = load_toml(file, "config")
     if file.name == "pyproject.toml":
         table = data.get("tool", {}).get("finalstage", {})
         return _from_table(table, f"{file} [tool.finalstage]")
@@ -79,7 +71,7 @@ def find_config(start: str | Path) -> LintConfig:
 def _has_tool_table(pyproject: Path) -> bool:
     try:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
         return False  # someone else's broken pyproject is not ours to report
     tool = data.get("tool")
     return isinstance(tool, dict) and isinstance(tool.get("finalstage"), dict)

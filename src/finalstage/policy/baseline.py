@@ -19,6 +19,7 @@ from pathlib import Path
 
 from finalstage.errors import UsageError
 from finalstage.findings import Finding
+from finalstage.userfiles import read_text
 
 SCHEMA_VERSION = 1
 # Sizes ("1.2 GB"), counts, layer indexes and hex digests vary between builds of the same image.
@@ -57,13 +58,9 @@ def write_baseline(path: str | Path, findings: Iterable[Finding]) -> int:
 def read_baseline(path: str | Path) -> Counter[str]:
     """The fingerprints recorded in a baseline file, with their counts."""
     file = Path(path)
+    text = read_text(file, "baseline")
     try:
-        doc = json.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError as err:
-        raise UsageError(f"reading baseline {file}: no such file") from err
-    except (OSError, UnicodeDecodeError) as err:
-        raise UsageError(f"reading baseline {file}: {getattr(err, 'strerror', None) or err}") \
-            from err
+        doc = json.loads(text)
     except ValueError as err:
         raise UsageError(f"reading baseline {file}: not json: {err}") from err
     except RecursionError as err:  # json recurses once per nesting level

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from finalstage.errors import UsageError
+from finalstage.userfiles import read_text
 
 SCHEMA_VERSIONS = ("2.0.0",)
 DEBIAN_DOC_ROOT = "/usr/share/doc"
@@ -143,16 +144,9 @@ def load_cst(path: str | Path) -> CstConfig:
 
     file = Path(path)
     where = f"structure test {file}"
+    text = read_text(file, "structure test")
     try:
-        doc = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except FileNotFoundError as err:
-        raise UsageError(f"reading {where}: no such file") from err
-    except IsADirectoryError as err:
-        raise UsageError(f"reading {where}: is a directory") from err
-    except UnicodeDecodeError as err:
-        raise UsageError(f"reading {where}: not utf-8 text") from err
-    except OSError as err:
-        raise UsageError(f"reading {where}: {err.strerror or err}") from err
+        doc = yaml.safe_load(text)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         at = f" at line {mark.line + 1}" if mark is not None else ""

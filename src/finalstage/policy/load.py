@@ -19,6 +19,7 @@ from typing import Any
 from finalstage.errors import UsageError
 from finalstage.findings import Severity
 from finalstage.policy.model import CLAUSES, Policy, WasteLimit
+from finalstage.userfiles import load_toml
 
 CONFIG_NAME = "finalstage.toml"
 
@@ -128,7 +129,7 @@ def load_policy(path: str | Path) -> Policy:
     (``[tool.finalstage.policy]``), or a TOML file whose top level is the policy itself.
     """
     file = Path(path)
-    data = _read_toml(file)
+    data = load_toml(file, "policy")
     if file.name == "pyproject.toml" or "tool" in data:
         table = _dig(data, ("tool", "finalstage", "policy"))
         if table is None:
@@ -147,7 +148,7 @@ def find_policy(start: str | Path) -> Policy:
     for candidate in (directory, *directory.parents):
         own = candidate / CONFIG_NAME
         if own.is_file():
-            data = _read_toml(own)
+            data = load_toml(own, "policy")
             if "policy" in data:
                 return parse_policy(data["policy"], f"policy {own} [policy]")
             return Policy(source=str(own))  # the nearest config file wins, even without a policy
@@ -164,22 +165,6 @@ def find_policy(start: str | Path) -> Policy:
 
 
 # -- helpers -------------------------------------------------------------------------------
-
-def _read_toml(file: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError as err:
-        raise UsageError(f"reading policy {file}: no such file") from err
-    except IsADirectoryError as err:
-        raise UsageError(f"reading policy {file}: is a directory") from err
-    except UnicodeDecodeError as err:
-        raise UsageError(f"reading policy {file}: not utf-8 text") from err
-    except OSError as err:
-        raise UsageError(f"reading policy {file}: {err.strerror or err}") from err
-    except tomllib.TOMLDecodeError as err:
-        raise UsageError(f"reading policy {file}: invalid toml: {err}") from err
-    except RecursionError as err:  # tomllib recurses once per nesting level
-        raise UsageError(f"reading policy {file}: invalid toml: nested too deeply") from err
 
 
 def _dig(data: Mapping[str, Any], keys: tuple[str, ...]) -> Any:
