@@ -45,6 +45,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from finalstage.image.core import ImageCore
+
 CORPUS = Path(__file__).parents[2] / ".." / "shared" / "corpus"
 IMAGES = CORPUS / "images"
 SINGLE_OCI = IMAGES / "aquasecurity__trivy/pkg/fanal/test/testdata/test.oci"
@@ -464,3 +466,25 @@ def write_auth_file(
     path.write_text(json.dumps({"auths": {host: entry}}))
     os.chmod(path, 0o600)
     return path
+
+
+def assert_uncompressed_copy_of_layout(
+    core: ImageCore, layout: Path, *, blob_digest_known: bool, **kw: object
+) -> None:
+    """``core`` (a daemon save or a storage copy) holds ``layout``'s image with plain-tar layers.
+
+    Same config and diff_ids; every layer's bytes are the diff_id's tar, their size the declared
+    one; with ``blob_digest_known`` the source also declares the blob digest, which must match.
+    """
+    want = expected_from_layout(layout, **kw)  # type: ignore[arg-type]
+    assert sha256(core.raw_config()) == want.config_digest
+    layers = core.layers()
+    assert tuple(layer.diff_id for layer in layers) == want.diff_ids
+    for layer in layers:
+        with layer.open() as fh:
+            digest, size = sha256_stream(fh)
+        assert digest == layer.diff_id
+        if blob_digest_known:
+            assert digest == layer.digest
+        if layer.size is not None:
+            assert size == layer.size

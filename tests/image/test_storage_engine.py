@@ -11,9 +11,8 @@ from tests.harness.registry import (
     MULTI_OCI,
     MULTI_REF,
     SINGLE_OCI,
+    assert_uncompressed_copy_of_layout,
     expected_from_layout,
-    sha256,
-    sha256_stream,
 )
 
 from finalstage.errors import ImageError, ImageNotFoundError, UsageError
@@ -23,24 +22,11 @@ from finalstage.image.core import ImageCore
 pytestmark = [pytest.mark.engine, pytest.mark.corpus, pytest.mark.timeout(180)]
 
 
-def _assert_matches_layout(core: ImageCore, layout: Path, **kw: object) -> None:
-    want = expected_from_layout(layout, **kw)  # type: ignore[arg-type]
-    assert sha256(core.raw_config()) == want.config_digest
-    layers = core.layers()
-    assert tuple(layer.diff_id for layer in layers) == want.diff_ids
-    for layer in layers:
-        with layer.open() as fh:
-            digest, _ = sha256_stream(fh)
-        assert digest == layer.digest
-        # Kept uncompressed by the copy: the blob is the tar itself.
-        assert digest == layer.diff_id
-
-
 def test_single_image_matches_layout(podman_store: PodmanStore) -> None:
     core = storage.open_core(podman_store.prefix + SINGLE)
     assert isinstance(core, ImageCore)
     assert core.describe() == f"containers-storage:{podman_store.prefix}{SINGLE}"
-    _assert_matches_layout(core, SINGLE_OCI)
+    assert_uncompressed_copy_of_layout(core, SINGLE_OCI, blob_digest_known=True)
     tmp = Path(core.spool_dir)
     core.close()
     assert not tmp.exists()
@@ -48,7 +34,9 @@ def test_single_image_matches_layout(podman_store: PodmanStore) -> None:
 
 def test_platform_check(podman_store: PodmanStore) -> None:
     core = storage.open_core(podman_store.prefix + MULTI_ARM64, platform="linux/arm64/v8")
-    _assert_matches_layout(core, MULTI_OCI, ref=MULTI_REF, platform=("linux", "arm64"))
+    assert_uncompressed_copy_of_layout(
+        core, MULTI_OCI, ref=MULTI_REF, platform=("linux", "arm64"), blob_digest_known=True
+    )
     with pytest.raises(ImageNotFoundError, match="available: linux/arm64"):
         storage.open_core(podman_store.prefix + MULTI_ARM64, platform="linux/amd64")
 
