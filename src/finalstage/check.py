@@ -387,7 +387,7 @@ def _read_files(image: Image, tree: Any, paths: set[str]) -> dict[str, bytes]:
     out: dict[str, bytes] = {}
     handles = image.core.layers()
     for layer, names in sorted(by_layer.items()):
-        def want(path: str, size: int, names: set[str] = names) -> int:
+        def want(path: str, size: int, mode: int, names: set[str] = names) -> int:
             return min(size, _MAX_CAPTURE) if path.strip("/") in names else 0
 
         scan = scan_layer(handles[layer], layer, want=want, limits=image.limits,

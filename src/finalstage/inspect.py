@@ -245,8 +245,8 @@ def _classify(
     from finalstage.analysis.entry import kind_name
     from finalstage.image_rules import run_image_rules
 
-    def want(path: str, size: int) -> int:
-        return byte_count(wants(path, size, elf=elf), size)
+    def want(path: str, size: int, mode: int) -> int:
+        return byte_count(wants(path, size, mode, elf=elf), size)
 
     scans = image.scan(want=want, progress=progress, tag=analysis_tag(elf))
     reduced: list[dict[str, Captured]] = []

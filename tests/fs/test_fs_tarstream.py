@@ -160,7 +160,7 @@ def test_want_hook_captures_first_bytes_only_of_selected_files() -> None:
     data = layer([F("a.txt", b"A" * 3000), F("b.bin", b"B" * 10), F("c.txt", b"C" * 10)])
     seen: list[tuple[str, int]] = []
 
-    def want(path: str, size: int) -> int:
+    def want(path: str, size: int, mode: int) -> int:
         seen.append((path, size))
         return 100 if path.endswith(".txt") else 0
 

@@ -172,7 +172,7 @@ def test_no_verify_seeks_and_lists_the_same() -> None:
 
 
 def test_want_hook_through_gzip() -> None:
-    scan = scan_layer(handle(gz(TAR)), 0, want=lambda p, s: 4 if p == "bin/app" else 0)
+    scan = scan_layer(handle(gz(TAR)), 0, want=lambda p, s, m: 4 if p == "bin/app" else 0)
     assert scan.captured == {"bin/app": b"\x7fELF"}
 
 

@@ -328,7 +328,7 @@ def test_single_pass_with_want_hook_then_tree_reuses_it(tmp_path: Path) -> None:
         real = h.open
         object.__setattr__(h, "open", lambda real=real: opens.append(1) or real())
     img = Image(core)
-    scans = img.scan(want=lambda path, size: size if path == "etc/hostname" else 0)
+    scans = img.scan(want=lambda path, size, mode: size if path == "etc/hostname" else 0)
     assert scans[0].captured == {"etc/hostname": b"box\n"}
     img.tree()
     img.scan()

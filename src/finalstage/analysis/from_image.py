@@ -26,8 +26,8 @@ if TYPE_CHECKING:
 def analyze_image(image: Image, *, elf: bool = False) -> Analysis:
     """Content analysis of an image: one pass over its layers, then ``analyze``."""
 
-    def want(path: str, size: int) -> int:
-        return byte_count(wants(path, size, elf=elf), size)
+    def want(path: str, size: int, mode: int) -> int:
+        return byte_count(wants(path, size, mode, elf=elf), size)
 
     scans = image.scan(want=want)
     reduced: list[dict[str, Captured]] = []

@@ -146,8 +146,9 @@ class RawEntry(NamedTuple):
     devminor: int
 
 
-WantHook = Callable[[str, int], int]
-"""``want(path, size) -> n``: capture the first ``n`` bytes of a regular file (0: none)."""
+WantHook = Callable[[str, int, int], int]
+"""``want(path, size, mode) -> n``: capture the first ``n`` bytes of a regular file (0: none).
+``mode`` is the permission bits, so executables outside the usual directories can be sniffed."""
 
 
 def _num(field: bytes, what: str, context: str) -> int:
@@ -489,7 +490,7 @@ def iter_tar(
             offsets.append(r.tell())
         grab = 0
         if want is not None and kind == REG and stored:
-            grab = min(want(path, size), stored)
+            grab = min(want(path, size, mode), stored)
         if grab > 0:
             data = r.take(grab)
             if captured is not None:
