@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from finalstage.errors import CorruptImageError, UnsafeArchiveError
 
@@ -149,6 +149,10 @@ class RawEntry(NamedTuple):
 WantHook = Callable[[str, int, int], int]
 """``want(path, size, mode) -> n``: capture the first ``n`` bytes of a regular file (0: none).
 ``mode`` is the permission bits, so executables outside the usual directories can be sniffed."""
+
+KeepHook = Callable[[str, bytes], object]
+"""``keep(path, data) -> value``: what to store of captured bytes (None: nothing). Runs at
+capture time, so a big binary shrinks to its few facts before the next entry is read."""
 
 
 def _num(field: bytes, what: str, context: str) -> int:
@@ -342,14 +346,15 @@ def iter_tar(
     want: WantHook | None = None,
     limits: Limits = DEFAULT_LIMITS,
     chunk: int = 1 << 20,
-    captured: dict[str, bytes] | None = None,
+    captured: dict[str, Any] | None = None,
+    keep: KeepHook | None = None,
     offsets: list[int] | None = None,
     adaptive: bool = False,
 ) -> Iterator[RawEntry]:
     """Yield every member of the tar stream in ``src``, skipping file data.
 
     ``context`` prefixes every error (``reading layer sha256:…``). With ``want``, the first bytes
-    of selected regular files are stored in ``captured[path]``. With ``offsets``, the stream
+    of selected regular files are stored in ``captured[path]`` (or what ``keep`` makes of them). With ``offsets``, the stream
     offset of each yielded entry's data is appended (the outer archive index uses it).
     ``adaptive``: ``src.skip`` seeks, so reads after a skip start small (see ``_Reader``).
     The stream is NOT read past the end-of-archive marker here; the caller drains it.
@@ -494,7 +499,9 @@ def iter_tar(
         if grab > 0:
             data = r.take(grab)
             if captured is not None:
-                captured[path] = data
+                value = data if keep is None else keep(path, data)
+                if value is not None:
+                    captured[path] = value
             rest = padded - len(data)
             if len(data) < grab or r.skip(rest) < rest:
                 raise CorruptImageError(f"{context}: unexpected end of tar stream in {path!r}")

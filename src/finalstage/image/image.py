@@ -13,7 +13,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from finalstage.errors import CorruptImageError
-from finalstage.fs.tarstream import DEFAULT_LIMITS, Limits, WantHook
+from finalstage.fs.tarstream import DEFAULT_LIMITS, KeepHook, Limits, WantHook
 from finalstage.image import digest as dg
 from finalstage.image.config import HistoryEntry, ImageConfig, parse_config
 from finalstage.image.core import ImageCore, LayerHandle
@@ -195,12 +195,13 @@ class Image:
         self,
         *,
         want: WantHook | None = None,
+        keep: KeepHook | None = None,
         progress: Progress | None = None,
         tag: str | None = None,
     ) -> Sequence[LayerScan]:
         """Read every layer once (verifying digests), layers in parallel, results in order.
 
-        Without ``want`` the scans are kept and a later call returns them. ``tag`` names what
+        ``keep`` shrinks captured bytes as they are read (see ``iter_tar``). Without ``want`` the scans are kept and a later call returns them. ``tag`` names what
         ``want`` captures (same tag = same hook); it makes the scan cacheable with a hook, and a
         later call with the same tag (or with no hook) reuses this scan.
         """
@@ -230,7 +231,8 @@ class Image:
             todo.append(i)
 
         def one(i: int) -> LayerScan:
-            return scan_layer(handles[i], i, want=want, limits=self.limits, verify=self.verify)
+            return scan_layer(handles[i], i, want=want, keep=keep, limits=self.limits,
+                              verify=self.verify)
 
         done = total - len(todo)
         if progress is not None and total:

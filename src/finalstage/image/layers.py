@@ -23,6 +23,7 @@ from typing import Any, BinaryIO, cast
 from finalstage.errors import CorruptImageError, DigestMismatchError, UnsafeArchiveError
 from finalstage.fs.tarstream import (
     DEFAULT_LIMITS,
+    KeepHook,
     Limits,
     RawEntry,
     WantHook,
@@ -63,7 +64,7 @@ class LayerScan:
     compressed_size: int
     uncompressed_size: int
     entries: list[RawEntry]
-    captured: dict[str, bytes] = field(default_factory=dict)
+    captured: dict[str, Any] = field(default_factory=dict)
 
 
 class _Stream:
@@ -450,6 +451,7 @@ def scan_layer(
     index: int,
     *,
     want: WantHook | None = None,
+    keep: KeepHook | None = None,
     limits: Limits = DEFAULT_LIMITS,
     verify: bool = True,
 ) -> LayerScan:
@@ -470,7 +472,7 @@ def scan_layer(
             verify=verify,
         )
         try:
-            captured: dict[str, bytes] = {}
+            captured: dict[str, Any] = {}
             # Seeking past data: small reads (most headers sit next to small files); else 1 MiB.
             chunk = 64 << 10 if stream._can_seek else CHUNK
             entries = list(
@@ -480,6 +482,7 @@ def scan_layer(
                     want=want,
                     limits=limits,
                     captured=captured,
+                    keep=keep,
                     chunk=chunk,
                     adaptive=stream._can_seek,
                 )
