@@ -103,17 +103,17 @@ def _configured(rule_cls: Any, settings: Mapping[str, Any] | None) -> Any:
 def examine(
     image: Image,
     *,
-    elf: bool = False,
+    elf: bool | None = None,
     select: Iterable[str] | None = None,
     ignore: Iterable[str] | None = None,
     options: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Examination:
     """Analyse ``image`` in one pass and run the image rules on it.
 
-    ``elf=True`` also reads ELF binaries (unstripped binaries, Go build info); it holds whole
-    binaries in memory while the pass runs, so it is opt-in. Raises FinalstageError subclasses
-    on an unreadable image; malformed content (package databases, manifests) becomes a warning
-    in ``analysis.warnings``.
+    ``elf`` also reads ELF binaries' headers and section tables (unstripped binaries, Go build
+    info): a few KiB per binary, reduced as read (None: ``analysis.from_image.ELF_DEFAULT``). Raises FinalstageError
+    subclasses on an unreadable image; malformed content (package databases, manifests,
+    binaries) becomes a warning in ``analysis.warnings``.
     """
     from finalstage.analysis.from_image import analyze_image
 

@@ -222,58 +222,26 @@ def dive_efficiency(
 
 
 def analysis_tag(elf: bool) -> str:
-    """Names what the analysis capture hook reads, for the layer cache: a change of the capture
-    rules (their source file) or of the version gives new cache keys."""
-    import os
+    """The layer-cache tag of the analysis capture (see ``analysis.from_image``)."""
+    from finalstage.analysis.from_image import analysis_tag as tag
 
-    from finalstage import __version__
-    from finalstage.analysis import capture
-
-    try:
-        stamp = os.stat(capture.__file__).st_mtime_ns
-    except (OSError, TypeError):
-        stamp = 0
-    return f"analysis:elf={int(elf)}:{__version__}:{stamp}"
+    return tag(elf)
 
 
 def _classify(
-    image: Image, progress: Progress | None, elf: bool
+    image: Image, progress: Progress | None, elf: bool | None
 ) -> tuple[Analysis, tuple[Finding, ...]]:
     """Content analysis and image findings from the same single pass that lists the layers."""
-    from finalstage.analysis.analyze import analyze
-    from finalstage.analysis.capture import Captured, byte_count, reduce, wants
-    from finalstage.analysis.entry import kind_name
+    from finalstage.analysis.from_image import analyze_image
     from finalstage.image_rules import run_image_rules
 
-    def want(path: str, size: int, mode: int) -> int:
-        return byte_count(wants(path, size, mode, elf=elf), size)
-
-    scans = image.scan(want=want, progress=progress, tag=analysis_tag(elf))
-    reduced: list[dict[str, Captured]] = []
-    for scan in scans:
-        kept_layer: dict[str, Captured] = {}
-        for path, data in scan.captured.items():
-            kept = reduce(path, data)
-            if kept is not None:
-                kept_layer[path] = kept
-        reduced.append(kept_layer)
-    tree = image.tree()
-    entries = tree.entries
-    # The post-scan work allocates many objects and no cycles: collector passes would only walk
-    # the whole merged tree again and again.
+    analysis = analyze_image(image, elf=elf, progress=progress)
+    # The rules allocate many objects and no cycles: collector passes would only walk the whole
+    # merged tree again and again.
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        captured: dict[str, Captured] = {}
-        # The capture of the layer each merged entry came from (a stale lower copy is never
-        # used); walking the few captured paths is cheaper than walking every entry.
-        for layer, kept_layer in enumerate(reduced):
-            for path, value in kept_layer.items():
-                entry = entries.get(path)
-                if entry is not None and entry.layer == layer and kind_name(entry.kind) == "file":
-                    captured[path] = value
-        analysis = analyze(entries.values(), captured)
-        findings = tuple(run_image_rules(image, tree=tree, analysis=analysis))
+        findings = tuple(run_image_rules(image, tree=image.tree(), analysis=analysis))
     finally:
         if was_enabled:
             gc.enable()
@@ -287,12 +255,13 @@ def inspect(
     top: int = 10,
     progress: Progress | None = None,
     classify: bool = False,
-    elf: bool = False,
+    elf: bool | None = None,
 ) -> InspectResult:
     """Read the image once and summarise it. Raises FinalstageError subclasses on bad input.
 
     With ``classify`` the same pass also captures the few bytes content analysis needs, and the
-    result carries the ``analysis`` (categories, packages) and the image ``findings``.
+    result carries the ``analysis`` (categories, packages) and the image ``findings``; ``elf``
+    adds ELF facts: unstripped binaries, Go build info (None: ``analysis.from_image.ELF_DEFAULT``).
     """
     cfg = image.config
     analysis = None

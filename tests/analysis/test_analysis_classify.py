@@ -195,3 +195,33 @@ def test_classify_never_raises_and_is_stable(parts: list[str], kind: str) -> Non
     first = classify_path(path, kind)
     assert first is None or isinstance(first, Category)
     assert classify_path(path, kind) == first  # the directory cache does not change answers
+
+
+_ORDER_PATHS = [
+    "root/.cache/pip/http-v2/a/b", "home/alice/.npm/_cacache/x", "home/alice/notes.md",
+    "home/x", "root/.rustup/toolchains/x.so", "usr/lib/python3/site-packages/pytest/x.py",
+    "usr/lib/python3/site-packages/foo/tests/x.py", "usr/lib/python3/site-packages/x.py",
+    "usr/lib/python3/dist-packages/pip-23.0.dist-info/RECORD", "usr/lib/llvm-14/bin/clang",
+    "usr/local/go/src/net/http/server.go", "app/.git/objects/ab/cd", "app/node_modules/a/b.js",
+    "usr/lib/jvm/java-17/jmods/java.base.jmod", "usr/bin/x86_64-linux-gnu-gcc-12",
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.permutations(_ORDER_PATHS))
+def test_directory_facts_do_not_depend_on_the_order_directories_are_seen(
+        order: list[str]) -> None:
+    """A directory's facts are derived from its parent's, cached: whichever directory is seen
+    first (a deep one before its parents, or after), each path gets the same category."""
+    import sys
+
+    module = sys.modules["finalstage.analysis.classify"]  # (the package re-exports a function)
+    module._DIR_CACHE.clear()
+    module._NAME_CACHE.clear()
+    expected = {path: classify_path(path) for path in _ORDER_PATHS}
+    module._DIR_CACHE.clear()
+    module._NAME_CACHE.clear()
+    assert {path: classify_path(path) for path in order} == expected
+    assert expected["home/alice/.npm/_cacache/x"] == Category.CACHE
+    assert expected["usr/lib/python3/site-packages/foo/tests/x.py"] == Category.TESTS
+    assert expected["usr/lib/python3/site-packages/pytest/x.py"] == Category.DEV_DEPENDENCY

@@ -7,8 +7,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from tests.harness.build import SLIM
 from _analysis_helpers import podman_image, podman_output
+from tests.harness.build import SLIM
 
 from finalstage.analysis.packages import dpkg
 

@@ -33,7 +33,7 @@ def test_analyze_image_matches_tarfile_reader() -> None:
 def test_analyze_image_without_elf_capture() -> None:
     from finalstage.image.open import open_image
 
-    analysis = analyze_image(open_image(str(corpus_file(ALPINE))))
+    analysis = analyze_image(open_image(str(corpus_file(ALPINE))), elf=False)  # the off switch
     assert analysis.elf_files == ()
     assert len(analysis.packages) == 14  # package databases are still read
 

@@ -1,8 +1,11 @@
 """Put it together: entries + captured bytes → ``Analysis``.
 
-One pass over the entries classifies and sums; package databases are parsed from the captured
-bytes; packages get the bytes of the files they own. Bad image content never raises here: every
-malformed database, manifest or binary becomes a warning string in the result.
+The entries become columns (paths, kinds, sizes, layers); each step is then one C-level map
+(categories, package owners) or a loop over the few files it concerns (secrets, binaries, npm
+and gem trees), because per-file Python work is what costs on 100k-file images. Package
+databases are parsed from the captured bytes; packages get the bytes of the files they own. Bad
+image content never raises here: every malformed database, manifest or binary becomes a warning
+string in the result.
 """
 
 from __future__ import annotations
@@ -10,9 +13,11 @@ from __future__ import annotations
 import gc
 import heapq
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, ValuesView
 from contextlib import contextmanager
 from dataclasses import replace
+from operator import attrgetter, itemgetter
+from typing import Any
 
 from finalstage.analysis import secrets as secret_checks
 from finalstage.analysis.capture import (
@@ -38,33 +43,11 @@ from finalstage.analysis.model import (
 )
 from finalstage.analysis.packages import node
 from finalstage.analysis.packages.collect import collect, gem_dir
+from finalstage.analysis.secrets import maybe_secret_name
 from finalstage.report.escape import one_line
 
 _FILE_KINDS = frozenset({"file", "hardlink"})
 _SMALLEST_CAP = min(CAP_LOCKFILE, CAP_PACKAGE_DB, CAP_RPMDB)
-
-
-class _Totals:
-    """Running sums for one category: bytes, files and a bounded heap of the largest paths."""
-
-    __slots__ = ("bytes", "files", "heap")
-
-    def __init__(self) -> None:
-        self.bytes = 0
-        self.files = 0
-        self.heap: list[tuple[int, str]] = []
-
-    def add(self, path: str, size: int) -> None:
-        self.bytes += size
-        self.files += 1
-        if len(self.heap) < TOP_N:
-            heapq.heappush(self.heap, (size, path))
-        elif size > self.heap[0][0]:
-            heapq.heapreplace(self.heap, (size, path))
-
-    def freeze(self, category: Category) -> CategoryStats:
-        top = tuple((p, s) for s, p in sorted(self.heap, key=lambda t: (-t[0], t[1])))
-        return CategoryStats(category, self.bytes, self.files, top)
 
 
 def _norm(path: str) -> str:
@@ -80,6 +63,8 @@ def analyze(entries: Iterable[EntryLike], captured: Mapping[str, Captured | None
     returned. Captured paths that are not among the entries (deleted later) are ignored.
     """
     with _no_cyclic_gc():
+        if not isinstance(entries, (list, tuple, ValuesView)):
+            entries = list(entries)  # a one-shot iterator: _row_getter peeks at the first
         return _analyze(entries, captured)
 
 
@@ -100,26 +85,73 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
+_KIND_NAMES = {"f": "file", "d": "dir", "l": "symlink", "h": "hardlink", "c": "other",
+               "b": "other", "p": "other", "file": "file", "dir": "dir", "symlink": "symlink",
+               "hardlink": "hardlink", "other": "other"}
+_ROW_FIELDS = ("path", "kind", "mode", "size", "layer")
+_ROW = attrgetter(*_ROW_FIELDS)
+_MISS = object()
+
+
+_Key = tuple[str, str, str]
+
+
+class _DirInfo:
+    """What a file's directory says about it, computed once per directory (paths repeat)."""
+
+    __slots__ = ("gem_key", "npm_dev", "npm_key", "per_file")
+
+    def __init__(self, npm_dev: bool, npm_key: _Key | None, gem_key: _Key | None,
+                 per_file: bool) -> None:
+        self.npm_dev = npm_dev      # the directory is inside an npm dev package
+        self.npm_key = npm_key      # owner key of that npm package, or None
+        self.gem_key = gem_key      # owner key of the gem directory, or None
+        self.per_file = per_file    # the file itself may be a package dir: decide per file
+
+
+def _row_getter(entries: Iterable[EntryLike]) -> Callable[[Any], tuple[Any, ...]]:
+    """A C-level getter of (path, kind, mode, size, layer): by index for named tuples (the
+    merged tree's entries, 2x faster than by attribute), else by attribute."""
+    if isinstance(entries, (list, tuple, ValuesView)):
+        for first in entries:
+            fields = getattr(type(first), "_fields", None)
+            if isinstance(first, tuple) and fields and all(f in fields for f in _ROW_FIELDS):
+                return itemgetter(*(fields.index(f) for f in _ROW_FIELDS))
+            break
+    return _ROW
+
+
 def _analyze(entries: Iterable[EntryLike], captured: Mapping[str, Captured | None]) -> Analysis:
     warnings: list[str] = []
-    kinds: dict[object, str] = {}  # a handful of distinct kinds: name each once, not per entry
-    items = []
-    append = items.append
-    for e in entries:
-        kind = kinds.get(e.kind)
-        if kind is None:
-            kind = kinds[e.kind] = kind_name(e.kind)
-        path = e.path
-        if path and (path[0] in "./" or path[-1] == "/"):
-            path = _norm(path)
-        append((path, e, kind))
-    present = {path for path, _, kind in items if kind in _FILE_KINDS}
+    special: list[SpecialFile] = []
+    # Columns, not per-file records: each later step is one C-level map or a loop over the few
+    # files it concerns (100k-file images: the per-file Python work is what costs).
+    rows = list(map(_row_getter(entries), entries))  # (path, kind, mode, size, layer)
+    # Each distinct kind spelling named once ("f", "file", an odd one → "file"/"other"/…).
+    kind_names = {k: _KIND_NAMES.get(k) or kind_name(k) for k in {row[1] for row in rows}}
+    for path, kind, mode, _, layer in [row for row in rows if row[2] & 0o6002]:
+        special.extend(_special(_norm(path), kind_names[kind], mode, layer))
+    rows = [row for row in rows if kind_names[row[1]] != "dir"]
+    paths: list[str]
+    if rows:
+        path_col, kind_col, _, size_col, layer_col = zip(*rows)
+        paths = [_norm(p) for p in path_col] if any(
+            p[:1] in "./" or p[-1:] == "/" for p in path_col) else list(path_col)
+        kinds = [kind_names[k] for k in kind_col]
+        layers = list(layer_col)
+        # Only regular files carry bytes: a hardlink shares its target's (as fs' du does).
+        sizes = [s if k == "file" else 0 for s, k in zip(size_col, kinds)]
+    else:
+        paths, kinds, sizes, layers = [], [], [], []
+    del rows
+    index = dict(zip(paths, range(len(paths))))
     blobs: dict[str, bytes] = {}
     shebangs: dict[str, str] = {}
     elves: dict[str, ElfInfo] = {}
     for raw_path, value in captured.items():
         path = _norm(raw_path)
-        if path not in present or value is None:
+        i = index.get(path)
+        if i is None or kinds[i] not in _FILE_KINDS or value is None:
             continue
         if isinstance(value, ElfInfo):
             elves[path] = value
@@ -131,100 +163,171 @@ def _analyze(entries: Iterable[EntryLike], captured: Mapping[str, Captured | Non
                 line = value[2:].split(b"\n", 1)[0].strip()
                 shebangs[path] = line.decode("utf-8", errors="replace")
 
-    packages, owner_of, npm_dev, py_dev_keys = collect((p for p, _, _ in items), blobs, elves,
-                                                       warnings)
-    dev_owned = ({path for path, key in owner_of.items() if key in py_dev_keys}
-                 if py_dev_keys else set())
-
-    totals: dict[Category, _Totals] = defaultdict(_Totals)
-    layer_totals: dict[int, dict[Category, _Totals]] = defaultdict(lambda: defaultdict(_Totals))
-    category_of: dict[str, Category] = {}
-    secrets: list[Secret] = []
-    special: list[SpecialFile] = []
-    elf_files: list[ElfFile] = []
-    package_bytes: dict[tuple[str, str, str], int] = defaultdict(int)
-    package_layers: dict[tuple[str, str, str], set[int]] = defaultdict(set)
-    total_bytes = total_files = 0
-
-    # Hot loop (one iteration per entry of 100k-file images): globals bound to locals, the
-    # node_modules package directory computed at most once per path.
+    packages, owner_of, npm_dev, py_dev_keys = collect(paths, blobs, elves, warnings)
+    owner_get = owner_of.get
     secret_category = Category.SECRET
     dev_category = Category.DEV_DEPENDENCY
-    debug_category = Category.DEBUG
-    package_dir = node.package_dir
-    elves_get = elves.get
-    owner_get = owner_of.get
-    for path, entry, kind in items:
-        mode = entry.mode
-        layer = entry.layer
-        if mode & 0o6002:
-            special.extend(_special(path, kind, mode, layer))
-        if kind == "dir":
+    late: list[tuple[int, str]] = []  # (file index, warning): reported in file order
+
+    categories = list(map(classify_path, paths, kinds))  # cached per directory and base name
+    keys: list[_Key | None] = list(map(owner_get, paths))
+    # npm packages and gems own the files below their directory; npm dev packages are
+    # development dependencies. Computed once per directory.
+    dir_infos: dict[str, object] = {}
+    for i, path in enumerate(paths):
+        if "node_modules/" not in path and "/gems/" not in path:
             continue
-        # Only regular files carry bytes: a hardlink shares its target's (as fs' du counts them).
-        size = full_size = entry.size if kind == "file" else 0
-        total_files += 1
-        total_bytes += size
-        category = classify_path(path, kind)
-        pkg_dir = package_dir(path) if "node_modules/" in path else None
-        if (pkg_dir is not None and pkg_dir in npm_dev and category is not secret_category) or (
-                path in dev_owned and category is not secret_category):
-            category = dev_category
-        secret = None
-        in_blobs = path in blobs
-        if category is secret_category or in_blobs:
-            secret = _secret(path, kind, blobs)
+        directory = path[:path.rfind("/")] if "/" in path else ""
+        info = dir_infos.get(directory, _MISS)
+        if info is _MISS:
+            info = dir_infos[directory] = _dir_info(directory, npm_dev, owner_get)
+        if info is None:
+            continue
+        assert isinstance(info, _DirInfo)
+        if info.per_file:
+            pkg_dir = node.package_dir(path) if "node_modules/" in path else None
+            is_dev = pkg_dir is not None and pkg_dir in npm_dev
+            npm_key = owner_get(pkg_dir) if pkg_dir else None
+            gem = gem_dir(path) if "/gems/" in path else None
+            gem_key = owner_get(gem) if gem else None
+        else:
+            is_dev, npm_key, gem_key = info.npm_dev, info.npm_key, info.gem_key
+        if is_dev and categories[i] is not secret_category:
+            categories[i] = dev_category
+        if keys[i] is None:
+            keys[i] = npm_key if npm_key is not None else gem_key
+    if py_dev_keys:
+        for path, key in owner_of.items():
+            i = index.get(path) if key in py_dev_keys else None
+            if i is not None and categories[i] is not secret_category:
+                categories[i] = dev_category
+
+    # Secrets: names that say so, confirmed by content when it was captured; captured content
+    # only makes a secret of a secret-looking name or a scannable config file (most captures
+    # are package manifests, which need no token scan).
+    candidates = {i for i, c in enumerate(categories) if c is secret_category}
+    candidates.update(index[p] for p in blobs
+                      if maybe_secret_name(p[p.rfind("/") + 1:]) or is_scannable(p))
+    found: list[tuple[int, Secret]] = []
+    for i in sorted(candidates):
+        secret = _secret(paths[i], kinds[i], blobs)
         if secret is not None:
-            secrets.append(Secret(path, secret, layer))
-            category = secret_category
-        elif category is secret_category:
-            category = None  # a name-only candidate the captured content did not confirm
-        info = elves_get(path)
-        if info is not None:
-            elf_files.append(ElfFile(path, size, layer, info))
-            if not info.is_stripped and info.debug_bytes:
-                debug = min(info.debug_bytes, size)
-                totals[debug_category].add(path, debug)
-                layer_totals[layer][debug_category].add(path, debug)
-                size -= debug
+            found.append((i, Secret(paths[i], secret, layers[i])))
+            categories[i] = secret_category
+        elif categories[i] is secret_category:
+            categories[i] = None  # a name-only candidate the captured content did not confirm
+
+    # ELF facts: an unstripped binary's debug sections count as debug bytes.
+    own = sizes
+    debug_of: dict[str, int] = {}
+    elf_found: list[tuple[int, ElfFile]] = []
+    for path, elf_info in elves.items():
+        i = index[path]
+        elf_found.append((i, ElfFile(path, sizes[i], layers[i], elf_info)))
+        if not elf_info.is_stripped and elf_info.debug_bytes:
+            if own is sizes:
+                own = list(sizes)
+            debug_of[path] = debug = min(elf_info.debug_bytes, sizes[i])
+            own[i] -= debug
+        if elf_info.go_error:
+            late.append((i, f"{_show(path)}: go build info: {elf_info.go_error}"))
+
+    groups: dict[tuple[int, Category], list[tuple[int, str]]] = {}
+    category_of: dict[str, Category] = {}
+    debug_category = Category.DEBUG
+    for path, category, layer, size in zip(paths, categories, layers, own):
+        if debug_of:
+            debug_bytes = debug_of.get(path)
+            if debug_bytes is not None:
+                groups.setdefault((layer, debug_category), []).append((debug_bytes, path))
                 category_of.setdefault(path, debug_category)
-            if info.go_error:
-                warnings.append(f"{_show(path)}: go build info: {info.go_error}")
         if category is not None:
             category_of[path] = category
-            totals[category].add(path, size)
-            layer_totals[layer][category].add(path, size)
-        key = owner_get(path)
-        if key is None and pkg_dir:
-            key = owner_get(pkg_dir)
-        if key is None and "/gems/" in path:
-            key = owner_get(gem_dir(path) or "")
-        if key is not None:
-            package_bytes[key] += full_size
-            package_layers[key].add(layer)
-        if full_size > _SMALLEST_CAP and not in_blobs and full_size > cap_for(path) > 0:
-            warnings.append(f"{_show(path)}: {full_size} bytes is over the {cap_for(path)}-byte "
-                            "cap: not read, packages from it are missing")
+            group = groups.get((layer, category))
+            if group is None:
+                group = groups[(layer, category)] = []
+            group.append((size, path))
+
+    package_bytes: dict[tuple[str, str, str], int] = defaultdict(int)
+    package_layers: dict[tuple[str, str, str], set[int]] = defaultdict(set)
+    for owner, size, layer in zip(keys, sizes, layers):
+        if owner is not None:
+            package_bytes[owner] += size
+            package_layers[owner].add(layer)
+    for i, size in enumerate(sizes):
+        if size > _SMALLEST_CAP and paths[i] not in blobs and size > cap_for(paths[i]) > 0:
+            message = (f"{_show(paths[i])}: {size} bytes is over the {cap_for(paths[i])}-byte "
+                       "cap: not read, packages from it are missing")
+            late.append((i, message))
+    late.sort(key=lambda t: t[0])
+    warnings.extend(w for _, w in late)
 
     packages = [
         replace(p, bytes=package_bytes.get(p.key, 0), layers=tuple(sorted(package_layers[p.key])))
         if p.key in package_bytes or p.files else p
         for p in packages
     ]
+    by_category, by_layer = _freeze(groups)
     return Analysis(
-        total_bytes=total_bytes,
-        total_files=total_files,
-        categories={c: t.freeze(c) for c, t in sorted(totals.items())},
-        by_layer={layer: {c: t.freeze(c) for c, t in sorted(cats.items())}
-                  for layer, cats in sorted(layer_totals.items())},
+        total_bytes=sum(sizes),
+        total_files=len(paths),
+        categories=by_category,
+        by_layer=by_layer,
         category_of=category_of,
         packages=tuple(packages),
-        secrets=tuple(secrets),
+        secrets=tuple(s for _, s in sorted(found, key=lambda t: t[0])),
         special_files=tuple(special),
-        elf_files=tuple(elf_files),
+        elf_files=tuple(e for _, e in sorted(elf_found, key=lambda t: t[0])),
         shebangs=shebangs,
         warnings=tuple(warnings),
     )
+
+
+def _dir_info(directory: str, npm_dev: set[str], owner_get: Any) -> _DirInfo | None:
+    """Package facts shared by every file directly in ``directory`` (None: none apply)."""
+    in_npm = "node_modules/" in directory + "/"
+    in_gems = "/gems/" in "/" + directory + "/"
+    if not in_npm and not in_gems:
+        return None
+    probe = directory + "/\0"  # a file name no real file has: the directory's own answers
+    pkg_dir = node.package_dir(probe) if in_npm else None
+    gem = gem_dir(probe) if in_gems else None
+    if pkg_dir == probe or gem == probe:
+        return _DirInfo(False, None, None, True)  # the file itself names the package
+    return _DirInfo(pkg_dir is not None and pkg_dir in npm_dev,
+                    owner_get(pkg_dir) if pkg_dir else None,
+                    owner_get(gem) if gem else None, False)
+
+
+def _freeze(groups: dict[tuple[int, Category], list[tuple[int, str]]]
+            ) -> tuple[dict[Category, CategoryStats], dict[int, dict[Category, CategoryStats]]]:
+    """Per-category and per-layer stats from the (size, path) lists of each (layer, category).
+
+    ``top`` is the TOP_N largest (size, path) pairs (at equal sizes the greater paths), listed
+    largest first, equal sizes by path.
+    """
+    by_layer: dict[int, dict[Category, CategoryStats]] = {}
+    merged: dict[Category, list[int]] = {}
+    tops: dict[Category, list[tuple[int, str]]] = {}
+    for (layer, category), items in sorted(groups.items()):
+        size = sum(map(_FIRST, items))
+        top = heapq.nlargest(TOP_N, items)
+        by_layer.setdefault(layer, {})[category] = CategoryStats(
+            category, size, len(items), _ordered(top))
+        totals = merged.setdefault(category, [0, 0])
+        totals[0] += size
+        totals[1] += len(items)
+        tops.setdefault(category, []).extend(top)
+    categories = {c: CategoryStats(c, t[0], t[1], _ordered(heapq.nlargest(TOP_N, tops[c])))
+                  for c, t in sorted(merged.items())}
+    return categories, by_layer
+
+
+_FIRST = itemgetter(0)
+
+
+def _ordered(top: list[tuple[int, str]]) -> tuple[tuple[str, int], ...]:
+    return tuple((p, s) for s, p in sorted(top, key=lambda t: (-t[0], t[1])))
 
 
 def _show(path: str) -> str:

@@ -9,13 +9,23 @@ stays proportional to package databases and small config files, not to binaries.
 
 from __future__ import annotations
 
+import re
 import struct
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from finalstage.analysis import elf
+from finalstage.analysis import elf as elf_mod
 from finalstage.analysis.elf import ElfInfo
 from finalstage.analysis.packages import dpkg, java, node, python, rpm
-from finalstage.analysis.secrets import maybe_secret_name, path_secret
+from finalstage.analysis.secrets import (
+    TRIGGER_NAMES,
+    TRIGGER_PREFIXES,
+    TRIGGER_SUFFIXES,
+    maybe_secret_name,
+    path_secret,
+)
 
 ALL = -1
 NONE = 0
@@ -56,14 +66,19 @@ def wants(path: str, size: int, mode: int = 0o644, *, elf: bool = True) -> int:
         want = _package_want(path, name, size)
         if want:
             return want
-    if elf and (mode & 0o111 or name.endswith(".so") or ".so." in name
-                or path.startswith(_ELF_DIR_MARKERS) or "/bin/" in path):
+    if elf and _elf_candidate(path, name, mode):
         return ALL if size <= CAP_ELF else NONE
     if maybe_secret_name(name) and path_secret(path) is not None:
         return SECRET_HEAD
     if size <= CAP_CONFIG_SCAN and is_scannable(path):
         return ALL
     return NONE
+
+
+def _elf_candidate(path: str, name: str, mode: int) -> bool:
+    """Executables, shared libraries and files in bin directories: may be ELF."""
+    return bool(mode & 0o111 or name.endswith(".so") or ".so." in name
+                or path.startswith(_ELF_DIR_MARKERS) or "/bin/" in path)
 
 
 # Base names that may be a package database or manifest (the full checks follow).
@@ -151,3 +166,99 @@ def is_scannable(path: str) -> bool:
     # endswith tests: this runs for every file of every layer via wants().
     return (name[name.rfind("."):] in _CONFIG_SUFFIX_SET and not path.startswith(_NO_SCAN_PREFIXES)
             and "node_modules/" not in path and "-packages/" not in path)
+
+
+# -- the hooks the layer reader calls ------------------------------------------------------------
+
+ELF_HEAD = 4 << 10      # ELF header, program headers, interpreter and notes fit in 4 KiB
+MAX_ELF_READ = 8 << 20  # bytes read of one ELF file at most (its tables, not its code)
+
+
+def _alternation(words: Iterable[str]) -> str:
+    """A regex matching exactly ``words``, factored as a trie (the ``re`` engine tries
+    alternatives one by one: a trie makes a 40-name alternation a few character tests)."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        branches = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if "" in node:
+            return f"(?:{body})?"
+        return body
+
+    return emit(trie)
+
+
+def prefilter(elf: bool) -> re.Pattern[str]:
+    """A regex whose ``match`` is true for every path ``wants`` may want (a superset: the hook
+    decides), so the reader skips the rest without a Python call. Executables are let through
+    by mode (see ``capture_hooks``); the tests check the superset on real images' paths."""
+    names = _alternation({*_PACKAGE_NAMES, *TRIGGER_NAMES})
+    prefixes = _alternation({"req", *TRIGGER_PREFIXES})
+    suffixes = [f"(?i:{_alternation(s[1:] for s in TRIGGER_SUFFIXES)})",
+                _alternation(s[1:] for s in CONFIG_SUFFIXES)]
+    heads = [re.escape(dpkg.INFO.rsplit("/", 2)[0] + "/")]  # var/lib/dpkg/
+    if elf:
+        suffixes.append(r"so(?:\.[^/]*)?")
+        # A bin/sbin/libexec component anywhere (a superset of the bin-directory test).
+        heads.append(r"(?:[^/]*+/)*?(?:bin|sbin|libexec)/")
+    name_part = (f"(?:{names}$|{prefixes}[^/]*$|[^/]*\\.(?:{'|'.join(suffixes)})$)")
+    return re.compile(f"(?s)(?:{'|'.join(heads)})|(?>.*/)?{name_part}")
+
+
+def capture_hooks(elf: bool) -> tuple[Callable[[str, int, int], int],
+                                        Callable[[str, bytes], object]]:
+    """The ``want``/``keep`` pair for ``Image.scan``: what ``wants`` asks for, reduced at once.
+
+    With ``elf``, ELF candidates are read in pieces, not whole: the first ``ELF_HEAD`` bytes,
+    then (through ``keep`` returning ``More``) the start of a Go binary's data segment and the
+    section table with its names: a few KiB per binary instead of megabytes.
+    """
+    from finalstage.fs.tarstream import More
+
+    def want(path: str, size: int, mode: int) -> int:
+        n = wants(path, size, mode, elf=False)
+        if n:
+            return size if n == ALL else n
+        if elf and _elf_candidate(path, path[path.rfind("/") + 1:], mode):
+            return min(size, ELF_HEAD)
+        return 0
+
+    want.match = prefilter(elf).match  # type: ignore[attr-defined]
+    want.modes = 0o111 if elf else 0  # type: ignore[attr-defined]
+
+    def step(view: elf_mod.View, spent: int) -> object:
+        try:
+            return elf_mod.parse_view(view)
+        except elf_mod.NeedBytes as need:
+            start = max(need.start, view.end)
+            length = need.offset + need.length - start
+            if need.offset < view.end or length <= 0:
+                return Unreadable("malformed elf: headers out of file order")
+            if spent + length > MAX_ELF_READ:
+                return Unreadable(f"malformed elf: tables larger than {MAX_ELF_READ} bytes")
+
+            def then(data: bytes) -> object:
+                view.add(start, data)
+                if len(data) < length:
+                    view.eof = True
+                return step(view, spent + length)
+
+            return More(start, length, then)
+        except (elf_mod.ElfError, struct.error, ValueError, IndexError, OverflowError) as err:
+            return Unreadable(f"malformed elf: {err}")
+
+    def keep(path: str, data: bytes) -> object:
+        if elf and elf_mod.is_elf(data):
+            view = elf_mod.View([(0, data)], complete=len(data) < ELF_HEAD)
+            return step(view, len(data))
+        return reduce(path, data)
+
+    return want, keep

@@ -85,7 +85,6 @@ _COMPONENTS: dict[str, object] = {**tables.COMPONENTS,
 _FILE_NAMES = tables.FILE_NAMES
 _SUFFIXES = tables.SUFFIXES
 _BIN_DIRS = tables.BIN_DIRS
-_HOME_ROOTS = frozenset({"root", "home"})
 _DIR_KINDS = frozenset({"dir"})
 
 # x86_64-linux-gnu-gcc-12 → gcc; python3.11 → python; pip3 → pip; clang++-14 → clang++.
@@ -123,16 +122,6 @@ def python_package_category(component: str) -> Category | None:
     return _PY_PACKAGES.get(name.lower().replace("_", "-"))
 
 
-def _home_parts(parts: list[str]) -> list[str]:
-    """``root/...`` and ``home/<user>/...`` → ``~/...`` so home patterns match any user."""
-    first = parts[0]
-    if first == "root":
-        return ["~", *parts[1:]]
-    if first == "home" and len(parts) > 1:
-        return ["~", *parts[2:]]
-    return parts
-
-
 class _DirFacts(NamedTuple):
     """What a directory path says about every entry below it (computed once per directory)."""
 
@@ -142,6 +131,7 @@ class _DirFacts(NamedTuple):
     site_last: bool              # the directory is site-packages: the file name decides
     is_bin: bool                 # the directory is a bin/sbin/libexec directory
     plain: bool                  # none of the above: a file's category is its name's alone
+    states: tuple[_Node, ...] = ()  # every trie node at this depth (a child directory's start)
 
 
 _DIR_CACHE: dict[str, _DirFacts] = {}
@@ -170,42 +160,64 @@ def _children(node: _Node, part: str) -> list[_Node]:
     return out
 
 
+_ROOT_FACTS = _DirFacts(None, (_TRIE,), None, False, False, False, (_TRIE,))
+
+
 def _compute_dir_facts(dir_path: str) -> _DirFacts:
-    parts = dir_path.split("/") if dir_path else []
-    walk = _home_parts(parts) if parts and parts[0] in _HOME_ROOTS else parts
-    states: list[_Node] = [_TRIE]
-    prefix: Category | None = None
-    for part in walk:
-        states = [child for node in states for child in _children(node, part)]
-        if not states:
-            break
-        for node in states:  # deeper wins; at one depth, exact before glob before "*"
-            if node.category is not None:
-                prefix = node.category
-                break
-    component: Category | None = None
-    site_last = False
-    for i, part in enumerate(parts):
-        marker = _COMPONENTS.get(part)
-        if marker is None:
-            continue
-        if marker is _SITE:
-            if i + 1 == len(parts):
+    """A directory's facts from its parent's (cached) and its last component: each directory
+    costs one step, not a walk of its whole path (8k directories → a few ms)."""
+    if not dir_path:
+        return _ROOT_FACTS
+    parent_path, _, part = dir_path.rpartition("/")
+    parent = _DIR_CACHE.get(parent_path) or _dir_facts(parent_path)
+    if not parent.states and not parent.site_last and parent_path != "home":
+        # Below every path pattern (most of node_modules, app trees): no trie step, only the
+        # component marker and the bin-directory flag can change.
+        component = parent.component
+        site_last = False
+        if component is None:
+            found = _COMPONENTS.get(part)
+            if found is _SITE:
                 site_last = True
-                break
-            category = python_package_category(parts[i + 1])
-            if category is not None:
-                component = category
-                break
-            continue
+            else:
+                component = found  # type: ignore[assignment]
+        is_bin = part in _BIN_DIRS
+        plain = (parent.prefix is None and component is None and not site_last
+                 and not is_bin)
+        return _DirFacts(parent.prefix, (), component, site_last, is_bin, plain, ())
+    # The trie walks home directories as "~": root/… and home/<user>/… (not "home" itself).
+    if not parent_path and part == "root" or (parent_path == "home"):
+        start: tuple[_Node, ...] = (_TRIE,)
+        step = "~"
+        prefix: Category | None = None
+    else:
+        start = parent.states
+        step = part
+        prefix = parent.prefix
+    states = tuple(child for node in start for child in _children(node, step))
+    for node in states:  # deeper wins; at one depth, exact before glob before "*"
+        if node.category is not None:
+            prefix = node.category
+            break
+    # The first marked component decides; a site-packages directory defers to the next one.
+    component = parent.component
+    site_last = False
+    if component is None:
+        marker: object = None
+        if parent.site_last:
+            marker = python_package_category(part)
+        if marker is None:
+            marker = _COMPONENTS.get(part)
+            if marker is _SITE:
+                site_last = True
+                marker = None
         component = marker  # type: ignore[assignment]
-        break
     # Frontier nodes with neither children nor a category cannot match a file name.
     frontier = tuple(node for node in states
                      if node.exact or node.globs or node.star is not None)
-    is_bin = bool(parts) and parts[-1] in _BIN_DIRS
+    is_bin = part in _BIN_DIRS
     plain = not frontier and prefix is None and component is None and not site_last and not is_bin
-    return _DirFacts(prefix, frontier, component, site_last, is_bin, plain)
+    return _DirFacts(prefix, frontier, component, site_last, is_bin, plain, states)
 
 
 def classify_path(path: str, kind: str = "file") -> Category | None:
@@ -222,17 +234,22 @@ def classify_path(path: str, kind: str = "file") -> Category | None:
         return facts.prefix or facts.component
     slash = path.rfind("/")
     name = path[slash + 1:]
-    dot = name.rfind(".")
-    # maybe_secret_name() inlined: this line runs for every file of every image
-    if (name in TRIGGER_NAMES or name.startswith(TRIGGER_PREFIXES)
-            or (dot >= 0 and name[dot:].lower() in TRIGGER_SUFFIXES)):
+    # A base name's own answer (trigger for a secret check, else its category) is cached:
+    # 57k files share 17k names, and this line runs for every file of every image.
+    by_name = _NAME_CACHE.get(name, _MISS)
+    if by_name is _MISS:
+        if len(_NAME_CACHE) >= _NAME_CACHE_MAX:
+            _NAME_CACHE.clear()
+        by_name = _NAME_CACHE[name] = _TRIGGER if _is_trigger(name) else _name_category(name)
+    if by_name is _TRIGGER:
         secret = path_secret(path)
         if secret is not None and not secret[1]:
             return Category.SECRET
+        by_name = _name_category(name)
     dir_path = path[:slash] if slash >= 0 else ""
     facts = _DIR_CACHE.get(dir_path) or _dir_facts(dir_path)
     if facts.plain:  # most directories: nothing but the base name decides
-        return _name_category(name)
+        return by_name  # type: ignore[return-value]
     for node in facts.frontier:
         for child in _children(node, name):
             if child.category is not None:
@@ -249,7 +266,20 @@ def classify_path(path: str, kind: str = "file") -> Category | None:
         category = bin_category(name)
         if category is not None:
             return category
-    return _name_category(name)
+    return by_name  # type: ignore[return-value]
+
+
+_MISS = object()
+_TRIGGER = object()
+_NAME_CACHE: dict[str, object] = {}
+_NAME_CACHE_MAX = 1 << 16
+
+
+def _is_trigger(name: str) -> bool:
+    """maybe_secret_name(): the base name may make the file a secret (its path decides)."""
+    dot = name.rfind(".")
+    return (name in TRIGGER_NAMES or name.startswith(TRIGGER_PREFIXES)
+            or (dot >= 0 and name[dot:].lower() in TRIGGER_SUFFIXES))
 
 
 def _name_category(name: str) -> Category | None:

@@ -8,15 +8,7 @@ from typing import Any
 
 import typer
 
-from finalstage.cli._app import AUTHFILE_HELP, TLS_VERIFY_HELP, app
-
-# The --limit option's help, shared by inspect, ls and check.
-LIMIT_HELP = (
-    "Raise or lower a resource limit (repeatable): max-entries, max-decompressed,"
-    " max-ratio, ratio-after, max-header-bytes, max-path-length, max-path-depth,"
-    " max-image-entries, max-image-decompressed; sizes take KB/MB/GB or"
-    " KiB/MiB/GiB, e.g. --limit max-decompressed=512GiB."
-)
+from finalstage.cli._app import AUTHFILE_HELP, LIMIT_HELP, TLS_VERIFY_HELP, app
 
 
 def progress_for_tty() -> Any:
@@ -58,6 +50,13 @@ def inspect(
         "--classify/--no-classify",
         help="Analyse contents (categories, packages, image findings) in the same pass.",
     ),
+    elf: bool = typer.Option(
+        None,
+        "--elf/--no-elf",
+        help="With --classify, read ELF binaries' headers and section tables (unstripped"
+        " binaries, Go build info). Default: off.",
+        show_default=False,
+    ),
     packages: bool = typer.Option(False, "--packages", help="List packages in the text output."),
     cache: bool = typer.Option(
         True,
@@ -78,7 +77,7 @@ def inspect(
 
     if output_format not in ("text", "json"):
         raise UsageError(f"invalid --format {output_format!r}: expected text or json")
-    from finalstage.fs.tarstream import is_lowered, parse_limits
+    from finalstage.limits import is_lowered, parse_limits
 
     limits = parse_limits(limit)
     from finalstage.image.image import Image
@@ -93,19 +92,22 @@ def inspect(
 
         layer_cache = LayerCache()
     img = Image(
-        open_core(image, platform=platform, tls_verify=tls_verify, auth_file=authfile),
+        open_core(
+            image, platform=platform, limits=limits, tls_verify=tls_verify, auth_file=authfile
+        ),
         verify=verify, cache=layer_cache, limits=limits
     )
     memo_key = None
     # The whole-report memo can be turned off alone (the benchmark times the layer cache by itself).
     if layer_cache is not None and os.environ.get("FINALSTAGE_REPORT_CACHE", "1") != "0":
-        memo_key = _memo_key(img, image, (depth, top, output_format, classify, packages, limits))
+        memo_key = _memo_key(img, image, (depth, top, output_format, classify, elf, packages, limits))
         if memo_key is not None:
             hit = layer_cache.get_blob(memo_key)
             if hit is not None:
                 sys.stdout.write(hit.decode("utf-8", "surrogateescape"))
                 return
-    result = do_inspect(img, depth=depth, top=top, progress=progress_for_tty(), classify=classify)
+    result = do_inspect(img, depth=depth, top=top, progress=progress_for_tty(), classify=classify,
+                        elf=elf)
     text = (
         render_json(result)
         if output_format == "json"
@@ -131,7 +133,7 @@ def _memo_key(img: Any, reference: str, options: tuple[object, ...]) -> str | No
     if any(not h.diff_id for h in layers):
         return None
     parts = [
-        "report", __version__, analysis_tag(False), _source_stamp(), reference, repr(options),
+        "report", __version__, analysis_tag(True), _source_stamp(), reference, repr(options),
         img.config_digest, img.digest or "",
         *(f"{h.diff_id} {h.digest} {fingerprint(h)}" for h in layers),
     ]

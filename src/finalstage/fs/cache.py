@@ -30,10 +30,11 @@ from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from finalstage.fs.tarstream import RawEntry
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: captured values may be reduced (ElfInfo, Unreadable) tuples
 MAGIC = b"FSIDX\x00"
 _HEADER = struct.Struct("<6sHQ16s")  # magic, version, payload length, blake2b-128 of payload
 SUFFIX = ".fsidx"
@@ -49,7 +50,7 @@ class CachedScan:
     compressed_size: int
     uncompressed_size: int
     entries: list[RawEntry]
-    captured: dict[str, bytes]
+    captured: dict[str, Any]
 
 
 def default_dir() -> Path:
@@ -63,6 +64,42 @@ def default_dir() -> Path:
     from platformdirs import user_cache_dir
 
     return Path(user_cache_dir("finalstage", appauthor=False))
+
+
+# Captured values that are not bytes: the frozen dataclasses the analysis ``keep`` hook reduces
+# files to. marshal stores plain tuples, so each is tagged and rebuilt from its fields on load;
+# only these classes are ever rebuilt (a cache file names no code to run).
+_VALUE_TYPES = {
+    "elf": ("finalstage.analysis.elf", "ElfInfo"),
+    "go": ("finalstage.analysis.packages.golang", "GoBuildInfo"),
+    "unreadable": ("finalstage.analysis.capture", "Unreadable"),
+}
+_TAG_OF = {f"{module}.{name}": tag for tag, (module, name) in _VALUE_TYPES.items()}
+
+
+def _encode_value(value: Any) -> Any:
+    """bytes/str/int/None/tuples as they are; a known dataclass as ("\0dc", tag, fields…)."""
+    if value is None or isinstance(value, (bytes, str, int, float, bool)):
+        return value
+    if isinstance(value, tuple):
+        return tuple(_encode_value(v) for v in value)
+    tag = _TAG_OF.get(f"{type(value).__module__}.{type(value).__qualname__}")
+    if tag is None:
+        raise ValueError(f"cannot cache a captured {type(value).__name__}")
+    fields = value.__dataclass_fields__
+    return ("\0dc", tag, *(_encode_value(getattr(value, f)) for f in fields))
+
+
+def _decode_value(value: Any) -> Any:
+    if isinstance(value, tuple):
+        if len(value) >= 2 and value[0] == "\0dc":
+            import importlib
+
+            module, name = _VALUE_TYPES[value[1]]  # KeyError → corrupt entry (a miss)
+            cls = getattr(importlib.import_module(module), name)
+            return cls(*(_decode_value(v) for v in value[2:]))
+        return tuple(_decode_value(v) for v in value)
+    return value
 
 
 def _encode(scan: CachedScan) -> bytes:
@@ -89,7 +126,7 @@ def _encode(scan: CachedScan) -> bytes:
         tuple(a.tobytes() for a in ints),
         links,
         devs,
-        scan.captured,
+        {path: _encode_value(value) for path, value in scan.captured.items()},
     )
     return zlib.compress(marshal.dumps(doc), 1)
 
@@ -115,7 +152,8 @@ def _decode(payload: bytes) -> CachedScan:
         for i, (a, b) in devs.items():
             major[i], minor[i] = a, b
     entries = list(map(RawEntry, paths, kinds, *cols, link_col, major, minor))
-    return CachedScan(compression, csize, usize, entries, dict(captured))
+    return CachedScan(compression, csize, usize, entries,
+                      {path: _decode_value(value) for path, value in captured.items()})
 
 
 class LayerCache:
@@ -145,7 +183,7 @@ class LayerCache:
             return None
         try:
             return _decode(payload)
-        except (ValueError, EOFError, TypeError, zlib.error, UnicodeError):
+        except (ValueError, EOFError, TypeError, KeyError, zlib.error, UnicodeError):
             self._remove(self._path(key))
             self.hits -= 1
             self.misses += 1
@@ -248,7 +286,7 @@ def to_cached(
     compressed_size: int,
     uncompressed_size: int,
     entries: Sequence[RawEntry],
-    captured: dict[str, bytes],
+    captured: dict[str, Any],
 ) -> CachedScan:
     """A CachedScan from a fresh scan's fields."""
     return CachedScan(compression, compressed_size, uncompressed_size, list(entries), captured)

@@ -60,7 +60,8 @@ def collect(
         if path in blobs:
             take(rpm.parse_sqlite(blobs[path], path))
     unsupported = rpm.UNSUPPORTED_PATHS  # exact paths: one set lookup per entry
-    for path in paths:
+    # One comprehension picks the few interesting paths; the loop below sees only those.
+    for path in [p for p in paths if p in unsupported or p.endswith(".gemspec")]:
         message = rpm.unsupported_warning(path) if path in unsupported else None
         if message:
             warnings.append(message)
@@ -80,14 +81,16 @@ def collect(
         if info.go is not None:
             packages.extend(golang.packages_from(info.go, path))
 
+    # The first package that lists a file owns it: updating in reverse order lets earlier
+    # packages overwrite later ones, one C-level update per package instead of one call per
+    # file. An npm package then owns its directory (assigned after: the last one wins).
     owner_of: dict[str, PackageKey] = {}
+    for package in reversed(packages):
+        if package.files:
+            owner_of.update(dict.fromkeys(package.files, package.key))
     for package in packages:
-        key = package.key  # a property building a tuple: once per package, not per owned file
         if package.ecosystem == "npm":
-            owner_of[posixpath.dirname(package.location)] = key
-        setdefault = owner_of.setdefault
-        for owned in package.files:
-            setdefault(owned, key)
+            owner_of[posixpath.dirname(package.location)] = package.key
     return packages, owner_of, npm_dev, py_dev_keys
 
 
@@ -130,8 +133,9 @@ def _node_packages(blobs: dict[str, bytes], packages: list[Package],
             is_dev = _dev_by_app_manifest(pkg_dir, manifest.name, app_manifests)
         if is_dev:
             dev_dirs.add(pkg_dir)
-        name = manifest.name or node.package_name_from_path(pkg_dir)
-        packages.append(node.package_from_manifest(replace(manifest, name=name), path, is_dev))
+        if not manifest.name:  # (replace() is slow: only for the rare nameless manifest)
+            manifest = replace(manifest, name=node.package_name_from_path(pkg_dir))
+        packages.append(node.package_from_manifest(manifest, path, is_dev))
     return dev_dirs
 
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from finalstage.analysis.packages.model import Ecosystem, Package
 
 MAGIC = b"\xff Go buildinf:"
-_HEADER = 32
-_FLAG_INLINE = 0x2
+HEADER_SIZE = _HEADER = 32
+FLAG_INLINE = _FLAG_INLINE = 0x2
 
 
 class BuildInfoError(ValueError):
@@ -48,6 +48,12 @@ def _varint(data: bytes, pos: int) -> tuple[int, int]:
         if byte < 0x80:
             return value, pos
         shift += 7
+
+
+def varint_at(data: bytes) -> tuple[int, int]:
+    """(value, bytes used) of the varint at the start of ``data``; BuildInfoError if cut."""
+    value, end = _varint(data, 0)
+    return value, end
 
 
 def _string(data: bytes, pos: int) -> tuple[str, int]:

@@ -10,6 +10,7 @@ rather than 12 000 files under it), the layer that added most of those bytes and
 from __future__ import annotations
 
 import shlex
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
@@ -81,17 +82,23 @@ class ImageContext:
         return by_category.get(category, [])
 
     def _by_category(self) -> dict[str, list[FileRef]]:
-        out: dict[str, list[FileRef]] = {}
-        get = self.tree.entries.get
+        # Paths grouped by category first (one C-level map for the entries), then one FileRef
+        # per file: this runs over every classified file of the image.
+        by_category: dict[str, list[str]] = {}
+        category: str
         for path, category in self.analysis.category_of.items():
-            entry = get(path)
-            if entry is None or entry.kind == _DIR:
-                continue
-            bucket = out.get(category)
+            bucket = by_category.get(category)
             if bucket is None:
-                bucket = out[category] = []
-            bucket.append(FileRef(path, entry.size if entry.kind == _REG else 0, entry.layer))
-        return out
+                bucket = by_category[category] = []
+            bucket.append(path)
+        get = self.tree.entries.get
+        out: dict[str, list[FileRef]] = {}
+        for category, paths in by_category.items():
+            out[category] = [
+                FileRef(e.path, e.size if e.kind == _REG else 0, e.layer)
+                for e in map(get, paths) if e is not None and e.kind != _DIR
+            ]
+        return {c: refs for c, refs in out.items() if refs}
 
     def file(self, path: str) -> FileRef | None:
         """The merged-tree file at ``path`` (no leading ``/``), if it is one."""
@@ -166,10 +173,8 @@ def rollup(ctx: ImageContext, paths: Sequence[str]) -> dict[str, str]:
     directory, decided deepest first.
     """
     children = ctx.tree.children
-    good: dict[str, int] = {}
-    for path in paths:
-        parent = _parent(path)
-        good[parent] = good.get(parent, 0) + 1
+    parents = [path.rpartition("/")[0] for path in paths]
+    good: dict[str, int] = Counter(parents)
     full: set[str] = set()
     files = dict(good)  # selected files under each directory, through full subdirectories
     # Deepest first: a directory's count is final once every deeper directory is decided.
@@ -188,14 +193,19 @@ def rollup(ctx: ImageContext, paths: Sequence[str]) -> dict[str, str]:
                     by_depth.setdefault(depth - 1, []).append(parent)
                 good[parent] = good.get(parent, 0) + 1
     out: dict[str, str] = {}
-    for path in paths:
-        root = path
-        parent = _parent(path)
-        while parent in full:
-            root = parent
-            parent = _parent(parent)
+    # The highest full directory above each parent, once per parent (siblings share it).
+    top_of: dict[str, str | None] = {}
+    for path, parent in zip(paths, parents):
+        if parent not in top_of:
+            root: str | None = None
+            walk = parent
+            while walk in full:
+                root = walk
+                walk = _parent(walk)
+            top_of[parent] = root
+        root = top_of[parent]
         # A lone file stays itself: "/usr/bin/make", not a directory holding only it.
-        out[path] = root if root == path or files.get(root, 0) >= 2 else path
+        out[path] = root if root is not None and files.get(root, 0) >= 2 else path
     return out
 
 

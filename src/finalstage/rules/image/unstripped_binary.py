@@ -14,8 +14,9 @@ class UnstrippedBinary(ImageRule):
 
     ## What it does
     Reports ELF files that still carry a symbol table or DWARF debug sections, with the bytes
-    `strip` would remove. It needs the binaries' content: it runs when the image is examined
-    with ELF analysis (`inspect --elf`); without it the rule finds nothing.
+    `strip` would remove. It needs each binary's headers and section table (a few KiB, not the
+    whole file): it runs when the image is examined with ELF analysis (`inspect --elf`);
+    without it the rule finds nothing.
 
     ## Why is this bad?
     Debug information is for debuggers, not for production. It can double the size of a Go or
