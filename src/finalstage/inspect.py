@@ -248,7 +248,7 @@ def _classify(
     def want(path: str, size: int, mode: int) -> int:
         return byte_count(wants(path, size, mode, elf=elf), size)
 
-    scans = image.scan(want=want, progress=progress, tag=analysis_tag(elf))
+    scans = image.scan(want=want, progress=progress, tag=analysis_tag(elf), wait=False)
     reduced: list[dict[str, Captured]] = []
     for scan in scans:
         kept_layer: dict[str, Captured] = {}
@@ -257,7 +257,7 @@ def _classify(
             if kept is not None:
                 kept_layer[path] = kept
         reduced.append(kept_layer)
-    tree = image.tree()
+    tree = image.tree(wait=False)
     entries = tree.entries
     # The post-scan work allocates many objects and no cycles: collector passes would only walk
     # the whole merged tree again and again.
@@ -300,8 +300,9 @@ def inspect(
     if classify:
         analysis, findings = _classify(image, progress, elf)
         progress = None
-    scans = image.scan(progress=progress)
-    tree = image.tree()
+    # Digests are still being hashed while the tree is summarised; checked before returning.
+    scans = image.scan(progress=progress, wait=False)
+    tree = image.tree(wait=False)
     hist = image.layers
     layers = []
     for scan, stats, info in zip(scans, tree.layers, hist):
@@ -351,6 +352,7 @@ def inspect(
         labels=tuple((k, redact_text(v)) for k, v in cfg.labels),
         stop_signal=cfg.stop_signal,
     )
+    image.wait_verified()
     return InspectResult(
         reference=image.reference,
         digest=image.digest,

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from finalstage.errors import CorruptImageError
+from finalstage.errors import CorruptImageError, FinalstageError
 from finalstage.fs.tarstream import DEFAULT_LIMITS, KeepHook, Limits, WantHook
 from finalstage.image import digest as dg
 from finalstage.image.config import HistoryEntry, ImageConfig, parse_config
 from finalstage.image.core import ImageCore, LayerHandle
-from finalstage.image.layers import LayerScan, scan_layer
+from finalstage.image.layers import LayerScan, PendingScan, start_scan
 
 if TYPE_CHECKING:
     from finalstage.fs.cache import CachedScan, LayerCache
@@ -96,6 +96,8 @@ class Image:
         # GIL, so a second thread overlaps them; more threads only add memory on 2 cores.
         self.workers = workers if workers is not None else min(2, os.cpu_count() or 1)
         self._scans: list[LayerScan] | None = None
+        # Layers listed but not yet verified: (scan, cache key, witness key), in layer order.
+        self._pending: list[tuple[PendingScan, str | None, str | None]] = []
         self._scan_tag: str | None = None
 
     @property
@@ -198,15 +200,23 @@ class Image:
         keep: KeepHook | None = None,
         progress: Progress | None = None,
         tag: str | None = None,
+        wait: bool = True,
     ) -> Sequence[LayerScan]:
         """Read every layer once (verifying digests), layers in parallel, results in order.
+
+        ``wait=False`` returns as soon as every layer is listed, while the digests of local
+        uncompressed layers are still being hashed on side threads: the caller may merge and
+        analyse meanwhile but MUST call ``wait_verified()`` before showing anything.
 
         ``keep`` shrinks captured bytes as they are read (see ``iter_tar``). Without ``want`` the scans are kept and a later call returns them. ``tag`` names what
         ``want`` captures (same tag = same hook); it makes the scan cacheable with a hook, and a
         later call with the same tag (or with no hook) reuses this scan.
         """
         if self._scans is not None and (want is None or (tag is not None and tag == self._scan_tag)):
+            if wait:
+                self.wait_verified()
             return self._scans
+        self._abandon_pending()
         handles = self.core.layers()
         total = len(handles)
         cache_tag = "" if want is None else tag
@@ -230,33 +240,61 @@ class Image:
                     continue
             todo.append(i)
 
-        def one(i: int) -> LayerScan:
-            return scan_layer(handles[i], i, want=want, keep=keep, limits=self.limits,
+        def one(i: int) -> PendingScan:
+            return start_scan(handles[i], i, want=want, keep=keep, limits=self.limits,
                               verify=self.verify)
 
         done = total - len(todo)
         if progress is not None and total:
             progress(done, total, handles[todo[0] if todo else -1])
-        for i, scan in self._run(one, todo):
-            out[i] = scan
-            budget.add(scan)
-            done += 1
-            key = keys[i]
-            # Only a layer whose digests were checked is cached (a hit must be as good as a read).
-            if key is not None and self.cache is not None and scan.diff_id:
-                from finalstage.fs.cache import to_cached
-
-                self.cache.put(key, to_cached(scan.compression, scan.compressed_size,
-                                              scan.uncompressed_size, scan.entries, scan.captured))
-                witness = witnesses[i]
-                if witness is not None:
-                    self.cache.put_blob(witness, b"")
-            if progress is not None:
-                progress(done, total, handles[i])
+        try:
+            for i, pending in self._run(one, todo):
+                scan = pending.unverified
+                out[i] = scan
+                self._pending.append((pending, keys[i], witnesses[i]))
+                budget.add(scan)
+                done += 1
+                if progress is not None:
+                    progress(done, total, handles[i])
+        except FinalstageError:
+            # Errors come in layer order, as if each layer were verified before the next: a
+            # digest mismatch of an earlier layer wins over a later layer's parse error.
+            self.wait_verified()
+            raise
         scans = [s for s in out if s is not None]
         self._scans = scans
         self._scan_tag = tag if want is not None else None
+        if wait:
+            self.wait_verified()
         return scans
+
+    def wait_verified(self) -> None:
+        """Wait for the digests of every layer listed so far; raise on the first (in layer
+        order) that does not match. Verified layers go into the cache only here: a cache hit
+        must be as good as a read."""
+        try:
+            while self._pending:
+                pending, key, witness = self._pending[0]
+                scan = pending.result()
+                del self._pending[0]
+                if key is not None and self.cache is not None and scan.diff_id:
+                    from finalstage.fs.cache import to_cached
+
+                    self.cache.put(key, to_cached(scan.compression, scan.compressed_size,
+                                                  scan.uncompressed_size, scan.entries,
+                                                  scan.captured))
+                    if witness is not None:
+                        self.cache.put_blob(witness, b"")
+        except BaseException:
+            self._abandon_pending()
+            self._scans = None
+            self._tree = None
+            raise
+
+    def _abandon_pending(self) -> None:
+        for pending, _, _ in self._pending:
+            pending.abandon()
+        self._pending = []
 
     def _cached(
         self, key: str, h: LayerHandle, witnesses: list[str | None], i: int
@@ -284,8 +322,8 @@ class Image:
         return hit
 
     def _run(
-        self, fn: Callable[[int], LayerScan], todo: list[int]
-    ) -> Iterator[tuple[int, LayerScan]]:
+        self, fn: Callable[[int], PendingScan], todo: list[int]
+    ) -> Iterator[tuple[int, PendingScan]]:
         """``fn`` over ``todo`` with up to ``workers`` threads, yielded in ``todo`` order.
 
         The first failing layer (in order) raises; layers not started yet are cancelled.
@@ -307,12 +345,15 @@ class Image:
                 fut.cancel()
             pool.shutdown(wait=True)
 
-    def tree(self, *, progress: Progress | None = None) -> MergedTree:
-        """The merged filesystem (whiteouts and opaque dirs applied)."""
+    def tree(self, *, progress: Progress | None = None, wait: bool = True) -> MergedTree:
+        """The merged filesystem (whiteouts and opaque dirs applied). It is merged while the
+        digests are still being checked; ``wait`` as for ``scan``."""
         if self._tree is None:
             from finalstage.fs.merge import merge
 
-            self._tree = merge(self.scan(progress=progress))
+            self._tree = merge(self.scan(progress=progress, wait=False))
+        if wait:
+            self.wait_verified()
         return self._tree
 
     _tree: MergedTree | None = None
