@@ -486,6 +486,7 @@ def iter_tar(
     checksum_ok = _checksum_ok
     num = _num
     kinds = _KIND
+    make = tuple.__new__  # RawEntry(...) would run namedtuple's Python-level __new__
     while True:
         pos = r.pos
         if pos + BLOCK <= len(r.buf):  # the common case, without a method call
@@ -612,4 +613,4 @@ def iter_tar(
                 r.pos = end
             elif r.skip(padded) < padded:
                 raise CorruptImageError(f"{context}: unexpected end of tar stream in {path!r}")
-        yield RawEntry(path, kind, mode, uid, gid, size, mtime, link, devmajor, devminor)
+        yield make(RawEntry, (path, kind, mode, uid, gid, size, mtime, link, devmajor, devminor))
