@@ -22,6 +22,21 @@ AUTHFILE_HELP = (
 )
 
 
+def _limit_help() -> str:
+    from finalstage.limits import describe_keys  # small, and typer needs the text at import
+
+    # "\b" keeps click from re-wrapping the key list (it would split names at their dashes).
+    return (
+        "Raise or lower a resource limit (repeatable). Sizes take KB/MB/GB or KiB/MiB/GiB,"
+        " timeouts seconds (1.5 is fine), e.g. --limit max-decompressed=512GiB. Keys, with"
+        " their defaults:\n\n\b\n" + describe_keys("\n")
+    )
+
+
+# The --limit option's help, shared by inspect, ls and check (SECURITY.md explains each key).
+LIMIT_HELP = _limit_help()
+
+
 def _version(value: bool) -> None:
     if value:
         print(f"finalstage {__version__}")

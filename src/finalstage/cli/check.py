@@ -10,8 +10,7 @@ import sys
 
 import typer
 
-from finalstage.cli._app import AUTHFILE_HELP, TLS_VERIFY_HELP, app
-from finalstage.cli.inspect import LIMIT_HELP
+from finalstage.cli._app import AUTHFILE_HELP, LIMIT_HELP, TLS_VERIFY_HELP, app
 
 
 @app.command()
@@ -53,7 +52,7 @@ def check(
     image finding to the Dockerfile line that made it."""
     from finalstage.check import check as run_check
     from finalstage.cli.lint import _build_args, _severity, _write_output
-    from finalstage.fs.tarstream import parse_limits
+    from finalstage.limits import parse_limits
     from finalstage.report import OutputFormat, color_for, render
 
     fmt = OutputFormat.parse(output_format)

@@ -8,15 +8,7 @@ from typing import Any
 
 import typer
 
-from finalstage.cli._app import AUTHFILE_HELP, TLS_VERIFY_HELP, app
-
-# The --limit option's help, shared by inspect, ls and check.
-LIMIT_HELP = (
-    "Raise or lower a resource limit (repeatable): max-entries, max-decompressed,"
-    " max-ratio, ratio-after, max-header-bytes, max-path-length, max-path-depth,"
-    " max-image-entries, max-image-decompressed; sizes take KB/MB/GB or"
-    " KiB/MiB/GiB, e.g. --limit max-decompressed=512GiB."
-)
+from finalstage.cli._app import AUTHFILE_HELP, LIMIT_HELP, TLS_VERIFY_HELP, app
 
 
 def progress_for_tty() -> Any:
@@ -78,7 +70,7 @@ def inspect(
 
     if output_format not in ("text", "json"):
         raise UsageError(f"invalid --format {output_format!r}: expected text or json")
-    from finalstage.fs.tarstream import is_lowered, parse_limits
+    from finalstage.limits import is_lowered, parse_limits
 
     limits = parse_limits(limit)
     from finalstage.image.image import Image
@@ -93,7 +85,9 @@ def inspect(
 
         layer_cache = LayerCache()
     img = Image(
-        open_core(image, platform=platform, tls_verify=tls_verify, auth_file=authfile),
+        open_core(
+            image, platform=platform, limits=limits, tls_verify=tls_verify, auth_file=authfile
+        ),
         verify=verify, cache=layer_cache, limits=limits
     )
     memo_key = None

@@ -6,8 +6,7 @@ import sys
 
 import typer
 
-from finalstage.cli._app import AUTHFILE_HELP, TLS_VERIFY_HELP, app
-from finalstage.cli.inspect import LIMIT_HELP
+from finalstage.cli._app import AUTHFILE_HELP, LIMIT_HELP, TLS_VERIFY_HELP, app
 
 
 @app.command()
@@ -38,7 +37,7 @@ def ls(
 
     if output_format not in ("text", "json"):
         raise UsageError(f"invalid --format {output_format!r}: expected text or json")
-    from finalstage.fs.tarstream import is_lowered, parse_limits
+    from finalstage.limits import is_lowered, parse_limits
 
     limits = parse_limits(limit)
     from finalstage.cli.inspect import progress_for_tty

@@ -20,11 +20,21 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 from zlib import adler32
 
 from finalstage.errors import CorruptImageError, UnsafeArchiveError
+
+# The limits live in ``finalstage.limits`` (one place for every bound); re-exported here so
+# ``from finalstage.fs.tarstream import Limits, parse_limits`` keeps working.
+from finalstage.limits import (  # noqa: F401 - re-exported
+    DEFAULT_LIMITS,
+    LIMIT_KEYS,
+    Limits,
+    is_lowered,
+    limit_hint,
+    parse_limits,
+)
 
 BLOCK = 512
 
@@ -54,83 +64,6 @@ class ByteSource(Protocol):
     def skip(self, n: int) -> int:
         """Advance ``n`` bytes without returning them; return how many were really skipped."""
         ...
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Guards against archive bombs; exceeding one raises ``UnsafeArchiveError``."""
-
-    max_entries: int = 2_000_000
-    max_header_bytes: int = 1 << 20  # one PAX record set / GNU long name
-    max_decompressed: int = 64 << 30  # bytes of tar stream per layer
-    max_ratio: int = 250  # decompressed / compressed, checked once past ratio_after bytes
-    ratio_after: int = 256 << 20
-    max_path_length: int = 4096  # bytes of one member name, after cleaning (Linux PATH_MAX)
-    max_path_depth: int = 256  # components of one member name
-    max_image_entries: int = 5_000_000  # entries over all layers of one image
-    max_image_decompressed: int = 256 << 30  # bytes of tar stream over all layers of one image
-
-
-DEFAULT_LIMITS = Limits()
-
-# `--limit NAME=VALUE` keys: the field names with dashes. Byte limits accept size suffixes.
-LIMIT_KEYS: dict[str, str] = {f.replace("_", "-"): f for f in Limits.__dataclass_fields__}
-_BYTE_LIMITS = frozenset(
-    {"max_header_bytes", "max_decompressed", "ratio_after", "max_path_length",
-     "max_image_decompressed"}
-)
-_UNITS = {
-    "": 1, "b": 1,
-    "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
-    "kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "tib": 1 << 40,
-}
-
-
-def limit_hint(field: str) -> str:
-    """How to raise limit ``field`` from the command line, for error messages."""
-    return f"raise with --limit {field.replace('_', '-')}=N"
-
-
-def is_lowered(limits: Limits) -> bool:
-    """Whether any limit is below its default: the layer cache is then not used, because a
-    cached layer was only checked against the limits in force when it was read."""
-    return any(
-        getattr(limits, f) < getattr(DEFAULT_LIMITS, f) for f in Limits.__dataclass_fields__
-    )
-
-
-def parse_limits(specs: list[str] | tuple[str, ...], base: Limits = DEFAULT_LIMITS) -> Limits:
-    """``base`` with ``NAME=VALUE`` overrides (``max-entries=10000000``, ``max-decompressed=512GiB``).
-
-    Sizes take KB/MB/GB/TB (powers of 1000) or KiB/MiB/GiB/TiB (powers of 1024). A bad name or
-    value is a ``UsageError`` that lists the valid names.
-    """
-    from dataclasses import replace
-
-    from finalstage.errors import UsageError
-
-    changes: dict[str, int] = {}
-    for spec in specs:
-        name, sep, value = spec.partition("=")
-        key = name.strip().lower()
-        field = LIMIT_KEYS.get(key)
-        if not sep or field is None:
-            raise UsageError(
-                f"invalid --limit {spec!r}: expected NAME=VALUE with NAME one of "
-                + ", ".join(LIMIT_KEYS)
-            )
-        text = value.strip().replace("_", "")
-        digits = text.rstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
-        unit = text[len(digits):].strip().lower()
-        scale = _UNITS.get(unit) if (field in _BYTE_LIMITS or not unit) else None
-        if scale is None or not digits.strip().isdigit():
-            kind = "a size like 512MiB or 10GB" if field in _BYTE_LIMITS else "a whole number"
-            raise UsageError(f"invalid --limit {key} value {value!r}: expected {kind}")
-        number = int(digits.strip()) * scale
-        if number <= 0:
-            raise UsageError(f"invalid --limit {key} value {value!r}: must be above 0")
-        changes[field] = number
-    return replace(base, **changes) if changes else base
 
 
 class RawEntry(NamedTuple):

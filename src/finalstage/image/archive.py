@@ -6,7 +6,9 @@ which Docker accepts because Go's JSON decoding ignores case), Docker 25+ OCI hy
 ``blobs/sha256/…``, ``LayerSources``), multi-image archives (pick by tag or ``@N``), symlinked
 ``layer.tar`` (followed inside the archive with a cycle check), legacy pre-1.10 archives with
 only ``repositories`` (v1 parent chain), and gzip/xz/zstd-wrapped archives (see tarindex).
-The archive is indexed once; layers are streamed by ``pread`` out of it.
+The archive is indexed once; layers are streamed by ``pread`` out of it. Its JSON members are
+bounded by the run's ``Limits``: ``manifest.json`` and ``repositories`` (lists of images, like an
+OCI ``index.json``) by ``max_index_bytes``, configs and v1 ``<id>/json`` by ``max_config_bytes``.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from finalstage.image import digest as dg
 from finalstage.image.config import parse_config
 from finalstage.image.core import ImageCore, LayerHandle
 from finalstage.image.tarindex import TarIndex
+from finalstage.limits import DEFAULT_LIMITS, Limits
 
 _BLOB_PATH = re.compile(r"^blobs/(sha256|sha512)/([0-9a-f]{64,128})$")
 
@@ -91,7 +94,7 @@ class ArchiveCore:
         self.config_path = config_path
         self.layer_paths = list(layer_paths)
         self.tag = tag
-        raw = index.read(config_path)
+        raw = index.read(config_path, limit_field="max_config_bytes")
         # Only a blobs/<algo>/<hex> path is a content address; `<hex>.json` names are the image
         # ID by convention but `docker load` never checks them (and real fixtures differ).
         m = _BLOB_PATH.match(config_path)
@@ -142,17 +145,25 @@ class ArchiveCore:
         return f"docker-archive:{self.index.path}{suffix}"
 
 
-def _load_json(index: TarIndex, name: str) -> Any:
-    raw = index.read(name)
+def _load_json(index: TarIndex, name: str, limit_field: str) -> Any:
+    raw = index.read(name, limit_field=limit_field)
     try:
         return json.loads(raw)
     except (ValueError, RecursionError) as err:
         raise CorruptImageError(f"{index.context}: {name}: invalid json: {err}") from err
 
 
-def open_core(path: str, tag: str | None = None, *, index: TarIndex | None = None) -> ArchiveCore:
-    """Open one image of a docker-archive; ``tag`` is a RepoTag or ``@N`` (0-based)."""
-    index = index or TarIndex(path)
+def open_core(
+    path: str,
+    tag: str | None = None,
+    *,
+    index: TarIndex | None = None,
+    limits: Limits | None = None,
+) -> ArchiveCore:
+    """Open one image of a docker-archive; ``tag`` is a RepoTag or ``@N`` (0-based).
+
+    ``limits`` bound the outer tar and its JSON members (an ``index`` given keeps its own)."""
+    index = index or TarIndex(path, limits=limits or DEFAULT_LIMITS)
     if index.has("manifest.json"):
         return _from_manifest(index, tag)
     if index.has("repositories"):
@@ -167,7 +178,8 @@ def open_core(path: str, tag: str | None = None, *, index: TarIndex | None = Non
 
 
 def _from_manifest(index: TarIndex, tag: str | None) -> ArchiveCore:
-    doc = _load_json(index, "manifest.json")
+    # manifest.json lists images, like an OCI index.json: the index bound applies.
+    doc = _load_json(index, "manifest.json", "max_index_bytes")
     if not isinstance(doc, list) or not all(isinstance(e, dict) for e in doc):
         raise CorruptImageError(f"{index.context}: manifest.json is not a list of images")
     if not doc:
@@ -234,7 +246,7 @@ def _from_manifest(index: TarIndex, tag: str | None) -> ArchiveCore:
 
 def _from_legacy(index: TarIndex, tag: str | None) -> ArchiveCore:
     """Pre-1.10 ``docker save``: ``repositories`` → top layer id → v1 ``json`` parent chain."""
-    repos = _load_json(index, "repositories")
+    repos = _load_json(index, "repositories", "max_index_bytes")
     if not isinstance(repos, dict):
         raise CorruptImageError(f"{index.context}: repositories is not an object")
     refs: dict[str, str] = {}
@@ -268,7 +280,7 @@ def _from_legacy(index: TarIndex, tag: str | None) -> ArchiveCore:
         seen.add(layer_id)
         _member_path(index, f"{layer_id}/json", "layer id")
         chain.append(layer_id)
-        meta = _load_json(index, f"{layer_id}/json")
+        meta = _load_json(index, f"{layer_id}/json", "max_config_bytes")
         if not isinstance(meta, dict):
             raise CorruptImageError(f"{index.context}: {layer_id}/json is not an object")
         parent = meta.get("parent")

@@ -9,6 +9,9 @@ as long as the core (``close()`` or garbage collection removes it).
 The daemon is found at ``host`` (``unix:///path`` or ``tcp://host:port``), else ``$DOCKER_HOST``,
 else the first socket that exists of ``/var/run/docker.sock``, ``/run/podman/podman.sock`` and
 ``$XDG_RUNTIME_DIR/podman/podman.sock``.
+
+Bounds come from the run's ``Limits``: ``daemon_timeout`` per Engine API operation,
+``max_response_bytes`` for an error body, and the docker-archive limits for the saved tar.
 """
 
 from __future__ import annotations
@@ -24,10 +27,10 @@ import httpx
 from finalstage.errors import ImageError, ImageNotFoundError, UsageError
 from finalstage.image.platform import check_single_platform
 from finalstage.image.spooled import SpooledCore
+from finalstage.limits import DEFAULT_LIMITS, Limits, limit_hint
 
 DEFAULT_SOCKETS = ("/var/run/docker.sock", "/run/podman/podman.sock")
 SPOOL_CHUNK = 1 << 20
-MAX_ERROR_BODY = 64 * 1024
 
 
 def _default_host() -> str:
@@ -66,7 +69,8 @@ def _error_message(body: bytes) -> str:
     return str(message)[:200] if message else ""
 
 
-def _spool(name: str, host: str, timeout: float, dest: Path) -> None:
+def _spool(name: str, host: str, limits: Limits, dest: Path) -> None:
+    timeout = limits.daemon_timeout
     client, base = _client(host, timeout)
     what = f"saving {name} from docker daemon at {host}"
     url = f"{base}/images/{quote(name, safe='/:@')}/get"
@@ -76,7 +80,7 @@ def _spool(name: str, host: str, timeout: float, dest: Path) -> None:
                 body = b""
                 for chunk in response.iter_bytes():
                     body += chunk
-                    if len(body) > MAX_ERROR_BODY:
+                    if len(body) > limits.max_response_bytes:
                         break
                 detail = _error_message(body)
                 if response.status_code == 404:
@@ -88,7 +92,9 @@ def _spool(name: str, host: str, timeout: float, dest: Path) -> None:
                 for chunk in response.iter_raw(SPOOL_CHUNK):
                     out.write(chunk)
     except httpx.TimeoutException as err:
-        raise ImageError(f"{what}: timed out after {timeout:g}s") from err
+        raise ImageError(
+            f"{what}: timed out after {timeout:g} s ({limit_hint('daemon_timeout')})"
+        ) from err
     except httpx.HTTPError as err:
         text = str(err).strip().splitlines()[0].lower() if str(err).strip() else "failed"
         raise ImageError(f"{what}: {text}") from err
@@ -97,19 +103,32 @@ def _spool(name: str, host: str, timeout: float, dest: Path) -> None:
 
 
 def open_core(
-    name: str, *, platform: str | None = None, host: str | None = None, timeout: float = 300.0
+    name: str,
+    *,
+    platform: str | None = None,
+    host: str | None = None,
+    timeout: float | None = None,
+    limits: Limits | None = None,
 ) -> SpooledCore:
-    """Save ``name`` from the daemon into a private temp file and open it as a docker-archive."""
+    """Save ``name`` from the daemon into a private temp file and open it as a docker-archive.
+
+    ``limits`` bound the daemon's answers and the saved archive; ``timeout``, when given,
+    overrides ``limits.daemon_timeout``."""
+    limits = limits or DEFAULT_LIMITS
+    if timeout is not None:
+        from dataclasses import replace
+
+        limits = replace(limits, daemon_timeout=timeout)
     if not name or any(c.isspace() or ord(c) < 0x20 for c in name):
         raise UsageError(f"invalid image name {name!r} for docker-daemon:")
     host = host or _default_host()
     spool_dir = tempfile.TemporaryDirectory(prefix="finalstage-daemon-")
     try:
         tar = Path(spool_dir.name) / "image.tar"
-        _spool(name, host, timeout, tar)
+        _spool(name, host, limits, tar)
         from finalstage.image import archive  # lazy: only this source needs it
 
-        inner = archive.open_core(str(tar))
+        inner = archive.open_core(str(tar), limits=limits)
         check_single_platform(inner.raw_config(), platform, f"docker-daemon:{name}")
     except BaseException:
         spool_dir.cleanup()

@@ -17,7 +17,7 @@ from finalstage.fs.tarstream import DEFAULT_LIMITS, KeepHook, Limits, WantHook
 from finalstage.image import digest as dg
 from finalstage.image.config import HistoryEntry, ImageConfig, parse_config
 from finalstage.image.core import ImageCore, LayerHandle
-from finalstage.image.layers import LayerScan, PendingScan, start_scan
+from finalstage.image.layers import ImageBudget, LayerScan, PendingScan, start_scan
 
 if TYPE_CHECKING:
     from finalstage.fs.cache import CachedScan, LayerCache
@@ -41,39 +41,6 @@ class LayerInfo:
     @property
     def created_by(self) -> str | None:
         return self.history.created_by if self.history else None
-
-
-class _ImageBudget:
-    """The per-image limits (entries and decompressed bytes over all layers), summed as each
-    layer's scan completes: every layer is already bounded by the per-layer limits, so this
-    adds no work per entry."""
-
-    __slots__ = ("context", "entries", "limits", "size")
-
-    def __init__(self, limits: Limits, reference: str) -> None:
-        self.limits = limits
-        self.context = f"reading image {reference}"
-        self.entries = 0
-        self.size = 0
-
-    def add(self, scan: LayerScan) -> None:
-        from finalstage.errors import UnsafeArchiveError
-        from finalstage.fs.tarstream import limit_hint
-        from finalstage.report.escape import one_line
-
-        lim = self.limits
-        self.entries += len(scan.entries)
-        self.size += scan.uncompressed_size
-        if self.entries > lim.max_image_entries:
-            raise UnsafeArchiveError(
-                f"{one_line(self.context)}: more than {lim.max_image_entries} entries in all layers"
-                f" ({limit_hint('max_image_entries')})"
-            )
-        if self.size > lim.max_image_decompressed:
-            raise UnsafeArchiveError(
-                f"{one_line(self.context)}: layers decompress past {lim.max_image_decompressed}"
-                f" bytes in all ({limit_hint('max_image_decompressed')})"
-            )
 
 
 class Image:
@@ -222,7 +189,7 @@ class Image:
         cache_tag = "" if want is None else tag
         out: list[LayerScan | None] = [None] * total
         todo: list[int] = []
-        budget = _ImageBudget(self.limits, self.core.describe())
+        budget = ImageBudget(self.limits, self.core.describe())
         keys: list[str | None] = [None] * total
         witnesses: list[str | None] = [None] * total
         for i, h in enumerate(handles):
@@ -236,13 +203,14 @@ class Image:
                         hit.uncompressed_size, hit.entries, hit.captured,
                     )
                     out[i] = cached
-                    budget.add(cached)
+                    budget.add_bytes(cached.uncompressed_size)
+                    budget.add_entries(len(cached.entries))
                     continue
             todo.append(i)
 
         def one(i: int) -> PendingScan:
             return start_scan(handles[i], i, want=want, keep=keep, limits=self.limits,
-                              verify=self.verify)
+                              verify=self.verify, budget=budget)
 
         done = total - len(todo)
         if progress is not None and total:
@@ -252,7 +220,7 @@ class Image:
                 scan = pending.unverified
                 out[i] = scan
                 self._pending.append((pending, keys[i], witnesses[i]))
-                budget.add(scan)
+                budget.add_entries(len(scan.entries))
                 done += 1
                 if progress is not None:
                     progress(done, total, handles[i])

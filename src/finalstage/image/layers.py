@@ -74,6 +74,42 @@ class LayerScan:
     captured: dict[str, Any] = field(default_factory=dict)
 
 
+class ImageBudget:
+    """The per-image limits over all layers. Bytes are counted live, as layers decompress
+    (several at once, hence the lock; a call per chunk, not per entry), so a bomb spread over
+    many layers stops as soon as the sum passes the limit; entries are counted as each layer's
+    listing completes (each layer is already bounded by ``max_entries``)."""
+
+    def __init__(self, limits: Limits, reference: str) -> None:
+        from finalstage.report.escape import one_line
+
+        self.limits = limits
+        self.context = one_line(f"reading image {reference}")
+        self.entries = 0
+        self.size = 0
+        self._lock = threading.Lock()
+
+    def add_bytes(self, n: int) -> None:
+        with self._lock:
+            self.size += n
+            size = self.size
+        limit = self.limits.max_image_decompressed
+        if size > limit:
+            raise UnsafeArchiveError(
+                f"{self.context}: layers decompress past {limit} bytes in all"
+                f" ({limit_hint('max_image_decompressed')})"
+            )
+
+    def add_entries(self, n: int) -> None:
+        self.entries += n  # called from one thread: the one collecting results in order
+        limit = self.limits.max_image_entries
+        if self.entries > limit:
+            raise UnsafeArchiveError(
+                f"{self.context}: more than {limit} entries in all layers"
+                f" ({limit_hint('max_image_entries')})"
+            )
+
+
 class _Stream:
     """A ByteSource over a stored blob: decompresses, hashes both digests, enforces limits.
 
@@ -91,8 +127,11 @@ class _Stream:
         blob_digest: str | None,
         diff_id: str | None,
         verify: bool,
+        budget: ImageBudget | None = None,
     ) -> None:
         self.raw = raw
+        self.budget = budget
+        self.budget_counted = 0  # bytes already reported to the budget
         self.context = context
         self.limits = limits
         self.in_bytes = 0
@@ -183,6 +222,9 @@ class _Stream:
         n = len(data)
         if n:
             self.out_bytes += n
+            if self.budget is not None:
+                self.budget_counted += n
+                self.budget.add_bytes(n)
             if self.diff_h is not None:
                 self.diff_h.update(data)
             lim = self.limits
@@ -598,6 +640,7 @@ def start_scan(
     keep: KeepHook | None = None,
     limits: Limits = DEFAULT_LIMITS,
     verify: bool = True,
+    budget: ImageBudget | None = None,
 ) -> PendingScan:
     """List one layer's entries now; its digests are checked by ``result()`` (the hashing of a
     local uncompressed layer goes on meanwhile, so callers can merge while it runs)."""
@@ -616,6 +659,7 @@ def start_scan(
             blob_digest=handle.digest,
             diff_id=handle.diff_id,
             verify=verify,
+            budget=budget,
         )
         captured: dict[str, Any] = {}
         src: Any = stream
@@ -646,6 +690,8 @@ def start_scan(
             stream.drain()
         else:
             stream.in_bytes = stream.out_bytes = stream.region[2]  # type: ignore[index]
+        if budget is not None:  # bytes seeked past (or read by pread) were not counted yet
+            budget.add_bytes(stream.out_bytes - stream.budget_counted)
         if handle.size is not None and stream.in_bytes != handle.size and verify:
             raise CorruptImageError(
                 f"{context}: size mismatch: expected {handle.size} bytes, got {stream.in_bytes}"

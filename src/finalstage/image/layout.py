@@ -7,6 +7,10 @@ nested indexes / Docker manifest lists (``--platform``, default linux/amd64) →
 config + layers. Manifest and config blobs are verified when read; layers while streamed.
 Artifacts that are not images (Helm charts, signatures, referrers, SBOMs) are refused with
 ``UnsupportedMediaTypeError`` instead of being mistaken for an empty image.
+
+Bounds come from the run's ``Limits``: ``index.json`` and nested indexes by ``max_index_bytes``,
+manifests by ``max_manifest_bytes``, configs by ``max_config_bytes``, and at most
+``max_index_depth`` indexes are followed below ``index.json`` (loops are refused at once).
 """
 
 from __future__ import annotations
@@ -30,23 +34,32 @@ from finalstage.image import mediatypes as mt
 from finalstage.image.core import ImageCore, LayerHandle
 from finalstage.image.platform import select_manifest
 from finalstage.image.tarindex import TarIndex
+from finalstage.limits import DEFAULT_LIMITS, Limits, limit_hint
 
 REF_NAME = "org.opencontainers.image.ref.name"
 CONTAINERD_NAME = "io.containerd.image.name"
-MAX_JSON = 16 << 20
-MAX_DEPTH = 8
 
 
 class BlobStore(Protocol):
+    """Where a layout's files live. A store may carry ``limits`` (see ``_limits``)."""
+
     where: str
 
-    def read_file(self, name: str) -> bytes | None: ...
+    def read_file(self, name: str) -> bytes | None:
+        """A top-level file (``index.json``), bounded by the store's ``max_index_bytes``."""
+        ...
 
     def blob_path(self, digest: str) -> str: ...
 
     def open_blob(self, digest: str) -> BinaryIO: ...
 
     def blob_size(self, digest: str) -> int | None: ...
+
+
+def _limits(store: BlobStore) -> Limits:
+    """The store's limits; a store without any (a test double) gets the defaults."""
+    limits = getattr(store, "limits", None)
+    return limits if isinstance(limits, Limits) else DEFAULT_LIMITS
 
 
 def _regular(path: str, where: str, what: str) -> bool:
@@ -68,18 +81,22 @@ def _regular(path: str, where: str, what: str) -> bool:
 
 
 class DirStore:
-    def __init__(self, root: str, shared_blobs: str | None = None) -> None:
+    def __init__(
+        self, root: str, shared_blobs: str | None = None, limits: Limits = DEFAULT_LIMITS
+    ) -> None:
         self.root = root
         self.where = f"oci:{root}"
         self.shared = shared_blobs
+        self.limits = limits
 
     def read_file(self, name: str) -> bytes | None:
         path = os.path.join(self.root, name)
         if not _regular(path, self.where, name):
             return None
+        limit = self.limits.max_index_bytes
         try:
             with open(path, "rb") as f:
-                data = f.read(MAX_JSON + 1)
+                data = f.read(limit + 1)
         except FileNotFoundError:
             return None
         except IsADirectoryError:
@@ -88,8 +105,11 @@ class DirStore:
             raise CorruptImageError(
                 f"reading {self.where}: {name}: {str(err.strerror or err).lower()}"
             ) from err
-        if len(data) > MAX_JSON:
-            raise CorruptImageError(f"reading {self.where}: {name} is larger than {MAX_JSON}")
+        if len(data) > limit:
+            raise CorruptImageError(
+                f"reading {self.where}: {name} is larger than {limit} bytes"
+                f" ({limit_hint('max_index_bytes')})"
+            )
         return data
 
     def blob_path(self, digest: str) -> str:
@@ -120,9 +140,10 @@ class DirStore:
 
 
 class TarStore:
-    def __init__(self, index: TarIndex) -> None:
+    def __init__(self, index: TarIndex, limits: Limits | None = None) -> None:
         self.index = index
         self.where = f"oci-archive:{index.path}"
+        self.limits = limits or index.limits
 
     def read_file(self, name: str) -> bytes | None:
         m = self.index.members.get(name)
@@ -130,7 +151,7 @@ class TarStore:
             return None
         if m.kind == "d":
             raise CorruptImageError(f"reading {self.where}: {name} is a directory")
-        return self.index.read(name, limit=MAX_JSON)
+        return self.index.read(name, limit_field="max_index_bytes")
 
     def blob_path(self, digest: str) -> str:
         algo, hexpart = dg.parse(digest, f"reading {self.where}")
@@ -154,15 +175,30 @@ def _json(store: BlobStore, data: bytes, what: str) -> Any:
         raise CorruptImageError(f"reading {store.where}: {what}: invalid json: {err}") from err
 
 
-def _read_blob(store: BlobStore, desc: Mapping[str, Any], what: str) -> bytes:
+def _too_big(store: BlobStore, what: str, d: str, fields: tuple[str, ...]) -> CorruptImageError:
+    limit = max(getattr(_limits(store), f) for f in fields)
+    return CorruptImageError(
+        f"reading {store.where}: {what} {dg.short(d)} is larger than {limit} bytes"
+        f" ({limit_hint(*fields)})"
+    )
+
+
+def _read_blob(
+    store: BlobStore, desc: Mapping[str, Any], what: str, fields: tuple[str, ...]
+) -> bytes:
+    """A small JSON blob, verified; at most the largest of the ``fields`` limits (a blob whose
+    kind is not known yet may be either of two kinds)."""
     d = desc.get("digest")
     if not isinstance(d, str):
         raise CorruptImageError(f"reading {store.where}: {what} descriptor has no digest")
+    limit = max(getattr(_limits(store), f) for f in fields)
     size = desc.get("size")
-    if isinstance(size, int) and size > MAX_JSON:
-        raise CorruptImageError(f"reading {store.where}: {what} {d} is larger than {MAX_JSON}")
+    if isinstance(size, int) and size > limit:
+        raise _too_big(store, what, d, fields)
     with store.open_blob(d) as f:
-        data = f.read(MAX_JSON + 1)
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise _too_big(store, what, d, fields)
     algo, _ = dg.parse(d, f"reading {store.where}")
     actual = dg.of_bytes(data, algo)
     if actual != d:
@@ -266,7 +302,7 @@ class LayoutCore:
             raise UnsupportedMediaTypeError(
                 f"{where}: {name} is an artifact ({what}), not a container image"
             )
-        self._raw_config = _read_blob(store, cfg, "config")
+        self._raw_config = _read_blob(store, cfg, "config", ("max_config_bytes",))
         layers = manifest.get("layers") or []
         if not isinstance(layers, list) or not all(isinstance(x, dict) for x in layers):
             raise CorruptImageError(f"{where}: manifest layers is not a list")
@@ -319,7 +355,9 @@ class LayoutCore:
 def open_core(
     store: BlobStore, ref: str | None = None, *, platform: str | None = None
 ) -> LayoutCore:
+    """Resolve ``ref`` (or the only image) in ``store``'s index to one image manifest."""
     where = f"reading {store.where}"
+    max_depth = _limits(store).max_index_depth
     raw_index = store.read_file("index.json")
     if raw_index is None:
         raise ImageNotFoundError(f"{where}: no index.json (not an OCI layout)")
@@ -328,7 +366,7 @@ def open_core(
     desc = _pick_top(store, descs, ref, platform)
     label = f"{store.where}:{ref}" if ref else store.where
     seen: set[str] = set()
-    for _depth in range(MAX_DEPTH):
+    for _depth in range(max_depth + 1):  # up to max_depth indexes, then the manifest
         media = _media_type(desc)
         if media is not None and not (mt.is_index(media) or mt.is_manifest(media)):
             raise UnsupportedMediaTypeError(f"{where}: unsupported manifest media type {media!r}")
@@ -336,12 +374,20 @@ def open_core(
         if d in seen:
             raise CorruptImageError(f"{where}: index loop at {dg.short(d)}")
         seen.add(d)
-        raw = _read_blob(store, desc, "manifest")
+        if media is None:  # an index or a manifest: the kind is known once it is parsed
+            fields: tuple[str, ...] = ("max_manifest_bytes", "max_index_bytes")
+        else:
+            fields = ("max_index_bytes",) if mt.is_index(media) else ("max_manifest_bytes",)
+        raw = _read_blob(store, desc, "manifest", fields)
         doc = _json(store, raw, f"manifest {dg.short(d)}")
         if not isinstance(doc, dict):
             raise CorruptImageError(f"{where}: manifest {dg.short(d)} is not a json object")
         media = media or _media_type(desc, doc)
-        if mt.is_index(media) or (media is None and "manifests" in doc):
+        is_index = mt.is_index(media) or (media is None and "manifests" in doc)
+        field = "max_index_bytes" if is_index else "max_manifest_bytes"
+        if len(raw) > getattr(_limits(store), field):
+            raise _too_big(store, "index" if is_index else "manifest", d, (field,))
+        if is_index:
             children = _descriptors(store, doc, f"index {dg.short(d)}")
             if not children:
                 raise ImageNotFoundError(f"{where}: index {dg.short(d)} lists no images")
@@ -350,7 +396,9 @@ def open_core(
         if mt.is_manifest(media) or (media is None and "config" in doc):
             return LayoutCore(store, desc, raw, doc, label)
         raise UnsupportedMediaTypeError(f"{where}: unsupported manifest media type {media!r}")
-    raise CorruptImageError(f"{where}: indexes nested deeper than {MAX_DEPTH}")
+    raise CorruptImageError(
+        f"{where}: indexes nested deeper than {max_depth} ({limit_hint('max_index_depth')})"
+    )
 
 
 def open_dir_core(
@@ -359,16 +407,25 @@ def open_dir_core(
     *,
     platform: str | None = None,
     shared_blobs: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> LayoutCore:
+    """Open an OCI layout directory (``oci:DIR[:REF]``)."""
     if not os.path.isdir(path):
         raise ImageNotFoundError(f"reading oci:{path}: no such directory")
-    return open_core(DirStore(path, shared_blobs), ref, platform=platform)
+    return open_core(DirStore(path, shared_blobs, limits), ref, platform=platform)
 
 
 def open_archive_core(
-    path: str, ref: str | None = None, *, platform: str | None = None, index: TarIndex | None = None
+    path: str,
+    ref: str | None = None,
+    *,
+    platform: str | None = None,
+    index: TarIndex | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> LayoutCore:
-    return open_core(TarStore(index or TarIndex(path)), ref, platform=platform)
+    """Open an OCI layout archive (``oci-archive:PATH[:REF]``), indexing it unless given."""
+    store = TarStore(index or TarIndex(path, limits=limits), limits)
+    return open_core(store, ref, platform=platform)
 
 
 _: type[ImageCore] = LayoutCore

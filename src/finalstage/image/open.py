@@ -6,16 +6,22 @@ import importlib
 from typing import Any
 
 from finalstage.errors import ImageError, ImageNotFoundError
-from finalstage.fs.tarstream import Limits
 from finalstage.image.core import ImageCore
 from finalstage.image.image import Image
 from finalstage.image.refs import ImageRef, parse_reference
+from finalstage.limits import DEFAULT_LIMITS, Limits
 
 
 def open_core(
-    ref: str | ImageRef, *, platform: str | None = None, **source_options: Any
+    ref: str | ImageRef,
+    *,
+    platform: str | None = None,
+    limits: Limits | None = None,
+    **source_options: Any,
 ) -> ImageCore:
-    """The source core behind ``ref`` (see ``open_image``)."""
+    """The source core behind ``ref`` (see ``open_image``); ``limits`` bound what the source
+    reads before any layer (the outer archive, JSON documents, registry responses, timeouts)."""
+    limits = limits or DEFAULT_LIMITS
     r = ref if isinstance(ref, ImageRef) else parse_reference(ref)
     if platform is not None:
         from finalstage.image.platform import Platform
@@ -24,7 +30,7 @@ def open_core(
     if r.transport in ("docker-archive", "oci-archive", "archive"):
         from finalstage.image.tarindex import TarIndex
 
-        index = TarIndex(r.path)
+        index = TarIndex(r.path, limits=limits)
         transport = r.transport
         if transport == "archive":
             is_oci = (
@@ -36,15 +42,21 @@ def open_core(
         if transport == "oci-archive":
             from finalstage.image import layout
 
-            return layout.open_archive_core(r.path, r.ref, platform=platform, index=index)
+            return layout.open_archive_core(
+                r.path, r.ref, platform=platform, index=index, limits=limits
+            )
         from finalstage.image import archive
 
-        return archive.open_core(r.path, r.ref, index=index)
+        return archive.open_core(r.path, r.ref, index=index, limits=limits)
     if r.transport == "oci":
         from finalstage.image import layout
 
         return layout.open_dir_core(
-            r.path, r.ref, platform=platform, shared_blobs=source_options.get("shared_blobs")
+            r.path,
+            r.ref,
+            platform=platform,
+            shared_blobs=source_options.get("shared_blobs"),
+            limits=limits,
         )
     remote = {"docker": "registry", "docker-daemon": "daemon", "containers-storage": "storage"}
     module_name = remote[r.transport]
@@ -61,8 +73,8 @@ def open_core(
         raise ImageError(f"opening {r}: the {r.transport} source is not available in this build")
     if r.transport == "docker":
         options = {k: v for k, v in source_options.items() if k in ("tls_verify", "auth_file")}
-        return opener(f"docker://{r.path}", platform=platform, **options)
-    return opener(r.path, platform=platform)
+        return opener(f"docker://{r.path}", platform=platform, limits=limits, **options)
+    return opener(r.path, platform=platform, limits=limits)
 
 
 def open_image(
@@ -70,9 +82,10 @@ def open_image(
 ) -> Image:
     """Open an image from any supported reference; errors are FinalstageError subclasses.
 
-    ``limits`` replaces the default resource limits (``fs.tarstream.DEFAULT_LIMITS``).
+    ``limits`` replaces the default resource limits (``finalstage.limits.DEFAULT_LIMITS``); the
+    source gets them too, so ``--limit`` reaches the outer archive, JSON and registry bounds.
     """
-    core = open_core(ref, platform=platform, **source_options)
+    core = open_core(ref, platform=platform, limits=limits, **source_options)
     return Image(core) if limits is None else Image(core, limits=limits)
 
 

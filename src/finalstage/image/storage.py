@@ -12,7 +12,8 @@ garbage collection). The config is unchanged by the copy, so the config digest a
 those podman reports. This source therefore needs ``skopeo`` on ``PATH``.
 
 ``NAME`` is anything containers-storage accepts, including an explicit store
-(``[vfs@/root/dir+/run/dir]localhost/app:1``) and image IDs.
+(``[vfs@/root/dir+/run/dir]localhost/app:1``) and image IDs. ``skopeo`` gets
+``Limits.storage_timeout``; the copy is read with the run's layout limits.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pathlib import Path
 from finalstage.errors import ImageError, ImageNotFoundError, UsageError
 from finalstage.image.platform import check_single_platform
 from finalstage.image.spooled import SpooledCore
+from finalstage.limits import DEFAULT_LIMITS, Limits, limit_hint
 from finalstage.report.escape import one_line
 
 _NOT_FOUND = ("does not resolve to an image id", "image not known", "no such image")
@@ -45,7 +47,10 @@ def _skopeo_copy(name: str, dest: Path, timeout: float) -> None:
     try:
         res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired as err:
-        raise ImageError(f"reading containers-storage:{name}: skopeo timed out") from err
+        raise ImageError(
+            f"reading containers-storage:{one_line(name)}: skopeo timed out after {timeout:g} s"
+            f" ({limit_hint('storage_timeout')})"
+        ) from err
     except OSError as err:
         raise ImageError(f"reading containers-storage:{name}: running skopeo: {err}") from err
     if res.returncode == 0:
@@ -60,17 +65,26 @@ def _skopeo_copy(name: str, dest: Path, timeout: float) -> None:
     raise ImageError(f"reading containers-storage:{one_line(name)}: {one_line(detail)}")
 
 
-def open_core(name: str, *, platform: str | None = None, timeout: float = 1800.0) -> SpooledCore:
-    """Copy ``name`` out of containers-storage (with skopeo) and open the copy."""
+def open_core(
+    name: str,
+    *,
+    platform: str | None = None,
+    timeout: float | None = None,
+    limits: Limits | None = None,
+) -> SpooledCore:
+    """Copy ``name`` out of containers-storage (with skopeo) and open the copy.
+
+    ``timeout``, when given, overrides ``limits.storage_timeout``."""
+    limits = limits or DEFAULT_LIMITS
     if not name or any(c.isspace() or ord(c) < 0x20 for c in name):
         raise UsageError(f"invalid image name {name!r} for containers-storage:")
     tmp = tempfile.TemporaryDirectory(prefix="finalstage-storage-")
     try:
         layout_dir = Path(tmp.name) / "oci"
-        _skopeo_copy(name, layout_dir, timeout)
+        _skopeo_copy(name, layout_dir, limits.storage_timeout if timeout is None else timeout)
         from finalstage.image import layout  # lazy: only this source needs it
 
-        inner = layout.open_dir_core(str(layout_dir), "image")
+        inner = layout.open_dir_core(str(layout_dir), "image", limits=limits)
         check_single_platform(inner.raw_config(), platform, f"containers-storage:{name}")
     except BaseException:
         tmp.cleanup()

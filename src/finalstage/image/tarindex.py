@@ -9,6 +9,9 @@ are needed in an order that differs from the archive order (``manifest.json`` co
 are read in manifest order). Re-decompressing the stream for each member would cost
 O(layers × archive); instead it is decompressed ONCE to an anonymous temporary file (deleted
 automatically, bounded by ``Limits.max_decompressed``) and indexed like a plain tar.
+
+The outer tar is read with the run's ``Limits`` (``--limit``): entries, header sizes and path
+length/depth bound it like a layer, and ``read`` bounds the JSON members it returns.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from finalstage.fs.tarstream import (
     SYMLINK,
     Limits,
     iter_tar,
+    limit_hint,
     normalise,
 )
 from finalstage.image.layers import CHUNK, _Stream, sniff
@@ -109,6 +113,7 @@ class TarIndex:
 
     def __init__(self, path: str, *, limits: Limits = DEFAULT_LIMITS) -> None:
         self.path = path
+        self.limits = limits
         self.context = f"reading archive {path}"
         try:
             st = os.stat(path)
@@ -232,12 +237,18 @@ class TarIndex:
             raise CorruptImageError(f"{self.context}: missing member {name!r}")
         return _Slice(self, m.offset, m.size)  # type: ignore[return-value]
 
-    def read(self, name: str, *, limit: int = 64 << 20) -> bytes:
+    def read(self, name: str, *, limit_field: str) -> bytes:
+        """The whole of member ``name``, refused when it is larger than the limit
+        ``limit_field`` of ``self.limits`` (``max_manifest_bytes``, ``max_config_bytes``…)."""
         m = self.resolve(name)
         if m is None:
             raise CorruptImageError(f"{self.context}: missing member {name!r}")
+        limit = getattr(self.limits, limit_field)
         if m.size > limit:
-            raise UnsafeArchiveError(f"{self.context}: {name} is {m.size} bytes, over {limit}")
+            raise UnsafeArchiveError(
+                f"{self.context}: {name} is {m.size} bytes, over {limit} bytes"
+                f" ({limit_hint(limit_field)})"
+            )
         data = os.pread(self.fd, m.size, m.offset)
         if len(data) != m.size:
             raise CorruptImageError(f"{self.context}: unexpected end of archive in {name!r}")

@@ -13,6 +13,7 @@ from finalstage.image.registry.auth import find_credentials
 from finalstage.image.registry.reference import Reference, parse_reference
 from finalstage.image.registry.remote import RegistryCore
 from finalstage.image.registry.transport import RegistryTransport, RetryPolicy
+from finalstage.limits import DEFAULT_LIMITS, Limits
 
 
 def open_core(
@@ -22,15 +23,18 @@ def open_core(
     tls_verify: bool | None = None,
     auth_file: str | None = None,
     transport: httpx.BaseTransport | None = None,
-    timeout: float = 30.0,
+    timeout: float | None = None,
     retry: RetryPolicy | None = None,
+    limits: Limits | None = None,
 ) -> RegistryCore:
     """Open ``ref`` (``127.0.0.1:5000/repo:tag[@sha256:…]``, optional ``docker://``) lazily.
 
     Nothing is fetched until the config, manifest or layers are asked for. ``transport`` lets
     tests inject an ``httpx.MockTransport``; ``tls_verify`` None means "verify, except on
-    loopback" (see ``transport``).
+    loopback" (see ``transport``). ``limits`` bound sizes, redirects and time (``--limit``);
+    ``timeout``, when given, overrides ``limits.timeout``.
     """
+    limits = limits or DEFAULT_LIMITS
     parsed = parse_reference(ref)
     creds = find_credentials(parsed.host, parsed.repository, auth_file=auth_file)
     http = RegistryTransport(
@@ -39,8 +43,9 @@ def open_core(
         credentials=creds,
         tls_verify=tls_verify,
         transport=transport,
-        timeout=timeout,
+        timeout=limits.timeout if timeout is None else timeout,
         retry=retry or RetryPolicy(),
+        limits=limits,
     )
     return RegistryCore(parsed, http, platform=platform)
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from finalstage.errors import CorruptImageError, RegistryError
+from finalstage.limits import limit_hint
 
 if TYPE_CHECKING:
     from finalstage.image.registry.transport import RegistryTransport
@@ -51,10 +52,8 @@ class BlobStream(io.RawIOBase):
             headers=headers,
         )
         if response.status_code not in (200, 206):
-            from finalstage.image.registry.transport import MAX_ERROR_BODY, read_bounded
-
             try:
-                body = read_bounded(response, MAX_ERROR_BODY, self._what, is_error_body=True)
+                body = self._transport.read_error_body(response, self._what)
             finally:
                 response.close()
             raise self._transport.status_error(
@@ -94,8 +93,12 @@ class BlobStream(io.RawIOBase):
             except httpx.HTTPError as err:
                 self._drop_response()
                 if self._resumes >= MAX_RESUMES or self._size is None:
+                    why = "connection lost"
+                    if isinstance(err, httpx.TimeoutException):
+                        why = (f"timed out after {self._transport.timeout:g} s"
+                               f" ({limit_hint('timeout')})")
                     raise RegistryError(
-                        f"{self._what}: connection lost at byte {self._pos}", is_temporary=True
+                        f"{self._what}: {why} at byte {self._pos}", is_temporary=True
                     ) from err
                 self._resumes += 1
                 self._open_at(self._pos)

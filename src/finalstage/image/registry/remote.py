@@ -3,7 +3,9 @@
 Like ggcr ``remote.Image``: the manifest and config are fetched once and cached; every digest
 we fetch by is checked (the manifest against a pinned ``@sha256:`` or the index descriptor, the
 config against the manifest's config descriptor); layer blobs stream lazily and ``Image``
-checks their digests while reading.
+checks their digests while reading. Bounds come from the transport's ``Limits``:
+``max_manifest_bytes``, ``max_index_bytes`` (manifest lists), ``max_config_bytes`` and
+``max_index_depth`` (indexes followed before the image manifest).
 """
 
 from __future__ import annotations
@@ -23,11 +25,8 @@ from finalstage.image.core import ImageCore, LayerHandle
 from finalstage.image.platform import select_manifest
 from finalstage.image.registry.blob import open_blob
 from finalstage.image.registry.reference import Reference
-from finalstage.image.registry.transport import RegistryTransport, read_bounded
-
-MAX_MANIFEST = 4 * 1024 * 1024
-MAX_CONFIG = 4 * 1024 * 1024
-MAX_INDEX_DEPTH = 3
+from finalstage.image.registry.transport import RegistryTransport
+from finalstage.limits import limit_hint
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
@@ -111,8 +110,11 @@ class RegistryCore:
             headers={"Accept": ACCEPT},
             not_found=f"manifest unknown: {name}",
         ) as response:
-            body = read_bounded(response, MAX_MANIFEST, what)
             media_type = response.headers.get("Content-Type", "").split(";")[0].strip()
+            # The Content-Type (which the distribution spec requires) says which bound applies;
+            # without one the manifest bound does. The body's own mediaType is checked later.
+            field = "max_index_bytes" if media_type in INDEXES else "max_manifest_bytes"
+            body = self.transport.read_body(response, what, field)
             header_digest = response.headers.get("Docker-Content-Digest", "")
         if identifier.startswith(("sha256:", "sha512:")):
             _check_digest(f"manifest {name}", body, identifier)
@@ -123,10 +125,18 @@ class RegistryCore:
             media_type = doc_type
         return body, media_type
 
+    def _check_size(self, body: bytes, field: str, what: str) -> None:
+        limit = getattr(self.transport.limits, field)
+        if len(body) > limit:
+            raise CorruptImageError(
+                f"{what} {self.ref}: {len(body)} bytes, over {limit} ({limit_hint(field)})"
+            )
+
     @cached_property
     def _manifest(self) -> tuple[bytes, dict[str, Any]]:
         identifier = self.ref.identifier
-        for _ in range(MAX_INDEX_DEPTH + 1):
+        max_depth = self.transport.limits.max_index_depth
+        for _ in range(max_depth + 1):  # up to max_depth indexes, then the image manifest
             body, media_type = self._fetch_manifest(identifier)
             doc = _json_object(body, f"manifest {self.ref}")
             if media_type in SCHEMA1 or doc.get("schemaVersion") == 1:
@@ -134,6 +144,7 @@ class RegistryCore:
                     f"{self.ref}: docker schema 1 manifests are not supported"
                 )
             if media_type in INDEXES or (not media_type and "manifests" in doc):
+                self._check_size(body, "max_index_bytes", "index")
                 manifests = doc.get("manifests")
                 if not isinstance(manifests, list) or not manifests:
                     raise CorruptImageError(f"index {self.ref}: no manifests")
@@ -144,11 +155,15 @@ class RegistryCore:
                 identifier = str(chosen["digest"])
                 continue
             if media_type in MANIFESTS or (not media_type and "config" in doc):
+                self._check_size(body, "max_manifest_bytes", "manifest")
                 return body, doc
             raise UnsupportedMediaTypeError(
                 f"{self.ref}: unsupported manifest media type {media_type!r}"
             )
-        raise CorruptImageError(f"{self.ref}: indexes nested more than {MAX_INDEX_DEPTH} deep")
+        raise CorruptImageError(
+            f"{self.ref}: indexes nested more than {max_depth} deep"
+            f" ({limit_hint('max_index_depth')})"
+        )
 
     def raw_manifest(self) -> bytes:
         return self._manifest[0]
@@ -174,7 +189,7 @@ class RegistryCore:
             what=what,
             not_found=f"blob unknown: {self.ref.host}/{self.ref.repository}@{digest}",
         ) as response:
-            body = read_bounded(response, MAX_CONFIG, what)
+            body = self.transport.read_body(response, what, "max_config_bytes")
         _check_digest(f"config of {self.ref}", body, digest)
         size = desc.get("size")
         if size is not None and size != len(body):

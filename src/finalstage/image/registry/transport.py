@@ -14,8 +14,12 @@ dropped on any hop to another scheme/host/port (blob storage behind a redirect).
 
 Failures: 429 and 5xx and connection errors are retried with exponential backoff (honouring
 ``Retry-After``, bounded), then reported as ``RegistryError`` with the status and the spec error
-codes from the JSON body (read at most 64 KiB). 401/403 → ``RegistryAuthError``; 404 →
-``ImageNotFoundError``. Every httpx exception is translated here and nowhere else.
+codes from the JSON body (read at most ``max_response_bytes``). 401/403 → ``RegistryAuthError``;
+404 → ``ImageNotFoundError``. Every httpx exception is translated here and nowhere else.
+
+Bounds come from the run's ``Limits`` (``--limit``): ``timeout`` per connect/read/write,
+``body_deadline_reads`` × ``timeout`` for a whole small body, ``max_redirects`` per request,
+``max_response_bytes`` for token responses (error bodies are cut there instead).
 """
 
 from __future__ import annotations
@@ -39,9 +43,8 @@ from finalstage.errors import (
     RegistryError,
 )
 from finalstage.image.registry.auth import Challenge, Credentials, parse_challenge
+from finalstage.limits import DEFAULT_LIMITS, Limits, limit_hint
 
-MAX_ERROR_BODY = 64 * 1024
-MAX_REDIRECTS = 5
 USER_AGENT = "finalstage"
 
 
@@ -73,9 +76,11 @@ def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
     return (url.scheme, url.host, url.port)
 
 
-def _describe_transport_error(err: httpx.HTTPError) -> str:
+def _describe_transport_error(err: httpx.HTTPError, timeout: float | None = None) -> str:
     if isinstance(err, httpx.TimeoutException):
-        return "timed out"
+        if timeout is None:
+            return "timed out"
+        return f"timed out after {timeout:g} s ({limit_hint('timeout')})"
     text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
     return text.lower() if text else "connection failed"
 
@@ -124,8 +129,9 @@ class RegistryTransport:
     credentials: Credentials | None = None
     tls_verify: bool | None = None
     transport: httpx.BaseTransport | None = None
-    timeout: float = 30.0
+    timeout: float = DEFAULT_LIMITS.timeout
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    limits: Limits = DEFAULT_LIMITS
     _client: httpx.Client | None = field(default=None, init=False, repr=False)
     _insecure_client: httpx.Client | None = field(default=None, init=False, repr=False)
     _base: httpx.URL | None = field(default=None, init=False, repr=False)
@@ -177,9 +183,7 @@ class RegistryTransport:
                 last_err = failure.err
                 continue
             try:
-                read_bounded(
-                    response, MAX_ERROR_BODY, f"connecting to {self.host}", is_error_body=True
-                )
+                self.read_error_body(response, f"connecting to {self.host}")
             finally:
                 response.close()
             if response.status_code == 401:
@@ -191,7 +195,7 @@ class RegistryTransport:
             return self._base
         assert last_err is not None
         raise RegistryError(
-            f"connecting to {self.host}: {_describe_transport_error(last_err)}",
+            f"connecting to {self.host}: {_describe_transport_error(last_err, self.timeout)}",
             is_temporary=True,
         ) from last_err
 
@@ -249,7 +253,7 @@ class RegistryTransport:
             what,
         )
         try:
-            body = read_bounded(response, 1 << 20, what)
+            body = self.read_body(response, what, "max_response_bytes")
         finally:
             response.close()
         if response.status_code in (401, 403):
@@ -323,7 +327,7 @@ class RegistryTransport:
         response = self.send(method, path, what=what, headers=headers)
         try:
             if response.status_code not in ok:
-                body = read_bounded(response, MAX_ERROR_BODY, what, is_error_body=True)
+                body = self.read_error_body(response, what)
                 raise self.status_error(response, body, what, not_found=not_found)
             yield response
         finally:
@@ -355,7 +359,8 @@ class RegistryTransport:
                 )
             except _TransportFailure as failure:
                 raise RegistryError(
-                    f"{what}: {_describe_transport_error(failure.err)}", is_temporary=True
+                    f"{what}: {_describe_transport_error(failure.err, self.timeout)}",
+                    is_temporary=True,
                 ) from failure.err
             if response.status_code == 401 and is_home and not is_retried_auth:
                 # A Bearer token may have expired or lack the scope, or /v2/ was open while the
@@ -374,14 +379,33 @@ class RegistryTransport:
                 hops += 1
                 location = response.headers["Location"]
                 response.close()
-                if hops > MAX_REDIRECTS:
-                    raise RegistryError(f"{what}: more than {MAX_REDIRECTS} redirects")
+                if hops > self.limits.max_redirects:
+                    raise RegistryError(
+                        f"{what}: more than {self.limits.max_redirects} redirects"
+                        f" ({limit_hint('max_redirects')})"
+                    )
                 url = url.join(location)
                 if url.scheme not in ("http", "https") or not url.host:
                     raise RegistryError(f"{what}: redirect to unsupported url {url.scheme}:")
                 client = self._client_for_url(url, base)
                 continue
             return response
+
+    def read_body(self, response: httpx.Response, what: str, *limit_fields: str) -> bytes:
+        """A small body (manifest, config, token), refused past the largest of the
+        ``limit_fields`` limits and past the overall body deadline."""
+        limit = max(getattr(self.limits, f) for f in limit_fields)
+        return read_bounded(
+            response, limit, what, limit_fields=limit_fields,
+            deadline_reads=self.limits.body_deadline_reads,
+        )
+
+    def read_error_body(self, response: httpx.Response, what: str) -> bytes:
+        """An error body, cut at ``max_response_bytes`` (and at the body deadline)."""
+        return read_bounded(
+            response, self.limits.max_response_bytes, what, is_error_body=True,
+            deadline_reads=self.limits.body_deadline_reads,
+        )
 
     def _client_for_url(self, url: httpx.URL, base: httpx.URL) -> httpx.Client:
         if _origin(url) == _origin(base):
@@ -437,29 +461,34 @@ class _TransportFailure(Exception):
         self.err = err
 
 
-# Small bodies (manifests, configs, tokens, errors) must arrive within this many read timeouts.
-BODY_DEADLINE_READS = 4
-
-
 def read_bounded(
-    response: httpx.Response, limit: int, what: str, *, is_error_body: bool = False
+    response: httpx.Response,
+    limit: int,
+    what: str,
+    *,
+    is_error_body: bool = False,
+    limit_fields: tuple[str, ...] = (),
+    deadline_reads: int = DEFAULT_LIMITS.body_deadline_reads,
 ) -> bytes:
     """Read a streamed body of at most ``limit`` bytes (error bodies are just cut).
 
     The read timeout bounds each read; a server dripping one byte per read would never trip it,
-    so small bodies also get an overall deadline of a few read timeouts.
+    so small bodies also get an overall deadline of ``deadline_reads`` read timeouts.
+    ``limit_fields`` name the ``--limit`` keys that raise ``limit``, for the error message.
     """
     chunks: list[bytes] = []
     total = 0
     read_timeout = (response.request.extensions.get("timeout") or {}).get("read")
-    deadline = time.monotonic() + BODY_DEADLINE_READS * read_timeout if read_timeout else None
+    allowed = deadline_reads * read_timeout if read_timeout else None
+    deadline = time.monotonic() + allowed if allowed is not None else None
     try:
         for chunk in response.iter_bytes():
             if deadline is not None and time.monotonic() > deadline:
                 if is_error_body:
                     break
                 raise RegistryError(
-                    f"{what}: body not received within {BODY_DEADLINE_READS * read_timeout:g} s",
+                    f"{what}: body not received within {allowed:g} s"
+                    f" ({limit_hint('timeout', 'body_deadline_reads')})",
                     is_temporary=True,
                 )
             total += len(chunk)
@@ -467,10 +496,13 @@ def read_bounded(
                 if is_error_body:
                     chunks.append(chunk[: limit - (total - len(chunk))])
                     break
-                raise CorruptImageError(f"{what}: response larger than {limit} bytes")
+                hint = f" ({limit_hint(*limit_fields)})" if limit_fields else ""
+                raise CorruptImageError(f"{what}: response larger than {limit} bytes{hint}")
             chunks.append(chunk)
     except httpx.HTTPError as err:
         if is_error_body:
             return b"".join(chunks)
-        raise RegistryError(f"{what}: {_describe_transport_error(err)}", is_temporary=True) from err
+        raise RegistryError(
+            f"{what}: {_describe_transport_error(err, read_timeout)}", is_temporary=True
+        ) from err
     return b"".join(chunks)
