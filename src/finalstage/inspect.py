@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import gc
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from finalstage.fs.efficiency import dive_efficiency
 from finalstage.fs.tarstream import DIR
 
 if TYPE_CHECKING:
@@ -180,47 +180,6 @@ def _tree(tree: MergedTree, path: str, depth: int, width: int) -> TreeNode:
     )
 
 
-def dive_efficiency(
-    layers: Sequence[Sequence[tuple[str, int, bool]]],
-    whiteout_dir_bytes: dict[tuple[int, str], int],
-) -> float:
-    """dive's efficiency score, recomputed the way dive's ``filetree.Efficiency`` does it.
-
-    dive builds one tree per layer and visits its *leaves* only: a file counts its size, an
-    empty directory 0, a whiteout the size of the directory it deleted (0 for a deleted file).
-    Per path it sums these (``cumulative``) and keeps the smallest (``minimum``); the score is
-    sum(minimum) / sum(cumulative). ``layers`` holds (path, size, is_whiteout) per layer.
-    """
-    cumulative: dict[str, int] = {}
-    minimum: dict[str, int] = {}
-    for index, entries in enumerate(layers):
-        sizes: dict[str, int] = {}
-        inner: set[str] = set()
-        for path, size, is_whiteout in entries:
-            if is_whiteout:
-                parent, _, base = path.rpartition("/")
-                if base == ".wh..wh..opq":
-                    continue
-                path = f"{parent}/{base[4:]}" if parent else base[4:]
-                size = whiteout_dir_bytes.get((index, path), 0)
-            sizes[path] = size
-            i = path.rfind("/")
-            while i > 0:
-                q = path[:i]
-                if q in inner:
-                    break
-                inner.add(q)
-                i = q.rfind("/")
-        for path, size in sizes.items():
-            if path in inner or not path:
-                continue
-            cumulative[path] = cumulative.get(path, 0) + size
-            m = minimum.get(path)
-            minimum[path] = size if m is None or size < m else m
-    total = sum(cumulative.values())
-    return 1.0 if total == 0 else sum(minimum.values()) / total
-
-
 def analysis_tag(elf: bool) -> str:
     """Names what the analysis capture hook reads, for the layer cache: a change of the capture
     rules (their source file) or of the version gives new cache keys."""
@@ -325,10 +284,6 @@ def inspect(
                 created_by=redact_text(created_by) if created_by else None,
             )
         )
-    per_layer = [
-        [(r.path, r.size, r.path.rpartition("/")[2].startswith(".wh.")) for r in scan.entries]
-        for scan in scans
-    ]
     all_bytes = sum(s.bytes for s in tree.layers)
     waste = WasteSummary(
         bytes=tree.waste_bytes,
@@ -337,7 +292,7 @@ def inspect(
             for w in tree.top_wasted(top)
         ),
         efficiency=1.0 if all_bytes == 0 else 1 - tree.waste_bytes / all_bytes,
-        dive_efficiency=dive_efficiency(per_layer, tree.whiteout_dir_bytes),
+        dive_efficiency=dive_efficiency([s.entries for s in scans], tree.whiteout_dir_bytes),
     )
     config = ConfigSummary(
         user=cfg.user,
