@@ -99,14 +99,19 @@ def cases_for(name: str, images: Path, cache_dir: Path) -> list[tuple[str, str, 
         ("floor: tar -t (docker-archive)", "", ["sh", "-c", f"tar -xOf {tar} --wildcards '*.tar' | tar -ti > /dev/null"], None),
         # What verifying costs at the least: one sha256 over every layer byte (coreutils).
         ("floor: sha256sum of layer tars", "", ["sh", "-c", f"tar -xOf {tar} --wildcards '*.tar' | sha256sum > /dev/null"], None),
+        # The same with SHA-NI (OpenSSL via hashlib), two layers at a time: the honest floor of
+        # any reader that verifies diff_ids, as finalstage does by default.
+        ("floor: hashlib sha256 of layer tars", "", [sys.executable, str(HERE / "hash-floor.py"), str(tar)], None),
         ("floor: gzip -dc (OCI blobs)", "", ["sh", "-c", f"cat {blobs} | gzip -dc > /dev/null"], None),
         ("python tarfile walk (seek)", "", [sys.executable, str(SHARED_BENCH / "naive-tarwalk.py"), "docker-archive-seek", str(tar)], None),
-        ("finalstage docker-archive", "floor: sha256sum of layer tars", [*fs, "inspect", f"docker-archive:{tar}", "--format", "json", *cold], None),
+        ("finalstage docker-archive", "floor: hashlib sha256 of layer tars", [*fs, "inspect", f"docker-archive:{tar}", "--format", "json", *cold], None),
         ("finalstage OCI dir", "floor: gzip -dc (OCI blobs)", [*fs, "inspect", f"oci:{oci}", "--format", "json", *cold], None),
         ("finalstage oci-archive", "floor: gzip -dc (OCI blobs)", [*fs, "inspect", f"oci-archive:{ocitar}", "--format", "json", *cold], None),
         ("finalstage docker-archive --no-verify", "floor: header pread", [*fs, "inspect", f"docker-archive:{tar}", "--format", "json", "--no-verify"], None),
     ]
     if has_noclassify:
+        out.append(("finalstage docker-archive --no-verify, no classification", "floor: header pread",
+                    [*fs, "inspect", f"docker-archive:{tar}", "--format", "json", "--no-verify", "--no-classify"], None))
         out.append(("finalstage docker-archive, no classification", "floor: header pread",
                     [*fs, "inspect", f"docker-archive:{tar}", "--format", "json", "--no-classify", *cold], None))
         out.append(("finalstage OCI dir, no classification", "floor: gzip -dc (OCI blobs)",
@@ -146,6 +151,36 @@ def startup_section(runs: int) -> list[str]:
         out.append(f"| {case} | {fmt(t.median_wall)} [{fmt(min(t.wall))}-{fmt(max(t.wall))}] | "
                    f"{fmt(statistics.median(t.cpu))} | {statistics.median(t.rss_mib):.1f} | {target} | "
                    f"{' '.join(map(str, t.codes))} |")
+    return out + [""]
+
+
+PHASES = ("list layers", "merge", "summary + digest wait", "longest layer hash (side thread)",
+          "total in process")
+
+
+def phases_section(images: Path, names: list[str], runs: int) -> list[str]:
+    """Where the time of a cold inspect goes (bench/phases.py, in-process, medians)."""
+    out = ["## where the time goes (cold docker-archive, no classification, in-process)", "",
+           "Main-thread phases of `bench/phases.py` (median of the runs, seconds); the side threads",
+           "that hash local uncompressed layers overlap them, the longest is shown.", "",
+           "| image | mode | imports | open | " + " | ".join(PHASES) + " |",
+           "|---|---|" + "---:|" * (len(PHASES) + 2)]
+    for name in names:
+        tar = images / f"{name}.tar"
+        if not tar.exists():
+            continue
+        for mode, extra in (("verified", []), ("--no-verify", ["--no-verify"])):
+            print(f"bench: phases: {name} {mode}", file=sys.stderr)
+            proc = subprocess.run(
+                [str(ROOT / ".venv" / "bin" / "python"), str(HERE / "phases.py"), f"docker-archive:{tar}",
+                 "--json", "--runs", str(runs + 1), *extra], capture_output=True, text=True)
+            docs = [json.loads(line) for line in proc.stdout.splitlines()[1:] if line.startswith("{")]
+            if not docs:
+                out.append(f"| {name} | {mode} | failed: {proc.stderr.strip()[-80:]} |")
+                continue
+            med = {k: statistics.median(d[k] for d in docs) for k in docs[0]}
+            cells = [fmt(med["imports"]), fmt(med["open"])] + [fmt(med.get(k, 0.0)) for k in PHASES]
+            out.append(f"| {name} | {mode} | " + " | ".join(cells) + " |")
     return out + [""]
 
 
@@ -195,6 +230,7 @@ def main() -> int:
                 f"{' '.join(map(str, t.codes))} |"
             )
         lines.append("")
+    lines += phases_section(args.images, [n for n in ("fat-node", "big") if n in args.only], args.runs)
     load_end = os.getloadavg()
     lines.insert(3, f"Load average (1/5/15 min) at start {load_start[0]:.2f}/{load_start[1]:.2f}/"
                  f"{load_start[2]:.2f}, at end {load_end[0]:.2f}/{load_end[1]:.2f}/{load_end[2]:.2f}"

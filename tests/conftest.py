@@ -58,3 +58,12 @@ def built_image(image_builder: Builder) -> Callable[[str, str], BuiltImage]:
         return memo[example, variant]
 
     return get
+
+
+@pytest.fixture
+def no_ambient_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Never pick up the developer's own auth files: each registry test states its credentials.
+    Use with ``pytestmark = pytest.mark.usefixtures("no_ambient_credentials")``."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    for var in ("REGISTRY_AUTH_FILE", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "DOCKER_CONFIG"):
+        monkeypatch.delenv(var, raising=False)

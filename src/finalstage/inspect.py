@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import gc
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from finalstage.fs.efficiency import dive_efficiency
 from finalstage.fs.tarstream import DIR
 
 if TYPE_CHECKING:
@@ -180,47 +180,6 @@ def _tree(tree: MergedTree, path: str, depth: int, width: int) -> TreeNode:
     )
 
 
-def dive_efficiency(
-    layers: Sequence[Sequence[tuple[str, int, bool]]],
-    whiteout_dir_bytes: dict[tuple[int, str], int],
-) -> float:
-    """dive's efficiency score, recomputed the way dive's ``filetree.Efficiency`` does it.
-
-    dive builds one tree per layer and visits its *leaves* only: a file counts its size, an
-    empty directory 0, a whiteout the size of the directory it deleted (0 for a deleted file).
-    Per path it sums these (``cumulative``) and keeps the smallest (``minimum``); the score is
-    sum(minimum) / sum(cumulative). ``layers`` holds (path, size, is_whiteout) per layer.
-    """
-    cumulative: dict[str, int] = {}
-    minimum: dict[str, int] = {}
-    for index, entries in enumerate(layers):
-        sizes: dict[str, int] = {}
-        inner: set[str] = set()
-        for path, size, is_whiteout in entries:
-            if is_whiteout:
-                parent, _, base = path.rpartition("/")
-                if base == ".wh..wh..opq":
-                    continue
-                path = f"{parent}/{base[4:]}" if parent else base[4:]
-                size = whiteout_dir_bytes.get((index, path), 0)
-            sizes[path] = size
-            i = path.rfind("/")
-            while i > 0:
-                q = path[:i]
-                if q in inner:
-                    break
-                inner.add(q)
-                i = q.rfind("/")
-        for path, size in sizes.items():
-            if path in inner or not path:
-                continue
-            cumulative[path] = cumulative.get(path, 0) + size
-            m = minimum.get(path)
-            minimum[path] = size if m is None or size < m else m
-    total = sum(cumulative.values())
-    return 1.0 if total == 0 else sum(minimum.values()) / total
-
-
 def analysis_tag(elf: bool) -> str:
     """The layer-cache tag of the analysis capture (see ``analysis.from_image``)."""
     from finalstage.analysis.from_image import analysis_tag as tag
@@ -235,13 +194,13 @@ def _classify(
     from finalstage.analysis.from_image import analyze_image
     from finalstage.image_rules import run_image_rules
 
-    analysis = analyze_image(image, elf=elf, progress=progress)
+    analysis = analyze_image(image, elf=elf, progress=progress, wait=False)
     # The rules allocate many objects and no cycles: collector passes would only walk the whole
     # merged tree again and again.
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        findings = tuple(run_image_rules(image, tree=image.tree(), analysis=analysis))
+        findings = tuple(run_image_rules(image, tree=image.tree(wait=False), analysis=analysis))
     finally:
         if was_enabled:
             gc.enable()
@@ -269,8 +228,9 @@ def inspect(
     if classify:
         analysis, findings = _classify(image, progress, elf)
         progress = None
-    scans = image.scan(progress=progress)
-    tree = image.tree()
+    # Digests are still being hashed while the tree is summarised; checked before returning.
+    scans = image.scan(progress=progress, wait=False)
+    tree = image.tree(wait=False)
     hist = image.layers
     layers = []
     for scan, stats, info in zip(scans, tree.layers, hist):
@@ -293,10 +253,6 @@ def inspect(
                 created_by=redact_text(created_by) if created_by else None,
             )
         )
-    per_layer = [
-        [(r.path, r.size, r.path.rpartition("/")[2].startswith(".wh.")) for r in scan.entries]
-        for scan in scans
-    ]
     all_bytes = sum(s.bytes for s in tree.layers)
     waste = WasteSummary(
         bytes=tree.waste_bytes,
@@ -305,7 +261,7 @@ def inspect(
             for w in tree.top_wasted(top)
         ),
         efficiency=1.0 if all_bytes == 0 else 1 - tree.waste_bytes / all_bytes,
-        dive_efficiency=dive_efficiency(per_layer, tree.whiteout_dir_bytes),
+        dive_efficiency=dive_efficiency([s.entries for s in scans], tree.whiteout_dir_bytes),
     )
     config = ConfigSummary(
         user=cfg.user,
@@ -320,6 +276,7 @@ def inspect(
         labels=tuple((k, redact_text(v)) for k, v in cfg.labels),
         stop_signal=cfg.stop_signal,
     )
+    image.wait_verified()
     return InspectResult(
         reference=image.reference,
         digest=image.digest,

@@ -149,7 +149,7 @@ def test_image_warm_scan_equals_cold_and_reads_no_layer(
     def no_read(*args: object, **kwargs: object) -> None:
         raise AssertionError("a layer was read on a warm cache")
 
-    monkeypatch.setattr(image_module, "scan_layer", no_read)
+    monkeypatch.setattr(image_module, "start_scan", no_read)
     warm = img.scan()
     assert warm_cache.hits == 4  # two witnesses, two scans
     assert [(s.index, s.diff_id, s.compression, s.uncompressed_size, s.entries) for s in warm] == [

@@ -7,7 +7,7 @@ Not a pytest module (the name does not start with ``test_``): run it directly, f
 
 The first input byte picks the path: 0-3 raw tar through ``iter_tar`` with small limits, 4-7 the
 same bytes as a stored layer through ``scan_layer`` (compression sniffing, gzip/zstd/xz,
-digests), 8+ a docker-archive ``manifest.json`` + config through the archive reader. Anything
+digests), 8-11 the same as a local file (pread headers, side-thread hashing), 12+ a docker-archive ``manifest.json`` + config through the archive reader. Anything
 but success or a ``FinalstageError`` with a one-line message is a finding: atheris stops and
 writes the crashing input (``crash-<sha1>``) into the working directory. With no corpus
 directory the run starts from a few seed tars. Needs ``pip install atheris``.
@@ -15,6 +15,7 @@ directory the run starts from a few seed tars. Needs ``pip install atheris``.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import sys
@@ -62,6 +63,14 @@ def _one(data: bytes) -> None:
     elif mode < 8:
         handle = LayerHandle(None, None, None, None, lambda: io.BytesIO(body))
         scan_layer(handle, 0, limits=SMALL, verify=bool(mode & 1))
+    elif mode < 12:
+        # The same bytes as a local file: headers by pread, digest hashed on the side thread.
+        path = os.path.join(_TMP, "layer.tar")
+        with open(path, "wb") as f:
+            f.write(body)
+        diff_id = "sha256:" + hashlib.sha256(body).hexdigest() if mode & 1 else None
+        handle = LayerHandle(None, None, diff_id, len(body), lambda: open(path, "rb"))
+        scan_layer(handle, 0, limits=SMALL, verify=bool(mode & 2))
     else:
         cut = body.find(b"\0")
         manifest, config = (body, b"{}") if cut < 0 else (body[:cut], body[cut + 1 :])
@@ -98,7 +107,8 @@ def _seeds(directory: str) -> None:
     seeds = {
         "tar": b"\0" + buf.getvalue(),
         "layer": b"\4" + buf.getvalue(),
-        "manifest": b"\x08" + b'[{"Config":"config.json","Layers":["layer.tar"]}]\0'
+        "file-layer": b"\x0b" + buf.getvalue(),
+        "manifest": b"\x0c" + b'[{"Config":"config.json","Layers":["layer.tar"]}]\0'
         + b'{"rootfs":{"diff_ids":[]},"config":{"Env":["A=1"]}}',
     }
     for name, blob in seeds.items():

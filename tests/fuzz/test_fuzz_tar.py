@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
 import tarfile
+import tempfile
+from collections.abc import Callable
 from functools import cache
 
 import pytest
@@ -20,7 +23,7 @@ from hypothesis import strategies as st
 from tests.fuzz._fuzz import FUZZ, one_line
 
 from finalstage.errors import FinalstageError
-from finalstage.fs.tarstream import Limits, iter_tar, normalise
+from finalstage.fs.tarstream import Limits, PreadReader, iter_tar, normalise
 from finalstage.image.core import LayerHandle
 from finalstage.image.layers import scan_layer
 
@@ -150,6 +153,31 @@ def test_layer_reader(data: bytes, compression: str, verify: bool, cut: int) -> 
         one_line(err)
         return
     _check_entries(scan.entries)
+
+
+def _outcome(make_source: Callable[[], object]) -> tuple[str, object]:
+    try:
+        return "ok", list(iter_tar(make_source(), context="fuzz", limits=SMALL))  # type: ignore[arg-type]
+    except FinalstageError as err:
+        one_line(err)
+        return type(err).__name__, None
+
+
+@FUZZ
+@given(mutated_tar(), st.integers(0, 64))
+def test_pread_reader_agrees_with_the_stream_reader(data: bytes, cut: int) -> None:
+    """Local files are read by ``PreadReader`` (one pread per header, data skipped by
+    arithmetic): for any bytes it must list exactly what the streaming reader lists, or fail
+    with the same error class."""
+    data = data[: len(data) - cut] if cut else data
+    with tempfile.TemporaryFile() as f:
+        f.write(data)
+        f.flush()
+        fd = f.fileno()
+        # A window inside a bigger file, as a layer inside a docker-archive.
+        os.pwrite(fd, b"\xff" * 512, len(data))
+        by_pread = _outcome(lambda: PreadReader(fd, 0, len(data), "fuzz"))
+    assert by_pread == _outcome(lambda: MemSource(data))
 
 
 @FUZZ

@@ -159,6 +159,8 @@ def run_cli(args: list[str], *, cwd: Path, timeout: float = CLI_TIMEOUT,
         "NO_COLOR": "1",
         "COLUMNS": "200",
         "FINALSTAGE_TEST_HWM": str(hwm_file),
+        # The code under test, when it is not the installed copy (a second checkout).
+        **({"PYTHONPATH": os.environ["PYTHONPATH"]} if os.environ.get("PYTHONPATH") else {}),
         **(extra_env or {}),
     }
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:

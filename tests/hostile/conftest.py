@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.harness.faultserver import FaultServer, SmallImage
 from tests.hostile import _support
 
 
@@ -19,6 +21,19 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     for name, formats in wanted.items():
         if name in metafunc.fixturenames:
             metafunc.parametrize(name, _support.params(metafunc.config, formats, cli=is_cli))
+
+
+@pytest.fixture(scope="module")
+def small_image() -> SmallImage:
+    """The small image the fault-injecting registry serves (built once per module)."""
+    return SmallImage.build()
+
+
+@pytest.fixture
+def registry(small_image: SmallImage) -> Iterator[FaultServer]:
+    """A fault-injecting registry on 127.0.0.1 (tests/harness/faultserver.py)."""
+    with FaultServer(image=small_image, lifetime=60) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

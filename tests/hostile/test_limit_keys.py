@@ -20,7 +20,6 @@ import socket
 import sys
 import tarfile
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -99,22 +98,7 @@ class IndexServer(FaultServer):
         return super()._target(path)
 
 
-@pytest.fixture(scope="module")
-def small_image() -> SmallImage:
-    return SmallImage.build()
-
-
-@pytest.fixture
-def registry(small_image: SmallImage) -> Iterator[FaultServer]:
-    with FaultServer(image=small_image, lifetime=60) as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def _no_ambient_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    for var in ("REGISTRY_AUTH_FILE", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "DOCKER_CONFIG"):
-        monkeypatch.delenv(var, raising=False)
+pytestmark = pytest.mark.usefixtures("no_ambient_credentials")
 
 
 def ref(server: FaultServer) -> str:

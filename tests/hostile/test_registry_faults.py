@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,22 +36,7 @@ RETRY = RetryPolicy(attempts=3, base=0.01, cap=0.05)
 PASSWORD = "s3cr3t-pa55w0rd"
 
 
-@pytest.fixture(scope="module")
-def small_image() -> SmallImage:
-    return SmallImage.build()
-
-
-@pytest.fixture
-def registry(small_image: SmallImage) -> Iterator[FaultServer]:
-    with FaultServer(image=small_image, lifetime=60) as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def _no_ambient_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    for var in ("REGISTRY_AUTH_FILE", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "DOCKER_CONFIG"):
-        monkeypatch.delenv(var, raising=False)
+pytestmark = pytest.mark.usefixtures("no_ambient_credentials")
 
 
 def pull(server: FaultServer, *, auth_file: Path | None = None, timeout: float = TIMEOUT,

@@ -40,12 +40,7 @@ from finalstage.image.registry import open_core
 pytestmark = [pytest.mark.engine, pytest.mark.corpus, pytest.mark.timeout(120)]
 
 
-@pytest.fixture(autouse=True)
-def _no_ambient_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    # Never pick up the developer's own auth files: each test states its credentials.
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    for var in ("REGISTRY_AUTH_FILE", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "DOCKER_CONFIG"):
-        monkeypatch.delenv(var, raising=False)
+pytestmark = pytest.mark.usefixtures("no_ambient_credentials")
 
 
 def _assert_same_as_layout(core: ImageCore, layout: Path, **kw: object) -> None:

@@ -46,14 +46,17 @@ def analysis_tag(elf: bool) -> str:
     return f"analysis:elf={int(elf)}:{__version__}:{stamp}"
 
 
-def analyze_image(image: Image, *, elf: bool | None = None, progress: Any = None) -> Analysis:
+def analyze_image(
+    image: Image, *, elf: bool | None = None, progress: Any = None, wait: bool = True
+) -> Analysis:
     """Content analysis of an image: one pass over its layers (shared with the listing that
     ``inspect`` and ``ls`` make), then ``analyze`` over the merged tree. ``elf``: read ELF
-    facts (None: ``ELF_DEFAULT``)."""
+    facts (None: ``ELF_DEFAULT``). ``wait=False`` analyses while layer digests are still being
+    checked (see ``Image.scan``): the caller must ``image.wait_verified()`` before reporting."""
     elf = elf_enabled(elf)
     want, keep = capture_hooks(elf)
-    scans = image.scan(want=want, keep=keep, progress=progress, tag=analysis_tag(elf))
-    tree = image.tree()
+    scans = image.scan(want=want, keep=keep, progress=progress, tag=analysis_tag(elf), wait=wait)
+    tree = image.tree(wait=wait)
     entries = tree.entries
     captured: dict[str, Captured] = {}
     # Walking the few captured paths is cheaper than walking every entry. A regular file's

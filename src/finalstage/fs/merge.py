@@ -154,9 +154,11 @@ class MergedTree:
         self._counts = counts
 
     def largest(self, n: int) -> list[Entry]:
+        """The ``n`` biggest regular files, ties by path (a partial sort: n is small)."""
+        import heapq
+
         files = [e for e in self.entries.values() if e.kind == REG]
-        files.sort(key=lambda e: (-e.size, e.path))
-        return files[:n]
+        return heapq.nsmallest(n, files, key=lambda e: (-e.size, e.path))
 
     def top_wasted(self, n: int) -> list[WastedPath]:
         items = sorted(self.wasted.values(), key=lambda w: (-w.bytes, w.path))
@@ -255,47 +257,56 @@ class MergedTree:
             ordinary.append(r)
         entries = self.entries
         children = self.children
+        get = entries.get
+        make = tuple.__new__  # Entry(...) would run namedtuple's Python-level __new__
+        files = nbytes = changed = added = 0
+        # This loop runs once per tar entry of every layer: counters stay local, fields are
+        # unpacked in one step, and nothing is looked up twice.
         for r in ordinary:
-            p = r.path
-            i = p.rfind("/")
-            parent = p[:i] if i >= 0 else ""
-            stats.entries += 1
-            if r.kind == REG:
-                stats.files += 1
-                stats.bytes += r.size
-            if r.kind == HARDLINK:
+            p, kind, mode, uid, gid, size, mtime, link, _, _ = r
+            if kind == REG:
+                files += 1
+                nbytes += size
+            elif kind == HARDLINK:
                 # Like Docker's applyLayer (link(2)): the target must already exist, below or
                 # earlier in this tar, and must not be a directory. This also rules out cycles.
-                linked = entries.get(r.link or "")
-                if linked is None or linked.kind == DIR or not r.link:
+                linked = get(link or "")
+                if linked is None or linked.kind == DIR or not link:
                     what = "a directory" if linked is not None else "a missing path"
                     raise CorruptImageError(
-                        f"reading layer {index}: hard link {p!r} points to {what} {r.link!r}"
+                        f"reading layer {index}: hard link {p!r} points to {what} {link!r}"
                     )
-            new = Entry(p, r.kind, r.mode, r.uid, r.gid, r.size, r.mtime, r.link, index)
+            new = make(Entry, (p, kind, mode, uid, gid, size, mtime, link, index, False))
             if not p:
                 entries[""] = new
                 continue
-            old = entries.get(p)
+            old = get(p)
             if old is not None:
-                if old.layer != index:
-                    stats.changed += 1
-                if old.kind == DIR and r.kind == DIR:
+                if old[8] != index:  # .layer
+                    changed += 1
+                if old[1] == DIR and kind == DIR:
                     entries[p] = new  # directories merge: keep the children
                     continue
                 self._hide(p, None)
             else:
-                stats.added += 1
-            pe = entries.get(parent)
-            if pe is None or pe.kind != DIR:
+                added += 1
+            i = p.rfind("/")
+            parent = p[:i] if i >= 0 else ""
+            pe = get(parent)
+            if pe is None or pe[1] != DIR:
                 self._ensure_parents(p, index)
             entries[p] = new
             kids = children.get(parent)
             if kids is None:
                 kids = children[parent] = set()
             kids.add(p)
-            if r.kind == DIR and p not in children:
+            if kind == DIR and p not in children:
                 children[p] = set()
+        stats.entries += len(ordinary)
+        stats.files += files
+        stats.bytes += nbytes
+        stats.changed += changed
+        stats.added += added
         self._du = None
         return stats
 

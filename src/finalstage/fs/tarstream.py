@@ -18,8 +18,10 @@ unless the caller's ``want(path, size)`` hook asks to capture the first N bytes 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple, Protocol
+from zlib import adler32
 
 from finalstage.errors import CorruptImageError, UnsafeArchiveError
 
@@ -134,6 +136,9 @@ def _num(field: bytes, what: str, context: str) -> int:
         ) from None
 
 
+_NUL_TO_SPACE = bytes.maketrans(b"\0", b" ")
+
+
 def _name(raw: bytes) -> str:
     return raw.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
 
@@ -205,13 +210,19 @@ def _parse_pax(data: bytes, context: str) -> dict[str, str]:
     return out
 
 
+def _byte_sum(data: bytes) -> int:
+    """Sum of the bytes of a 512-byte block in C: adler32's low half IS the byte sum as long as
+    that stays below its modulus 65521, which 256 bytes of at most 255 always do."""
+    return (adler32(data[:256], 0) & 0xFFFF) + (adler32(data[256:], 0) & 0xFFFF)
+
+
 def _checksum_ok(hdr: bytes) -> bool:
     stored_field = hdr[148:156].split(b"\0", 1)[0].strip(b" ")
     try:
         stored = int(stored_field, 8)
     except ValueError:
         return False
-    unsigned = sum(hdr) - sum(hdr[148:156]) + 8 * 32
+    unsigned = _byte_sum(hdr) - sum(hdr[148:156]) + 8 * 32
     if stored == unsigned:
         return True
     # Some old tars computed it over signed chars.
@@ -233,6 +244,75 @@ def _sparse_real_size(hdr: bytes, src: _Reader, context: str) -> int:
             raise CorruptImageError(f"{context}: unexpected end of tar stream in sparse header")
         extended = ext[504]
     return real
+
+
+_META_FLAGS = frozenset((0x78, 0x67, 0x4C, 0x4B))
+
+
+def _extended(
+    hdr: bytes,
+    r: _Reader | PreadReader,
+    pax: dict[str, str],
+    long_name: str | None,
+    long_link: str | None,
+    kind: str,
+    flag: int,
+    stored: int,
+    uid: int,
+    gid: int,
+    mtime: int,
+    context: str,
+) -> tuple[str, int, str | None, int, int, int, int, int]:
+    """Name, size, link and ids of a member with PAX records, GNU long names or old-style sparse
+    data: the rare case, kept out of the loop. Returns the (possibly PAX-overridden) stored size
+    and its padded length too."""
+    if "path" in pax:
+        name = pax["path"]
+    elif long_name is not None:
+        name = long_name
+    else:
+        name = _name(hdr[0:100])
+        if hdr[257:263] == b"ustar\x00" and hdr[345] != 0:
+            name = _name(hdr[345:500]) + "/" + name
+    if "GNU.sparse.name" in pax:
+        name = pax["GNU.sparse.name"]
+    if "size" in pax:
+        try:
+            stored = int(pax["size"])
+        except ValueError:
+            raise CorruptImageError(f"{context}: invalid pax size {pax['size']!r}") from None
+        if stored < 0:
+            raise CorruptImageError(f"{context}: negative size in pax header")
+    padded = (stored + 511) & ~511
+    size = stored
+    if flag == 0x53:
+        size = _sparse_real_size(hdr, r, context)
+    for key in ("GNU.sparse.realsize", "GNU.sparse.size"):
+        if key in pax:
+            try:
+                size = int(pax[key])
+            except ValueError:
+                raise CorruptImageError(f"{context}: invalid {key} {pax[key]!r}") from None
+            break
+    if pax:
+        try:
+            if "uid" in pax:
+                uid = int(pax["uid"])
+            if "gid" in pax:
+                gid = int(pax["gid"])
+            if "mtime" in pax:
+                mtime = int(float(pax["mtime"]))
+        except (ValueError, OverflowError):
+            raise CorruptImageError(f"{context}: invalid numeric value in pax header") from None
+    link: str | None = None
+    if kind in (SYMLINK, HARDLINK):
+        if "linkpath" in pax:
+            link = pax["linkpath"]
+        elif long_link is not None:
+            link = long_link
+        else:
+            link = _name(hdr[157:257])
+    return name, size, link, uid, gid, mtime, stored, padded
 
 
 class _Reader:
@@ -296,8 +376,38 @@ class _Reader:
         return avail + done
 
 
+class PreadReader:
+    """Header-only reading of a tar that sits in a local file: one ``pread`` per header, file
+    data skipped by arithmetic (no read, no seek, no copy). Same face as ``_Reader``; its
+    buffer stays empty, so ``iter_tar`` always asks ``take``."""
+
+    __slots__ = ("buf", "context", "end", "fd", "off", "pos", "start")
+
+    def __init__(self, fd: int, start: int, length: int, context: str) -> None:
+        self.fd, self.start, self.end, self.off = fd, start, start + length, start
+        self.context = context
+        self.buf = b""
+        self.pos = 0
+
+    def tell(self) -> int:
+        return self.off - self.start
+
+    def take(self, n: int) -> bytes:
+        try:
+            data = os.pread(self.fd, min(n, self.end - self.off), self.off)
+        except OSError as err:
+            raise CorruptImageError(f"{self.context}: {str(err.strerror or err).lower()}") from err
+        self.off += len(data)
+        return data
+
+    def skip(self, n: int) -> int:
+        k = min(n, self.end - self.off)
+        self.off += k
+        return k
+
+
 def iter_tar(
-    src: ByteSource,
+    src: ByteSource | PreadReader,
     *,
     context: str,
     want: WantHook | None = None,
@@ -311,17 +421,20 @@ def iter_tar(
     """Yield every member of the tar stream in ``src``, skipping file data.
 
     ``context`` prefixes every error (``reading layer sha256:…``). With ``want``, the first bytes
-    of selected regular files are stored in ``captured[path]`` (or what ``keep`` makes of them). With ``offsets``, the stream
-    offset of each yielded entry's data is appended (the outer archive index uses it).
+    of selected regular files are stored in ``captured[path]`` (or what ``keep`` makes of them).
+    With ``offsets``, the stream offset of each yielded entry's data is appended (the outer
+    archive index uses it).
     ``adaptive``: ``src.skip`` seeks, so reads after a skip start small (see ``_Reader``).
+    A ``PreadReader`` as ``src`` reads the headers of a local file directly.
     The stream is NOT read past the end-of-archive marker here; the caller drains it.
     """
-    r = _Reader(src, chunk, adaptive)
+    r = src if isinstance(src, PreadReader) else _Reader(src, chunk, adaptive)
     count = 0
     pax: dict[str, str] = {}
     long_name: str | None = None
     long_link: str | None = None
     max_hdr = limits.max_header_bytes
+    max_entries = limits.max_entries
     max_path = limits.max_path_length
     max_depth = limits.max_path_depth
     # Below this many characters a name can be neither too long (UTF-8 has at most 4 bytes per
@@ -333,8 +446,14 @@ def iter_tar(
     want_match = getattr(want, "match", None)
     want_modes = getattr(want, "modes", 0)
     kinds = _KIND
+    make = tuple.__new__  # RawEntry(...) would run namedtuple's Python-level __new__
     while True:
-        hdr = r.take(BLOCK)
+        pos = r.pos
+        if pos + BLOCK <= len(r.buf):  # the common case, without a method call
+            hdr = r.buf[pos : pos + BLOCK]
+            r.pos = pos + BLOCK
+        else:
+            hdr = r.take(BLOCK)
         if len(hdr) < BLOCK:
             if not hdr and count == 0 and not pax:
                 return  # an empty stream: a (degenerate) empty layer
@@ -348,17 +467,31 @@ def iter_tar(
                 raise CorruptImageError(f"{context}: not a tar stream (invalid first header)")
             raise CorruptImageError(f"{context}: invalid tar header checksum (entry {count + 1})")
         count += 1
-        if count > limits.max_entries:
+        if count > max_entries:
             raise UnsafeArchiveError(
-                f"{context}: more than {limits.max_entries} entries in layer"
+                f"{context}: more than {max_entries} entries in layer"
                 f" ({limit_hint('max_entries')})"
             )
         flag = hdr[156]
-        stored = num(hdr[124:136], "size", context)
+        # mode uid gid size mtime at once: NUL padding turned into spaces, which int() skips;
+        # anything else (base-256, empty fields) takes the careful path.
+        nums = hdr[100:148].translate(_NUL_TO_SPACE)
+        try:
+            mode = int(nums[0:8], 8) & 0o7777
+            uid = int(nums[8:16], 8)
+            gid = int(nums[16:24], 8)
+            stored = int(nums[24:36], 8)
+            mtime = int(nums[36:48], 8)
+        except ValueError:
+            mode = num(hdr[100:108], "mode", context) & 0o7777
+            uid = num(hdr[108:116], "uid", context)
+            gid = num(hdr[116:124], "gid", context)
+            stored = num(hdr[124:136], "size", context)
+            mtime = num(hdr[136:148], "mtime", context)
         if stored < 0:
             raise CorruptImageError(f"{context}: negative size in tar header")
         padded = (stored + 511) & ~511
-        if flag in (0x78, 0x67, 0x4C, 0x4B):  # x g L K: metadata members
+        if flag in _META_FLAGS:  # x g L K: metadata members
             if stored > max_hdr:
                 raise UnsafeArchiveError(
                     f"{context}: tar metadata header of {stored} bytes exceeds limit {max_hdr}"
@@ -379,77 +512,46 @@ def iter_tar(
             continue
 
         # A real member. Name: PAX > GNU long name > ustar prefix/name.
-        if "path" in pax:
-            name = pax["path"]
-        elif long_name is not None:
-            name = long_name
-        else:
-            name = _name(hdr[0:100])
-            if hdr[257:263] == b"ustar\x00" and hdr[345] != 0:  # POSIX prefix (not GNU "ustar ")
-                name = _name(hdr[345:500]) + "/" + name
-        if "GNU.sparse.name" in pax:
-            name = pax["GNU.sparse.name"]
         kind = kinds.get(flag)
         if kind is None:
             if flag in (0x56, 0x4D, 0x4E, 0x44):  # V M N D: GNU volume/multivolume/dumpdir
                 kind = DIR if flag == 0x44 else REG
             else:
                 kind = REG  # POSIX: unknown types are read as regular files
-        if name.endswith("/") and kind == REG and stored == 0:
-            kind = DIR  # pre-POSIX tars mark directories by a trailing slash
-        if "size" in pax:
-            try:
-                stored = int(pax["size"])
-            except ValueError:
-                raise CorruptImageError(f"{context}: invalid pax size {pax['size']!r}") from None
-            if stored < 0:
-                raise CorruptImageError(f"{context}: negative size in pax header")
-            padded = (stored + 511) & ~511
         size = stored
-        if flag == 0x53:
-            size = _sparse_real_size(hdr, r, context)
-        for key in ("GNU.sparse.realsize", "GNU.sparse.size"):
-            if key in pax:
-                try:
-                    size = int(pax[key])
-                except ValueError:
-                    raise CorruptImageError(f"{context}: invalid {key} {pax[key]!r}") from None
-                break
+        link: str | None = None
+        if pax or long_name is not None or long_link is not None or flag == 0x53:
+            name, size, link, uid, gid, mtime, stored, padded = _extended(
+                hdr, r, pax, long_name, long_link, kind, flag, stored, uid, gid, mtime, context
+            )
+            pax = {}
+            long_name = long_link = None
+        else:
+            end_ = hdr.find(0, 0, 100)
+            name = hdr[: end_ if end_ >= 0 else 100].decode("utf-8", "surrogateescape")
+            if hdr[257:263] == b"ustar\x00" and hdr[345] != 0:  # POSIX prefix (not GNU "ustar ")
+                name = _name(hdr[345:500]) + "/" + name
+            if kind == SYMLINK or kind == HARDLINK:
+                link = _name(hdr[157:257])
         if kind != REG:
             size = 0
-        mode = num(hdr[100:108], "mode", context) & 0o7777
-        uid = num(hdr[108:116], "uid", context)
-        gid = num(hdr[116:124], "gid", context)
-        mtime = num(hdr[136:148], "mtime", context)
-        if pax:
-            try:
-                if "uid" in pax:
-                    uid = int(pax["uid"])
-                if "gid" in pax:
-                    gid = int(pax["gid"])
-                if "mtime" in pax:
-                    mtime = int(float(pax["mtime"]))
-            except (ValueError, OverflowError):
-                raise CorruptImageError(f"{context}: invalid numeric value in pax header") from None
-        link: str | None = None
-        if kind in (SYMLINK, HARDLINK):
-            if "linkpath" in pax:
-                link = pax["linkpath"]
-            elif long_link is not None:
-                link = long_link
-            else:
-                link = _name(hdr[157:257])
-            if kind == HARDLINK:
-                link = normalise(link, context)
+        elif name.endswith("/") and stored == 0:
+            kind = DIR  # pre-POSIX tars mark directories by a trailing slash
+            size = 0
+        if kind == HARDLINK:
+            link = normalise(link or "", context)
         devmajor = devminor = 0
-        if kind in (CHAR, BLOCKDEV):
+        if kind == CHAR or kind == BLOCKDEV:
             devmajor = num(hdr[329:337], "devmajor", context)
             devminor = num(hdr[337:345], "devminor", context)
-        path = normalise(name, context)
+        if "/." not in name and "//" not in name and name[:1] != "." and name[:1] != "\\" and (
+            name[1:2] != ":"
+        ):
+            path = name.strip("/")  # already clean: the common case
+        else:
+            path = normalise(name, context)
         if len(path) > path_check:
             _check_path(path, max_path, max_depth, context)
-        pax = {}
-        long_name = long_link = None
 
         if offsets is not None:
             offsets.append(r.tell())
@@ -483,6 +585,10 @@ def iter_tar(
             rest = padded - pos
             if r.skip(rest) < rest:
                 raise CorruptImageError(f"{context}: unexpected end of tar stream in {path!r}")
-        elif padded and r.skip(padded) < padded:
-            raise CorruptImageError(f"{context}: unexpected end of tar stream in {path!r}")
-        yield RawEntry(path, kind, mode, uid, gid, size, mtime, link, devmajor, devminor)
+        elif padded:
+            end = r.pos + padded
+            if end <= len(r.buf):  # data already in the buffer (small files)
+                r.pos = end
+            elif r.skip(padded) < padded:
+                raise CorruptImageError(f"{context}: unexpected end of tar stream in {path!r}")
+        yield make(RawEntry, (path, kind, mode, uid, gid, size, mtime, link, devmajor, devminor))

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from finalstage.errors import CorruptImageError
+from finalstage.errors import CorruptImageError, FinalstageError
 from finalstage.fs.tarstream import DEFAULT_LIMITS, KeepHook, Limits, WantHook
 from finalstage.image import digest as dg
 from finalstage.image.config import HistoryEntry, ImageConfig, parse_config
 from finalstage.image.core import ImageCore, LayerHandle
-from finalstage.image.layers import LayerScan, scan_layer
+from finalstage.image.layers import ImageBudget, LayerScan, PendingScan, start_scan
 
 if TYPE_CHECKING:
     from finalstage.fs.cache import CachedScan, LayerCache
@@ -43,39 +43,6 @@ class LayerInfo:
         return self.history.created_by if self.history else None
 
 
-class _ImageBudget:
-    """The per-image limits (entries and decompressed bytes over all layers), summed as each
-    layer's scan completes: every layer is already bounded by the per-layer limits, so this
-    adds no work per entry."""
-
-    __slots__ = ("context", "entries", "limits", "size")
-
-    def __init__(self, limits: Limits, reference: str) -> None:
-        self.limits = limits
-        self.context = f"reading image {reference}"
-        self.entries = 0
-        self.size = 0
-
-    def add(self, scan: LayerScan) -> None:
-        from finalstage.errors import UnsafeArchiveError
-        from finalstage.fs.tarstream import limit_hint
-        from finalstage.report.escape import one_line
-
-        lim = self.limits
-        self.entries += len(scan.entries)
-        self.size += scan.uncompressed_size
-        if self.entries > lim.max_image_entries:
-            raise UnsafeArchiveError(
-                f"{one_line(self.context)}: more than {lim.max_image_entries} entries in all layers"
-                f" ({limit_hint('max_image_entries')})"
-            )
-        if self.size > lim.max_image_decompressed:
-            raise UnsafeArchiveError(
-                f"{one_line(self.context)}: layers decompress past {lim.max_image_decompressed}"
-                f" bytes in all ({limit_hint('max_image_decompressed')})"
-            )
-
-
 class Image:
     """An image, source-independent. Properties are cached; ``scan()`` streams each layer once."""
 
@@ -96,6 +63,8 @@ class Image:
         # GIL, so a second thread overlaps them; more threads only add memory on 2 cores.
         self.workers = workers if workers is not None else min(2, os.cpu_count() or 1)
         self._scans: list[LayerScan] | None = None
+        # Layers listed but not yet verified: (scan, cache key, witness key), in layer order.
+        self._pending: list[tuple[PendingScan, str | None, str | None]] = []
         self._scan_tag: str | None = None
 
     @property
@@ -198,21 +167,29 @@ class Image:
         keep: KeepHook | None = None,
         progress: Progress | None = None,
         tag: str | None = None,
+        wait: bool = True,
     ) -> Sequence[LayerScan]:
         """Read every layer once (verifying digests), layers in parallel, results in order.
+
+        ``wait=False`` returns as soon as every layer is listed, while the digests of local
+        uncompressed layers are still being hashed on side threads: the caller may merge and
+        analyse meanwhile but MUST call ``wait_verified()`` before showing anything.
 
         ``keep`` shrinks captured bytes as they are read (see ``iter_tar``). Without ``want`` the scans are kept and a later call returns them. ``tag`` names what
         ``want`` captures (same tag = same hook); it makes the scan cacheable with a hook, and a
         later call with the same tag (or with no hook) reuses this scan.
         """
         if self._scans is not None and (want is None or (tag is not None and tag == self._scan_tag)):
+            if wait:
+                self.wait_verified()
             return self._scans
+        self._abandon_pending()
         handles = self.core.layers()
         total = len(handles)
         cache_tag = "" if want is None else tag
         out: list[LayerScan | None] = [None] * total
         todo: list[int] = []
-        budget = _ImageBudget(self.limits, self.core.describe())
+        budget = ImageBudget(self.limits, self.core.describe())
         keys: list[str | None] = [None] * total
         witnesses: list[str | None] = [None] * total
         for i, h in enumerate(handles):
@@ -226,37 +203,66 @@ class Image:
                         hit.uncompressed_size, hit.entries, hit.captured,
                     )
                     out[i] = cached
-                    budget.add(cached)
+                    budget.add_bytes(cached.uncompressed_size)
+                    budget.add_entries(len(cached.entries))
                     continue
             todo.append(i)
 
-        def one(i: int) -> LayerScan:
-            return scan_layer(handles[i], i, want=want, keep=keep, limits=self.limits,
-                              verify=self.verify)
+        def one(i: int) -> PendingScan:
+            return start_scan(handles[i], i, want=want, keep=keep, limits=self.limits,
+                              verify=self.verify, budget=budget)
 
         done = total - len(todo)
         if progress is not None and total:
             progress(done, total, handles[todo[0] if todo else -1])
-        for i, scan in self._run(one, todo):
-            out[i] = scan
-            budget.add(scan)
-            done += 1
-            key = keys[i]
-            # Only a layer whose digests were checked is cached (a hit must be as good as a read).
-            if key is not None and self.cache is not None and scan.diff_id:
-                from finalstage.fs.cache import to_cached
-
-                self.cache.put(key, to_cached(scan.compression, scan.compressed_size,
-                                              scan.uncompressed_size, scan.entries, scan.captured))
-                witness = witnesses[i]
-                if witness is not None:
-                    self.cache.put_blob(witness, b"")
-            if progress is not None:
-                progress(done, total, handles[i])
+        try:
+            for i, pending in self._run(one, todo):
+                scan = pending.unverified
+                out[i] = scan
+                self._pending.append((pending, keys[i], witnesses[i]))
+                budget.add_entries(len(scan.entries))
+                done += 1
+                if progress is not None:
+                    progress(done, total, handles[i])
+        except FinalstageError:
+            # Errors come in layer order, as if each layer were verified before the next: a
+            # digest mismatch of an earlier layer wins over a later layer's parse error.
+            self.wait_verified()
+            raise
         scans = [s for s in out if s is not None]
         self._scans = scans
         self._scan_tag = tag if want is not None else None
+        if wait:
+            self.wait_verified()
         return scans
+
+    def wait_verified(self) -> None:
+        """Wait for the digests of every layer listed so far; raise on the first (in layer
+        order) that does not match. Verified layers go into the cache only here: a cache hit
+        must be as good as a read."""
+        try:
+            while self._pending:
+                pending, key, witness = self._pending[0]
+                scan = pending.result()
+                del self._pending[0]
+                if key is not None and self.cache is not None and scan.diff_id:
+                    from finalstage.fs.cache import to_cached
+
+                    self.cache.put(key, to_cached(scan.compression, scan.compressed_size,
+                                                  scan.uncompressed_size, scan.entries,
+                                                  scan.captured))
+                    if witness is not None:
+                        self.cache.put_blob(witness, b"")
+        except BaseException:
+            self._abandon_pending()
+            self._scans = None
+            self._tree = None
+            raise
+
+    def _abandon_pending(self) -> None:
+        for pending, _, _ in self._pending:
+            pending.abandon()
+        self._pending = []
 
     def _cached(
         self, key: str, h: LayerHandle, witnesses: list[str | None], i: int
@@ -284,8 +290,8 @@ class Image:
         return hit
 
     def _run(
-        self, fn: Callable[[int], LayerScan], todo: list[int]
-    ) -> Iterator[tuple[int, LayerScan]]:
+        self, fn: Callable[[int], PendingScan], todo: list[int]
+    ) -> Iterator[tuple[int, PendingScan]]:
         """``fn`` over ``todo`` with up to ``workers`` threads, yielded in ``todo`` order.
 
         The first failing layer (in order) raises; layers not started yet are cancelled.
@@ -307,12 +313,15 @@ class Image:
                 fut.cancel()
             pool.shutdown(wait=True)
 
-    def tree(self, *, progress: Progress | None = None) -> MergedTree:
-        """The merged filesystem (whiteouts and opaque dirs applied)."""
+    def tree(self, *, progress: Progress | None = None, wait: bool = True) -> MergedTree:
+        """The merged filesystem (whiteouts and opaque dirs applied). It is merged while the
+        digests are still being checked; ``wait`` as for ``scan``."""
         if self._tree is None:
             from finalstage.fs.merge import merge
 
-            self._tree = merge(self.scan(progress=progress))
+            self._tree = merge(self.scan(progress=progress, wait=False))
+        if wait:
+            self.wait_verified()
         return self._tree
 
     _tree: MergedTree | None = None

@@ -1,0 +1,98 @@
+"""Where the time of one cold ``finalstage inspect`` goes, phase by phase.
+
+    python bench/phases.py IMAGE_REF [--no-verify] [--classify] [--runs N]
+
+Runs in-process with the layer cache off and prints one line per run: wall seconds of each phase
+on the main thread, plus the side threads that hash local uncompressed layers (their wall time
+from start to end; they overlap the phases). Used by bench.py for the "where the time goes"
+table of RESULTS.md; run it alone to profile one image.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+import time
+from pathlib import Path
+
+T_START = time.perf_counter()
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from finalstage.image import layers as layer_module  # noqa: E402
+from finalstage.image.image import Image  # noqa: E402
+from finalstage.image.open import open_core  # noqa: E402
+from finalstage.inspect import inspect  # noqa: E402
+from finalstage.report.inspect import to_json  # noqa: E402
+
+T_IMPORTS = time.perf_counter() - T_START
+
+_hash_spans: list[tuple[float, float, int]] = []
+_lock = threading.Lock()
+_original_run = layer_module._SideHash._run
+
+
+def _timed_run(self: layer_module._SideHash) -> None:
+    start = time.perf_counter()
+    try:
+        _original_run(self)
+    finally:
+        with _lock:
+            _hash_spans.append((start, time.perf_counter(), self.length))
+
+
+layer_module._SideHash._run = _timed_run  # type: ignore[method-assign]
+
+
+def one_run(ref: str, verify: bool, classify: bool) -> dict[str, float]:
+    _hash_spans.clear()
+    t0 = time.perf_counter()
+    image = Image(open_core(ref), verify=verify)
+    image.config  # noqa: B018 - reading the config is part of opening
+    t1 = time.perf_counter()
+    if classify:
+        # The classifying pass is inspect's own; time it as one phase.
+        result = inspect(image, classify=True)
+        t2 = t3 = t4 = time.perf_counter()
+    else:
+        image.scan(wait=False)
+        t2 = time.perf_counter()
+        image.tree(wait=False)
+        t3 = time.perf_counter()
+        result = inspect(image)  # summary of the already merged tree, then waits for digests
+        t4 = time.perf_counter()
+    to_json(result)
+    t5 = time.perf_counter()
+    hashing = max((end - start for start, end, _ in _hash_spans), default=0.0)
+    return {
+        "open": t1 - t0,
+        "list layers": t2 - t1,
+        "merge": t3 - t2,
+        "summary + digest wait" if not classify else "inspect with classification": t4 - t3
+        if not classify else t4 - t1,
+        "json": t5 - t4,
+        "total in process": t5 - t0,
+        "longest layer hash (side thread)": hashing,
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("ref")
+    ap.add_argument("--no-verify", action="store_true")
+    ap.add_argument("--classify", action="store_true")
+    ap.add_argument("--runs", type=int, default=1)
+    ap.add_argument("--json", action="store_true", help="one JSON object per run")
+    args = ap.parse_args()
+    for _ in range(args.runs):
+        phases = one_run(args.ref, not args.no_verify, args.classify)
+        phases = {"imports": T_IMPORTS, **phases}
+        if args.json:
+            print(json.dumps(phases))
+        else:
+            print("  ".join(f"{k} {v:.3f}" for k, v in phases.items()))
+
+
+if __name__ == "__main__":
+    main()

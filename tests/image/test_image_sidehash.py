@@ -1,0 +1,111 @@
+"""Local uncompressed layers: headers read by pread while a side thread hashes every byte.
+
+The digests must still be checked byte for byte, errors must still come in layer order, and a
+file rewritten during the read must be an error rather than a verdict on mixed bytes.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from make_layers import F, docker_archive, layer, sha
+
+from finalstage.errors import CorruptImageError, DigestMismatchError
+from finalstage.image.archive import open_core
+from finalstage.image.core import LayerHandle
+from finalstage.image.image import Image
+from finalstage.image.layers import scan_layer, start_scan
+
+TAR = layer(
+    [
+        F("etc/", kind="d"),
+        F("etc/os-release", b"ID=test\n"),
+        F("bin/app", b"\x7fELF" + b"x" * 700_000),  # bigger than one header read
+        F("bin/sh", kind="l", link="app"),
+    ]
+)
+OTHER = layer([F("srv/", kind="d"), F("srv/data", b"d" * 5000)])
+
+
+def file_handle(path: Path, *, diff_id: str | None = None, digest: str | None = None) -> LayerHandle:
+    return LayerHandle(
+        media_type=None,
+        digest=digest,
+        diff_id=diff_id or sha(path.read_bytes()),
+        size=path.stat().st_size,
+        open=lambda: open(path, "rb"),
+    )
+
+
+def test_file_layer_lists_the_same_entries_as_a_stream(tmp_path: Path) -> None:
+    path = tmp_path / "layer.tar"
+    path.write_bytes(TAR)
+    scan = scan_layer(file_handle(path, digest=sha(TAR)), 0)
+    assert [(e.path, e.kind, e.size, e.link) for e in scan.entries] == [
+        ("etc", "d", 0, None),
+        ("etc/os-release", "f", 8, None),
+        ("bin/app", "f", 700_004, None),
+        ("bin/sh", "l", 0, "app"),
+    ]
+    assert scan.compressed_size == scan.uncompressed_size == len(TAR)
+
+
+def test_file_layer_whose_bytes_do_not_match_fails(tmp_path: Path) -> None:
+    path = tmp_path / "layer.tar"
+    # The same headers, one byte of file data changed: only hashing every byte can see it.
+    bad = bytearray(TAR)
+    at = bytes(TAR).index(b"xxxx")
+    bad[at] = ord("y")
+    path.write_bytes(bytes(bad))
+    with pytest.raises(DigestMismatchError, match="diff_id"):
+        scan_layer(file_handle(path, diff_id=sha(TAR)), 0)
+
+
+def test_truncated_file_layer_fails(tmp_path: Path) -> None:
+    path = tmp_path / "layer.tar"
+    path.write_bytes(TAR[: len(TAR) // 2])
+    with pytest.raises(CorruptImageError, match="unexpected end"):
+        scan_layer(file_handle(path, diff_id=sha(TAR)), 0)
+
+
+def test_file_changed_while_hashing_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "layer.tar"
+    path.write_bytes(TAR)
+    pending = start_scan(file_handle(path), 0)
+    assert pending.unverified.entries  # listed before the digest is known
+    os.utime(path, ns=(1, 1))  # any write moves mtime/ctime: the bytes can no longer be trusted
+    with pytest.raises(CorruptImageError, match="changed while it was read"):
+        pending.result()
+
+
+def test_earlier_digest_mismatch_wins_over_later_parse_error(tmp_path: Path) -> None:
+    broken = TAR[:1024]  # a later layer that is not a complete tar
+    archive = docker_archive(
+        str(tmp_path / "img.tar"),
+        [OTHER, broken],
+        diff_ids=["sha256:" + "0" * 64, sha(broken)],
+    )
+    with pytest.raises(DigestMismatchError, match="layer 0"):
+        Image(open_core(archive)).scan()
+
+
+def test_tree_waits_for_digests(tmp_path: Path) -> None:
+    archive = docker_archive(
+        str(tmp_path / "img.tar"), [TAR, OTHER], diff_ids=[sha(TAR), "sha256:" + "1" * 64]
+    )
+    image = Image(open_core(archive))
+    with pytest.raises(DigestMismatchError, match="layer 1"):
+        image.tree()
+    # Nothing half-verified is kept for a second call either.
+    with pytest.raises(DigestMismatchError):
+        image.tree()
+
+
+def test_unverified_tree_then_wait(tmp_path: Path) -> None:
+    archive = docker_archive(str(tmp_path / "img.tar"), [TAR, OTHER])
+    image = Image(open_core(archive))
+    tree = image.tree(wait=False)
+    image.wait_verified()
+    assert tree.get("srv/data") is not None and tree.get("bin/app") is not None
