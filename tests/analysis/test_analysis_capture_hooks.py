@@ -6,7 +6,6 @@ end to end in a real built image."""
 from __future__ import annotations
 
 import io
-import os
 import tarfile
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.harness.host import host_elf_files
 
 from finalstage.analysis import capture, elf
 from finalstage.analysis.capture import ALL, Unreadable, capture_hooks, wants
@@ -83,28 +83,10 @@ class _Source:
         return self.stream.tell() - before
 
 
-def _host_elves(limit: int) -> list[Path]:
-    out = []
-    for directory in ("/usr/bin", "/usr/lib/x86_64-linux-gnu", "/usr/lib/gcc", "/usr/sbin"):
-        if not os.path.isdir(directory):
-            continue
-        for dirpath, _, names in os.walk(directory):
-            for name in sorted(names):
-                path = Path(dirpath) / name
-                if path.is_symlink() or not path.is_file() or path.stat().st_size > 60 << 20:
-                    continue
-                with path.open("rb") as handle:
-                    if handle.read(4) == elf.MAGIC:
-                        out.append(path)
-                if len(out) >= limit:
-                    return out
-    return out
-
-
 def test_pieces_read_by_the_real_reader_give_the_whole_file_facts() -> None:
     """Host binaries in a tar written by Python's tarfile: the reader's forward-only pieces
     (head, then ranges asked through More) give exactly what parsing the whole file gives."""
-    paths = _host_elves(80)
+    paths = host_elf_files(80, 60 << 20)
     if len(paths) < 10:
         pytest.skip("not enough ELF files on this host")
     buf = io.BytesIO()

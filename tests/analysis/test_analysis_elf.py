@@ -3,36 +3,17 @@ malformed input."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 from elftools.elf.elffile import ELFFile
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.harness.host import host_elf_files
 
 from finalstage.analysis import Entry, analyze, elf, reduce
 from finalstage.analysis.capture import Unreadable
 from finalstage.analysis.packages import golang
-
-
-def _host_elves(limit: int = 150) -> list[Path]:
-    out = []
-    for directory in ("/usr/bin", "/usr/sbin", "/usr/lib/x86_64-linux-gnu", "/usr/lib/gcc"):
-        root = Path(directory)
-        if not root.is_dir():
-            continue
-        for dirpath, _, names in os.walk(root):
-            for name in sorted(names):
-                path = Path(dirpath) / name
-                if path.is_symlink() or not path.is_file() or path.stat().st_size > 40 << 20:
-                    continue
-                with path.open("rb") as handle:
-                    if handle.read(4) == elf.MAGIC:
-                        out.append(path)
-                if len(out) >= limit:
-                    return out
-    return out
 
 
 def _peer(path: Path) -> tuple[bool, str | None, int, str]:
@@ -54,7 +35,7 @@ def _peer(path: Path) -> tuple[bool, str | None, int, str]:
 
 
 def test_matches_pyelftools_on_host_binaries() -> None:
-    paths = _host_elves()
+    paths = host_elf_files(150, 40 << 20)
     if len(paths) < 20:
         pytest.skip("not enough ELF files on this host")
     types = {"ET_EXEC": "exec", "ET_DYN": "dyn", "ET_REL": "rel", "ET_CORE": "core"}
