@@ -395,6 +395,9 @@ def _identity(fd: int) -> tuple[int, int, int, int]:
     return st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
 
 
+_HASH_SLOTS = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
+
+
 class _SideHash:
     """Hashes ``length`` bytes of ``fd`` from ``start`` on its own thread (see the module doc).
 
@@ -420,20 +423,24 @@ class _SideHash:
         self._thread.start()
 
     def _run(self) -> None:
-        buf = memoryview(bytearray(min(self.BUFFER, max(self.length, 1))))
         updates = [h.update for h in self.hashers]
         pos, end = self.start, self.start + self.length
-        try:
-            while pos < end and not self._stop:
-                n = os.preadv(self.fd, [buf[: min(len(buf), end - pos)]], pos)
-                if n <= 0:
-                    break
-                chunk = buf[:n]
-                for update in updates:
-                    update(chunk)
-                pos += n
-        except OSError as err:
-            self.error = str(err.strerror or err).lower()
+        # One hashing thread per core at a time: an image of 100 small layers would otherwise
+        # hold 100 buffers at once (measured +100 MiB on 100k entries in 100 layers).
+        with _HASH_SLOTS:
+            buf = memoryview(bytearray(min(self.BUFFER, max(self.length, 1))))
+            try:
+                while pos < end and not self._stop:
+                    n = os.preadv(self.fd, [buf[: min(len(buf), end - pos)]], pos)
+                    if n <= 0:
+                        break
+                    chunk = buf[:n]
+                    for update in updates:
+                        update(chunk)
+                    pos += n
+            except OSError as err:
+                self.error = str(err.strerror or err).lower()
+            del buf  # freed before the slot is: at most one buffer per slot
         self.hashed = pos - self.start
 
     def close(self) -> None:
@@ -707,25 +714,26 @@ def start_scan(
         raise
     if stream.side is None:
         raw.close()
-    done = stream
+    # Only what the digest check needs outlives the parse: not the stream and its buffers
+    # (a pending image of 100 layers would otherwise hold 100 read-ahead chunks).
+    side, blob_h, diff_h = stream.side, stream.blob_h, stream.diff_h
+    blob_is_diff = stream.blob_is_diff
 
     def abandon() -> None:
-        if done.side is not None:
-            done.side.close()
+        if side is not None:
+            side.close()
             raw.close()
 
     def finish() -> None:
         try:
-            if done.side is not None:
-                done.side.wait()  # while the file is open: its identity is checked again
+            if side is not None:
+                side.wait()  # while the file is open: its identity is checked again
         finally:
-            if done.side is not None:
-                done.side.close()
+            if side is not None:
+                side.close()
                 raw.close()
-        diff_value = _value(done.diff_h, handle.diff_id, context)
-        blob_value = (
-            diff_value if done.blob_is_diff else _value(done.blob_h, handle.digest, context)
-        )
+        diff_value = _value(diff_h, handle.diff_id, context)
+        blob_value = diff_value if blob_is_diff else _value(blob_h, handle.digest, context)
         _compare(blob_value, handle.digest, context, "blob")
         _compare(diff_value, handle.diff_id, context, "diff_id")
 
