@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from finalstage import __version__
 
-# Typer vendors click; its exception base is reachable through the public BadParameter.
+# Typer 0.21+ vendors click, older versions use click itself: either way the exception base is
+# reachable through typer's public BadParameter.
 ClickException: type[Exception] = next(
     cls for cls in typer.BadParameter.__mro__ if cls.__name__ == "ClickException"
 )
@@ -35,6 +38,38 @@ def _limit_help() -> str:
 
 # The --limit option's help, shared by inspect, ls and check (SECURITY.md explains each key).
 LIMIT_HELP = _limit_help()
+
+
+if TYPE_CHECKING:
+    from finalstage.image.image import Image
+
+
+def open_for_command(
+    ref: str,
+    *,
+    platform: str | None,
+    limit: list[str],
+    tls_verify: bool | None,
+    authfile: str | None,
+    cache: bool,
+    verify: bool = True,
+) -> Image:
+    """The image a reading command (inspect, ls) works on: ``--limit`` parsed, the source
+    opened, and the layer cache attached when it may serve. Only verified scans are cached, so
+    ``--no-verify`` never uses it; a lowered limit must re-read, because a cached layer was only
+    checked against the limits in force when it was read."""
+    from finalstage.image.open import open_image
+    from finalstage.limits import is_lowered, parse_limits
+
+    limits = parse_limits(limit)
+    image = open_image(ref, platform=platform, limits=limits, tls_verify=tls_verify,
+                       auth_file=authfile)
+    image.verify = verify
+    if cache and verify and not is_lowered(limits):
+        from finalstage.fs.cache import LayerCache
+
+        image.cache = LayerCache()
+    return image
 
 
 def _version(value: bool) -> None:

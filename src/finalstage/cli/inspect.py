@@ -8,7 +8,13 @@ from typing import Any
 
 import typer
 
-from finalstage.cli._app import AUTHFILE_HELP, LIMIT_HELP, TLS_VERIFY_HELP, app
+from finalstage.cli._app import (
+    AUTHFILE_HELP,
+    LIMIT_HELP,
+    TLS_VERIFY_HELP,
+    app,
+    open_for_command,
+)
 
 
 def progress_for_tty() -> Any:
@@ -77,30 +83,17 @@ def inspect(
 
     if output_format not in ("text", "json"):
         raise UsageError(f"invalid --format {output_format!r}: expected text or json")
-    from finalstage.limits import is_lowered, parse_limits
-
-    limits = parse_limits(limit)
-    from finalstage.image.image import Image
-    from finalstage.image.open import open_core
     from finalstage.inspect import inspect as do_inspect
     from finalstage.report.inspect import render_json, render_text
 
-    layer_cache = None
-    # Only verified scans are cached, so --no-verify never uses it; lowered limits must re-read.
-    if cache and verify and not is_lowered(limits):
-        from finalstage.fs.cache import LayerCache
-
-        layer_cache = LayerCache()
-    img = Image(
-        open_core(
-            image, platform=platform, limits=limits, tls_verify=tls_verify, auth_file=authfile
-        ),
-        verify=verify, cache=layer_cache, limits=limits
-    )
+    img = open_for_command(image, platform=platform, limit=limit, tls_verify=tls_verify,
+                           authfile=authfile, cache=cache, verify=verify)
+    layer_cache = img.cache
     memo_key = None
     # The whole-report memo can be turned off alone (the benchmark times the layer cache by itself).
     if layer_cache is not None and os.environ.get("FINALSTAGE_REPORT_CACHE", "1") != "0":
-        memo_key = _memo_key(img, image, (depth, top, output_format, classify, elf, packages, limits))
+        options = (depth, top, output_format, classify, elf, packages, img.limits)
+        memo_key = _memo_key(img, image, options)
         if memo_key is not None:
             hit = layer_cache.get_blob(memo_key)
             if hit is not None:

@@ -6,7 +6,13 @@ import sys
 
 import typer
 
-from finalstage.cli._app import AUTHFILE_HELP, LIMIT_HELP, TLS_VERIFY_HELP, app
+from finalstage.cli._app import (
+    AUTHFILE_HELP,
+    LIMIT_HELP,
+    TLS_VERIFY_HELP,
+    app,
+    open_for_command,
+)
 
 
 @app.command()
@@ -37,21 +43,12 @@ def ls(
 
     if output_format not in ("text", "json"):
         raise UsageError(f"invalid --format {output_format!r}: expected text or json")
-    from finalstage.limits import is_lowered, parse_limits
-
-    limits = parse_limits(limit)
     from finalstage.cli.inspect import progress_for_tty
-    from finalstage.image.open import open_image
     from finalstage.report.escape import escape_control
     from finalstage.report.inspect import ls_json, ls_line
 
-    img = open_image(
-        image, platform=platform, limits=limits, tls_verify=tls_verify, auth_file=authfile
-    )
-    if cache and not is_lowered(limits):  # a cached layer was checked against other limits
-        from finalstage.fs.cache import LayerCache
-
-        img.cache = LayerCache()
+    img = open_for_command(image, platform=platform, limit=limit, tls_verify=tls_verify,
+                           authfile=authfile, cache=cache)
     tree = img.tree(progress=progress_for_tty())
     key = path.strip("/")
     entry = tree.get(key)
