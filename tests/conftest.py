@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-# `tests.harness.*` must import however pytest was started (`python -m pytest` or `pytest`)
-_REPO = str(Path(__file__).resolve().parents[1])
-if _REPO not in sys.path:
-    sys.path.insert(0, _REPO)
+# `tests.harness.*` must import however pytest was started (`python -m pytest` or `pytest`),
+# and the hand-made layer builders of tests/data (`from make_layers import ...`) from any test.
+for _path in (Path(__file__).resolve().parents[1], Path(__file__).resolve().parent / "data"):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
 
 from tests.harness.build import Builder, BuiltImage, HarnessError, missing_tools
 

@@ -17,12 +17,12 @@ import os
 import re
 import shutil
 import socket
-import sys
 import tarfile
 import tempfile
 from pathlib import Path
 
 import pytest
+from make_layers import F, docker_archive, layer, oci_layout
 from tests.harness.faultserver import OCI_MANIFEST, FaultServer, SmallImage, sha256
 from tests.hostile import _support
 
@@ -39,12 +39,6 @@ from finalstage.limits import (
     is_lowered,
     parse_limits,
 )
-
-DATA = Path(__file__).resolve().parents[1] / "data"
-if str(DATA) not in sys.path:
-    sys.path.insert(0, str(DATA))
-
-from make_layers import F, docker_archive, layer, oci_layout
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -1,15 +1,10 @@
-"""Shared fixtures for image tests: the corpus path and the tests/data builders on sys.path."""
+"""Shared fixtures for image tests: the image corpus of ../shared/corpus."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
-
-DATA = Path(__file__).parents[1] / "data"
-if str(DATA) not in sys.path:
-    sys.path.insert(0, str(DATA))
 
 CORPUS = Path(__file__).parents[2] / ".." / "shared" / "corpus"
 IMAGES = CORPUS / "images"

@@ -5,15 +5,9 @@ bad content — read through the real archive reader, tree merge and analysis.""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
-
-DATA = Path(__file__).resolve().parents[2] / "data"
-if str(DATA) not in sys.path:
-    sys.path.insert(0, str(DATA))
-
 from make_layers import F, config, docker_archive, layer, sha
 
 from finalstage.errors import UsageError

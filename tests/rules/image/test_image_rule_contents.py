@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
-
-DATA = Path(__file__).resolve().parents[2] / "data"
-if str(DATA) not in sys.path:
-    sys.path.insert(0, str(DATA))
 
 from make_layers import F, docker_archive, layer
 
