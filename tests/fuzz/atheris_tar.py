@@ -23,29 +23,17 @@ import tarfile
 import tempfile
 
 import atheris
+from _fuzz import SMALL, MemSource  # this folder: the script's own sys.path entry
 
 with atheris.instrument_imports():
     from finalstage.errors import FinalstageError
-    from finalstage.fs.tarstream import Limits, iter_tar
+    from finalstage.fs.tarstream import iter_tar
     from finalstage.image import archive
     from finalstage.image.core import LayerHandle
     from finalstage.image.image import Image
     from finalstage.image.layers import scan_layer
 
-SMALL = Limits(max_entries=5000, max_header_bytes=1 << 16, max_decompressed=8 << 20,
-               max_ratio=50, ratio_after=1 << 20)
 _TMP = tempfile.mkdtemp(prefix="finalstage-atheris-")
-
-
-class _Mem:
-    def __init__(self, data: bytes) -> None:
-        self.f = io.BytesIO(data)
-
-    def read(self, n: int) -> bytes:
-        return self.f.read(n)
-
-    def skip(self, n: int) -> int:
-        return len(self.f.read(n))
 
 
 def _member(name: str, data: bytes) -> bytes:
@@ -59,7 +47,7 @@ def _one(data: bytes) -> None:
         return
     mode, body = data[0], data[1:]
     if mode < 4:
-        list(iter_tar(_Mem(body), context="fuzz", limits=SMALL))
+        list(iter_tar(MemSource(body), context="fuzz", limits=SMALL))
     elif mode < 8:
         handle = LayerHandle(None, None, None, None, lambda: io.BytesIO(body))
         scan_layer(handle, 0, limits=SMALL, verify=bool(mode & 1))

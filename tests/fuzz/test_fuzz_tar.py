@@ -20,29 +20,14 @@ import pytest
 import zstandard
 from hypothesis import given
 from hypothesis import strategies as st
-from tests.fuzz._fuzz import FUZZ, one_line
+from tests.fuzz._fuzz import FUZZ, SMALL, MemSource, one_line
 
 from finalstage.errors import FinalstageError
-from finalstage.fs.tarstream import Limits, PreadReader, iter_tar, normalise
+from finalstage.fs.tarstream import PreadReader, iter_tar, normalise
 from finalstage.image.core import LayerHandle
 from finalstage.image.layers import scan_layer
 
 pytestmark = pytest.mark.fuzz
-SMALL = Limits(max_entries=5000, max_header_bytes=1 << 16, max_decompressed=8 << 20,
-               max_ratio=50, ratio_after=1 << 20)
-
-
-class MemSource:
-    """A ByteSource over bytes (what the layer reader gives iter_tar)."""
-
-    def __init__(self, data: bytes) -> None:
-        self.f = io.BytesIO(data)
-
-    def read(self, n: int) -> bytes:
-        return self.f.read(n)
-
-    def skip(self, n: int) -> int:
-        return len(self.f.read(n))
 
 
 def _add(tf: tarfile.TarFile, name: str, kind: bytes = tarfile.REGTYPE, data: bytes = b"",
