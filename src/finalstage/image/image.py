@@ -175,9 +175,10 @@ class Image:
         uncompressed layers are still being hashed on side threads: the caller may merge and
         analyse meanwhile but MUST call ``wait_verified()`` before showing anything.
 
-        ``keep`` shrinks captured bytes as they are read (see ``iter_tar``). Without ``want`` the scans are kept and a later call returns them. ``tag`` names what
-        ``want`` captures (same tag = same hook); it makes the scan cacheable with a hook, and a
-        later call with the same tag (or with no hook) reuses this scan.
+        ``keep`` shrinks captured bytes as they are read (see ``iter_tar``). Without ``want``
+        the scans are kept and a later call returns them. ``tag`` names what ``want`` captures
+        (same tag = same hook); it makes the scan cacheable with a hook, and a later call with
+        the same tag (or with no hook) reuses this scan.
         """
         if self._scans is not None and (want is None or (tag is not None and tag == self._scan_tag)):
             if wait:
@@ -294,7 +295,8 @@ class Image:
     ) -> Iterator[tuple[int, PendingScan]]:
         """``fn`` over ``todo`` with up to ``workers`` threads, yielded in ``todo`` order.
 
-        The first failing layer (in order) raises; layers not started yet are cancelled.
+        The first failing layer (in order) raises; layers not started yet are cancelled, and
+        layers listed after it but never handed out stop hashing and release their files.
         """
         if self.workers <= 1 or len(todo) <= 1:
             for i in todo:
@@ -304,14 +306,20 @@ class Image:
 
         pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="layer")
         futures: list[tuple[int, Any]] = []
+        handed = 0
         try:
             futures += [(i, pool.submit(fn, i)) for i in todo]
             for i, fut in futures:
-                yield i, fut.result()
+                pending = fut.result()
+                handed += 1
+                yield i, pending
         finally:
             for _, fut in futures:
                 fut.cancel()
             pool.shutdown(wait=True)
+            for _, fut in futures[handed:]:
+                if not fut.cancelled() and fut.exception() is None:
+                    fut.result().abandon()
 
     def tree(self, *, progress: Progress | None = None, wait: bool = True) -> MergedTree:
         """The merged filesystem (whiteouts and opaque dirs applied). It is merged while the

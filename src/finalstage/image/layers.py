@@ -478,9 +478,6 @@ class _SideView:
     def update(self, data: bytes) -> None:
         pass
 
-    def close(self) -> None:
-        pass
-
     def hexdigest(self) -> str:
         self.side.wait()
         assert self.side._digests is not None
