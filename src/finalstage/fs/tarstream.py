@@ -13,7 +13,8 @@ symlinks. Names that are not UTF-8 are kept as ``surrogateescape`` strings so th
 
 The reader pulls bytes from a :class:`ByteSource` (``read``/``skip``); file data is skipped with
 ``skip`` (a seek on a plain seekable file, a discard from the decompressed stream otherwise),
-unless the caller's ``want(path, size)`` hook asks to capture the first N bytes of that file.
+unless the caller's ``want(path, size, mode)`` hook asks to capture the first N bytes of that
+file. A tar inside a local file is read by :class:`PreadReader` instead: one ``pread`` per header.
 """
 
 from __future__ import annotations
@@ -141,6 +142,15 @@ _NUL_TO_SPACE = bytes.maketrans(b"\0", b" ")
 
 def _name(raw: bytes) -> str:
     return raw.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
+
+
+def _ustar_name(hdr: bytes) -> str:
+    """The member name of a plain header: ``name``, behind the POSIX ``prefix`` when there is
+    one (GNU's ``"ustar  "`` magic has no prefix field there)."""
+    name = _name(hdr[0:100])
+    if hdr[257:263] == b"ustar\x00" and hdr[345] != 0:
+        return _name(hdr[345:500]) + "/" + name
+    return name
 
 
 def normalise(name: str, context: str) -> str:
@@ -271,9 +281,7 @@ def _extended(
     elif long_name is not None:
         name = long_name
     else:
-        name = _name(hdr[0:100])
-        if hdr[257:263] == b"ustar\x00" and hdr[345] != 0:
-            name = _name(hdr[345:500]) + "/" + name
+        name = _ustar_name(hdr)
     if "GNU.sparse.name" in pax:
         name = pax["GNU.sparse.name"]
     if "size" in pax:
@@ -527,10 +535,7 @@ def iter_tar(
             pax = {}
             long_name = long_link = None
         else:
-            end_ = hdr.find(0, 0, 100)
-            name = hdr[: end_ if end_ >= 0 else 100].decode("utf-8", "surrogateescape")
-            if hdr[257:263] == b"ustar\x00" and hdr[345] != 0:  # POSIX prefix (not GNU "ustar ")
-                name = _name(hdr[345:500]) + "/" + name
+            name = _ustar_name(hdr)
             if kind == SYMLINK or kind == HARDLINK:
                 link = _name(hdr[157:257])
         if kind != REG:
