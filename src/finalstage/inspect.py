@@ -180,13 +180,6 @@ def _tree(tree: MergedTree, path: str, depth: int, width: int) -> TreeNode:
     )
 
 
-def analysis_tag(elf: bool) -> str:
-    """The layer-cache tag of the analysis capture (see ``analysis.from_image``)."""
-    from finalstage.analysis.from_image import analysis_tag as tag
-
-    return tag(elf)
-
-
 def _classify(
     image: Image, progress: Progress | None, elf: bool | None
 ) -> tuple[Analysis, tuple[Finding, ...]]:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from finalstage.analysis.analyze import analyze
 from finalstage.analysis.capture import Captured, capture_hooks
 from finalstage.analysis.model import Analysis
+from finalstage.fs.tarstream import REG
 
 if TYPE_CHECKING:
     from finalstage.image.image import Image
@@ -59,12 +60,12 @@ def analyze_image(
     tree = image.tree(wait=wait)
     entries = tree.entries
     captured: dict[str, Captured] = {}
-    # Walking the few captured paths is cheaper than walking every entry. A regular file's
-    # kind is "f" in the tree; the layer check drops stale copies from lower layers.
+    # Walking the few captured paths is cheaper than walking every entry; the layer check
+    # drops stale copies from lower layers.
     for layer, scan in enumerate(scans):
         for path, value in scan.captured.items():
             entry = entries.get(path)
             if value is not None and entry is not None and entry.layer == layer \
-                    and entry.kind in ("f", "file"):
+                    and entry.kind == REG:
                 captured[path] = value
     return analyze(entries.values(), captured)

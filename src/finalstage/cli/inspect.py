@@ -120,7 +120,7 @@ def _memo_key(img: Any, reference: str, options: tuple[object, ...]) -> str | No
 
     from finalstage import __version__
     from finalstage.image.layers import fingerprint
-    from finalstage.inspect import analysis_tag
+    from finalstage.analysis.from_image import analysis_tag
 
     layers = img.core.layers()
     if any(not h.diff_id for h in layers):

@@ -244,7 +244,7 @@ def _checksum_ok(hdr: bytes) -> bool:
     return stored == signed
 
 
-def _sparse_real_size(hdr: bytes, src: _Reader, context: str) -> int:
+def _sparse_real_size(hdr: bytes, src: _Reader | PreadReader, context: str) -> int:
     """GNU old-style sparse: real size at 483; skip the extension blocks that follow the header."""
     real = _num(hdr[483:495], "realsize", context)
     extended = hdr[482]
