@@ -51,30 +51,27 @@ def one_run(ref: str, verify: bool, classify: bool) -> dict[str, float]:
     image = Image(open_core(ref), verify=verify)
     image.config  # noqa: B018 - reading the config is part of opening
     t1 = time.perf_counter()
+    phases = {"open": t1 - t0}
     if classify:
-        # The classifying pass is inspect's own; time it as one phase.
+        # The classifying pass is inspect's own: timed as one phase.
         result = inspect(image, classify=True)
-        t2 = t3 = t4 = time.perf_counter()
+        phases["inspect with classification"] = time.perf_counter() - t1
     else:
         image.scan(wait=False)
         t2 = time.perf_counter()
         image.tree(wait=False)
         t3 = time.perf_counter()
         result = inspect(image)  # summary of the already merged tree, then waits for digests
-        t4 = time.perf_counter()
+        phases |= {"list layers": t2 - t1, "merge": t3 - t2,
+                   "summary + digest wait": time.perf_counter() - t3}
+    t4 = time.perf_counter()
     to_json(result)
-    t5 = time.perf_counter()
-    hashing = max((end - start for start, end, _ in _hash_spans), default=0.0)
-    return {
-        "open": t1 - t0,
-        "list layers": t2 - t1,
-        "merge": t3 - t2,
-        "summary + digest wait" if not classify else "inspect with classification": t4 - t3
-        if not classify else t4 - t1,
-        "json": t5 - t4,
-        "total in process": t5 - t0,
-        "longest layer hash (side thread)": hashing,
-    }
+    phases["json"] = time.perf_counter() - t4
+    phases["total in process"] = time.perf_counter() - t0
+    phases["longest layer hash (side thread)"] = max(
+        (end - start for start, end, _ in _hash_spans), default=0.0
+    )
+    return phases
 
 
 def main() -> None:
