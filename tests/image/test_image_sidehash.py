@@ -109,3 +109,28 @@ def test_unverified_tree_then_wait(tmp_path: Path) -> None:
     tree = image.tree(wait=False)
     image.wait_verified()
     assert tree.get("srv/data") is not None and tree.get("bin/app") is not None
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("max-decompressed=1KiB", "exceeds limit 1024 (raise with --limit max-decompressed=N)"),
+        ("max-image-decompressed=1KiB", "(raise with --limit max-image-decompressed=N)"),
+    ],
+)
+def test_local_layer_limits_from_the_command_line(tmp_path: Path, key: str, message: str) -> None:
+    """The pread path counts a local layer's bytes without reading them: the byte limits
+    still apply, with the same one-line error and exit 2."""
+    import subprocess
+    import sys
+
+    archive = docker_archive(str(tmp_path / "img.tar"), [TAR, OTHER])
+    run = subprocess.run(
+        [sys.executable, "-m", "finalstage", "inspect", f"docker-archive:{archive}", "--no-cache",
+         "--limit", key],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert run.returncode == 2, run.stderr
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], run.stderr
+    assert "Traceback" not in run.stderr and run.stdout == ""
