@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from finalstage.attribution import Attribution, attribute
 from finalstage.findings import Finding, Location, Report, RuleInfo, Severity
-from finalstage.inspect import redact_text
+from finalstage.redact import redact_text
 from finalstage.policy.cst import (
     CstConfig,
     CstResult,

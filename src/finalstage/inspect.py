@@ -9,12 +9,12 @@ them, so no output format can leak them.
 from __future__ import annotations
 
 import gc
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from finalstage.fs.efficiency import dive_efficiency
 from finalstage.fs.tarstream import DIR
+from finalstage.redact import redact_text, redact_value
 
 if TYPE_CHECKING:
     from finalstage.analysis.model import Analysis
@@ -23,56 +23,6 @@ if TYPE_CHECKING:
     from finalstage.image.image import Image, Progress
 
 SCHEMA_VERSION = 1
-REDACTED = "<redacted>"
-_SECRET_NAME = re.compile(
-    r"PASSWORD|PASSWD|PASSPHRASE|TOKEN|SECRET|KEY|CREDENTIAL|PRIVATE|AUTH(?!OR)|COOKIE",
-    re.IGNORECASE,
-)
-# Values that look like credentials whatever their name.
-_SECRET_VALUE = re.compile(
-    r"(AKIA|ASIA)[0-9A-Z]{16}"  # AWS access key id
-    r"|gh[pousr]_[A-Za-z0-9]{30,}"  # GitHub tokens
-    r"|github_pat_[A-Za-z0-9_]{30,}"
-    r"|glpat-[A-Za-z0-9_-]{20,}"  # GitLab
-    r"|xox[abprs]-[A-Za-z0-9-]{10,}"  # Slack
-    r"|sk_live_[A-Za-z0-9]{16,}"  # Stripe
-    r"|npm_[A-Za-z0-9]{30,}"
-    r"|eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"  # JWT
-    r"|-----BEGIN [A-Z ]*PRIVATE KEY-----"
-)
-_URL_CREDS = re.compile(
-    r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@\s]+):(?P<pw>[^@/\s]+)@"
-)
-_ASSIGN = re.compile(r"(?P<name>\b[A-Za-z_][A-Za-z0-9_]*)=(?P<value>\"[^\"]*\"|'[^']*'|[^\s;&|]+)")
-_FLAG_SECRET = re.compile(
-    r"(?P<flag>--?(?:password|passwd|token|secret|api-key|apikey)[= ])(?P<value>\S+)",
-    re.IGNORECASE,
-)
-_CURL_USER = re.compile(r"(?P<flag>(?:-u|--user)[= ]?)(?P<user>[^:\s]+):(?P<pw>\S+)")
-
-
-def is_secret_name(name: str) -> bool:
-    return bool(_SECRET_NAME.search(name))
-
-
-def redact_value(name: str, value: str) -> str:
-    """The value to show for ``name=value``: REDACTED when either looks secret."""
-    if value and (is_secret_name(name) or _SECRET_VALUE.search(value)):
-        return REDACTED
-    return _URL_CREDS.sub(lambda m: f"{m['scheme']}{m['user']}:{REDACTED}@", value)
-
-
-def redact_text(text: str) -> str:
-    """Redact credentials inside a free-form line (``created_by``, a label)."""
-    text = _URL_CREDS.sub(lambda m: f"{m['scheme']}{m['user']}:{REDACTED}@", text)
-    text = _SECRET_VALUE.sub(REDACTED, text)
-    text = _ASSIGN.sub(
-        lambda m: f"{m['name']}={REDACTED}" if is_secret_name(m["name"]) else m.group(0), text
-    )
-    text = _CURL_USER.sub(lambda m: f"{m['flag']}{m['user']}:{REDACTED}", text)
-    return _FLAG_SECRET.sub(lambda m: f"{m['flag']}{REDACTED}", text)
-
-
 @dataclass(frozen=True)
 class ConfigSummary:
     user: str | None

@@ -8,7 +8,7 @@ import pytest
 
 from finalstage.errors import CorruptImageError
 from finalstage.image.config import parse_config
-from finalstage.inspect import REDACTED, redact_text, redact_value
+from finalstage.redact import REDACTED, redact_text, redact_value
 
 
 def test_parse_full_config() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from finalstage.report.escape import escape_control, one_line
+from finalstage.escape import escape_control, one_line
 
 
 @pytest.mark.parametrize(

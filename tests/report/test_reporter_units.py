@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from finalstage.report.units import format_size
+from finalstage.units import format_size
 
 
 @pytest.mark.parametrize(

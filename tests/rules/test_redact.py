@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from finalstage.lint import lint_text
-from finalstage.rules._redact import redact_secrets
+from finalstage.redact import redact_text
 
 
 @pytest.mark.parametrize("text, secret", [
@@ -16,14 +16,14 @@ from finalstage.rules._redact import redact_secrets
     ("echo AKIAIOSFODNN7EXAMPLE", "AKIAIOSFODNN7EXAMPLE"),
     ("-----BEGIN RSA PRIVATE KEY-----", "BEGIN RSA PRIVATE KEY"),
 ])
-def test_redact_secrets(text: str, secret: str) -> None:
-    assert secret not in redact_secrets(text)
-    assert "****" in redact_secrets(text)
+def test_redact_text(text: str, secret: str) -> None:
+    assert secret not in redact_text(text)
+    assert "****" in redact_text(text)
 
 
 @pytest.mark.parametrize("text", ["npm ci --omit=dev", "echo $TOKEN", "apt-get install -y gcc"])
 def test_ordinary_text_is_kept(text: str) -> None:
-    assert redact_secrets(text) == text
+    assert redact_text(text) == text
 
 
 def test_other_rules_redact_their_source_lines() -> None:

@@ -44,7 +44,7 @@ from finalstage.analysis.model import (
 from finalstage.analysis.packages import node
 from finalstage.analysis.packages.collect import collect, gem_dir
 from finalstage.analysis.secrets import maybe_secret_name
-from finalstage.report.escape import one_line
+from finalstage.escape import one_line
 
 _FILE_KINDS = frozenset({"file", "hardlink"})
 _SMALLEST_CAP = min(CAP_LOCKFILE, CAP_PACKAGE_DB, CAP_RPMDB)

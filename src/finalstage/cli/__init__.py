@@ -83,7 +83,7 @@ def _click_code(result: object) -> int:
 
 
 def _fail(message: str) -> None:
-    from finalstage.report.escape import one_line
+    from finalstage.escape import one_line
 
     print(f"finalstage: {one_line(message)}", file=sys.stderr)
 

@@ -82,7 +82,7 @@ def check(
 
 def _summary(result: object) -> str:
     """The verdict of each policy clause and structure test, for people."""
-    from finalstage.report.escape import one_line
+    from finalstage.escape import one_line
 
     lines = []
     clauses = getattr(result, "clauses", ())

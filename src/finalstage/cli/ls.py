@@ -44,7 +44,7 @@ def ls(
     if output_format not in ("text", "json"):
         raise UsageError(f"invalid --format {output_format!r}: expected text or json")
     from finalstage.cli.inspect import progress_for_tty
-    from finalstage.report.escape import escape_control
+    from finalstage.escape import escape_control
     from finalstage.report.inspect import ls_json, ls_line
 
     img = open_for_command(image, platform=platform, limit=limit, tls_verify=tls_verify,

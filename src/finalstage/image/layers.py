@@ -81,7 +81,7 @@ class ImageBudget:
     listing completes (each layer is already bounded by ``max_entries``)."""
 
     def __init__(self, limits: Limits, reference: str) -> None:
-        from finalstage.report.escape import one_line
+        from finalstage.escape import one_line
 
         self.limits = limits
         self.context = one_line(f"reading image {reference}")

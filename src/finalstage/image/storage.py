@@ -27,7 +27,7 @@ from finalstage.errors import ImageError, ImageNotFoundError, UsageError
 from finalstage.image.platform import check_single_platform
 from finalstage.image.spooled import SpooledCore
 from finalstage.limits import DEFAULT_LIMITS, Limits, limit_hint
-from finalstage.report.escape import one_line
+from finalstage.escape import one_line
 
 _NOT_FOUND = ("does not resolve to an image id", "image not known", "no such image")
 

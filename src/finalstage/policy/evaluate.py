@@ -19,9 +19,9 @@ from functools import lru_cache
 from finalstage.attribution import Attribution
 from finalstage.dockerfile.model import Dockerfile, Instruction
 from finalstage.findings import Finding, Location, RuleInfo, Severity
-from finalstage.inspect import redact_text
+from finalstage.redact import redact_text
 from finalstage.policy.model import CLAUSE_BY_CODE, ClauseInfo, Policy
-from finalstage.report.units import format_size
+from finalstage.units import format_size
 
 _TOP_PATHS = 5  # paths listed per finding; the JSON report of inspect has the full list
 

@@ -59,7 +59,7 @@ class OutputFormat(enum.StrEnum):
         try:
             return cls(value.strip().lower())
         except ValueError:
-            from finalstage.report.escape import one_line
+            from finalstage.escape import one_line
 
             choices = "|".join(member.value for member in cls)
             raise UsageError(f"unknown output format '{one_line(value)}': use {choices}") from None

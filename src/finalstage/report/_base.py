@@ -156,8 +156,8 @@ _SHELL_PREFIX = re.compile(r"^(?:\|\d+(?:\s+\S+=\S*)*\s+)?/bin/(?:ba)?sh -c\s+")
 
 def image_facts(finding: Finding) -> str:
     """The image side of a finding on one line: ``45.7 MB, layer 2, apt-get install …``."""
-    from finalstage.report.escape import escape_control
-    from finalstage.report.units import format_size
+    from finalstage.escape import escape_control
+    from finalstage.units import format_size
 
     facts = []
     if finding.bytes is not None:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from finalstage.report.escape import escape_control
-from finalstage.report.units import format_size
+from finalstage.escape import escape_control
+from finalstage.units import format_size
 
 if TYPE_CHECKING:
     from finalstage.analysis.model import Analysis, CategoryStats

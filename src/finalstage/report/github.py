@@ -22,7 +22,7 @@ from finalstage.report._base import (
     sorted_findings,
     target_of,
 )
-from finalstage.report.escape import escape_control, one_line
+from finalstage.escape import escape_control, one_line
 
 MAX_PATHS = 5
 _COMMANDS = {

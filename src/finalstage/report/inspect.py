@@ -14,17 +14,8 @@ from typing import Any
 
 from finalstage.fs.entry import KIND_NAMES, Entry
 from finalstage.inspect import SCHEMA_VERSION, InspectResult, TreeNode
-from finalstage.report.escape import escape_control
-
-
-def human_size(n: int) -> str:
-    """``12.3 MB`` (decimal units, like ``docker images``)."""
-    size = float(n)
-    for unit in ("B", "kB", "MB", "GB", "TB"):
-        if abs(size) < 1000 or unit == "TB":
-            return f"{int(size)} B" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{n} B"  # pragma: no cover
+from finalstage.escape import escape_control
+from finalstage.units import format_size
 
 
 def _short(d: str | None) -> str:
@@ -44,7 +35,7 @@ def _argv(argv: tuple[str, ...] | None, shell: bool) -> str:
 def _tree_lines(node: TreeNode, prefix: str, out: list[str], is_root: bool) -> None:
     name = node.path if is_root else node.path.rsplit("/", 1)[-1]
     extra = f"  ({node.entries} entries)" if node.entries else ""
-    out.append(f"{human_size(node.size):>10}  {prefix}{escape_control(name)}{extra}")
+    out.append(f"{format_size(node.size):>10}  {prefix}{escape_control(name)}{extra}")
     for kid in node.children:
         _tree_lines(kid, prefix + "  ", out, False)
     if node.omitted:
@@ -60,8 +51,8 @@ def render_text(r: InspectResult, *, packages: bool = False) -> str:
     out.append(f"platform   {r.platform or '-'}")
     out.append(f"created    {escape_control(r.created or '-')}")
     out.append(
-        f"size       {human_size(r.compressed_size)} compressed, "
-        f"{human_size(r.uncompressed_size)} uncompressed, {human_size(r.files_size)} in"
+        f"size       {format_size(r.compressed_size)} compressed, "
+        f"{format_size(r.uncompressed_size)} uncompressed, {format_size(r.files_size)} in"
         f" {r.files} files ({r.entries} entries) after merging"
     )
     c = r.config
@@ -88,8 +79,8 @@ def render_text(r: InspectResult, *, packages: bool = False) -> str:
         if len(by) > 100:
             by = by[:99] + "…"
         out.append(
-            f"  {layer.index:>3}  {human_size(layer.size):>10}  {human_size(layer.compressed_size):>10}"
-            f"  {layer.files:>6}  {human_size(layer.wasted):>9}  {_short(layer.digest or layer.diff_id):<19}  {by}"
+            f"  {layer.index:>3}  {format_size(layer.size):>10}  {format_size(layer.compressed_size):>10}"
+            f"  {layer.files:>6}  {format_size(layer.wasted):>9}  {_short(layer.digest or layer.diff_id):<19}  {by}"
         )
     out.append("")
     out.append("tree")
@@ -97,17 +88,17 @@ def render_text(r: InspectResult, *, packages: bool = False) -> str:
     out.append("")
     out.append("largest files")
     for f in r.largest:
-        out.append(f"{human_size(f.size):>10}  layer {f.layer:<3} {escape_control(f.path)}")
+        out.append(f"{format_size(f.size):>10}  layer {f.layer:<3} {escape_control(f.path)}")
     w = r.waste
     out.append("")
     out.append(
-        f"waste      {human_size(w.bytes)} in files overwritten or deleted by later layers;"
+        f"waste      {format_size(w.bytes)} in files overwritten or deleted by later layers;"
         f" efficiency {w.efficiency:.2%} (dive's score {w.dive_efficiency:.2%})"
     )
     for p in w.paths:
         layers = ",".join(str(i) for i in p.layers)
         out.append(
-            f"{human_size(p.bytes):>10}  x{p.copies} (layer {layers})  {escape_control(p.path)}"
+            f"{format_size(p.bytes):>10}  x{p.copies} (layer {layers})  {escape_control(p.path)}"
         )
     text = "\n".join(out) + "\n"
     if r.analysis is not None:

@@ -32,7 +32,7 @@ from finalstage.report._base import (
     sorted_findings,
     target_of,
 )
-from finalstage.report.escape import escape_control, one_line
+from finalstage.escape import escape_control, one_line
 
 _DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 

@@ -25,8 +25,8 @@ from finalstage.report._base import (
     sorted_findings,
     target_of,
 )
-from finalstage.report.escape import escape_control, one_line
-from finalstage.report.units import format_size
+from finalstage.escape import escape_control, one_line
+from finalstage.units import format_size
 
 MAX_PATHS = 5
 MAX_SOURCE_LINES = 5

@@ -25,7 +25,7 @@ _T = TypeVar("_T")
 
 from finalstage.dockerfile.model import Dockerfile, Instruction, Stage
 from finalstage.findings import Finding, Location, RuleInfo, Severity
-from finalstage.rules._redact import redact_secrets
+from finalstage.redact import redact_text
 
 
 class Status(enum.StrEnum):
@@ -137,11 +137,11 @@ class Rule:
             rule=self.code,
             name=self.name,
             severity=self.severity,
-            message=redact_secrets(message),
+            message=redact_text(message),
             fix_hint=fix_hint,
             location=location,
             stage=stage.label if stage is not None else None,
-            source_line=redact_secrets(source_line) if source_line is not None else None,
+            source_line=redact_text(source_line) if source_line is not None else None,
         )
 
 
@@ -211,7 +211,7 @@ class ImageRule(Rule):
             rule=self.code,
             name=self.name,
             severity=severity or self.severity,
-            message=redact_secrets(message),
+            message=redact_text(message),
             fix_hint=fix_hint,
             bytes=summary.bytes if summary is not None else None,
             layer=summary.layer if summary is not None else None,

@@ -15,7 +15,7 @@ from finalstage.analysis.categories import PYTHON_PACKAGES, Category
 from finalstage.analysis.elf import ElfInfo
 from finalstage.analysis.packages import apk, dpkg, golang, java, node, python, rpm, ruby
 from finalstage.analysis.packages.model import Package, ParseResult
-from finalstage.report.escape import one_line
+from finalstage.escape import one_line
 
 # Distribution-packaged node modules (Debian's usr/share/nodejs) and global installs: their
 # package.json devDependencies describe how the distribution built them, not this image's app.

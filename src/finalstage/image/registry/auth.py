@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from finalstage.errors import UsageError
-from finalstage.report.escape import one_line
+from finalstage.escape import one_line
 
 _MAX_AUTH_FILE = 1 << 20
 _HELPER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")

@@ -9,7 +9,7 @@ from typing import ClassVar
 from finalstage.dockerfile.model import Instruction, Stage
 from finalstage.findings import Finding, Severity
 from finalstage.rules._base import DockerfileContext, InstructionRule, Option
-from finalstage.rules._redact import REDACTED, SECRET_VALUE
+from finalstage.redact import REDACTED, SECRET_VALUE
 from finalstage.rules.dockerfile._facts import pairs
 
 _SECRET_NAME = re.compile(

@@ -146,7 +146,7 @@ class ImageContext:
 def _redacted(text: str | None) -> str | None:
     if not text:
         return None
-    from finalstage.inspect import redact_text
+    from finalstage.redact import redact_text
 
     return redact_text(text)
 
