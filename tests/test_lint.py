@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from finalstage.config import LintConfig
+from finalstage.settings import Settings as LintConfig
 from finalstage.errors import DockerfileError, UsageError
 from finalstage.findings import Severity
-from finalstage.lint import lint_paths, lint_text
+from finalstage.api.lint import lint as lint_paths, lint_text
 from finalstage.rules import ALL_RULES
 
 SEED = """\
@@ -31,7 +31,7 @@ def test_seed_example_is_clean() -> None:
 def test_report_shape(tmp_path: Path) -> None:
     path = tmp_path / "Dockerfile"
     path.write_text("FROM golang:1.22\nCOPY . .\n", encoding="utf-8")
-    report = lint_paths([path], config=LintConfig())
+    report = lint_paths([path], settings=LintConfig())
     assert report.command == "lint"
     assert report.targets == (str(path),)
     assert {r.code for r in report.rules} == {r.code for r in ALL_RULES}
@@ -47,7 +47,7 @@ def test_report_shape(tmp_path: Path) -> None:
 def test_rules_listed_in_report_follow_selection(tmp_path: Path) -> None:
     path = tmp_path / "Dockerfile"
     path.write_text("FROM scratch\n", encoding="utf-8")
-    report = lint_paths([path], config=LintConfig(), select=["FS103"])
+    report = lint_paths([path], settings=LintConfig(), select=["FS103"])
     assert {r.code for r in report.rules} == {"FS001", "FS103"}
 
 
@@ -55,10 +55,10 @@ def test_build_args_and_target(tmp_path: Path) -> None:
     path = tmp_path / "Dockerfile"
     path.write_text("ARG BASE=alpine:3.20\nFROM golang:1.22 AS build\nFROM ${BASE}\nUSER 1\n",
                     encoding="utf-8")
-    assert lint_paths([path], config=LintConfig()).findings == ()
-    report = lint_paths([path], config=LintConfig(), build_args={"BASE": "golang:1.22"})
+    assert lint_paths([path], settings=LintConfig()).findings == ()
+    report = lint_paths([path], settings=LintConfig(), build_args={"BASE": "golang:1.22"})
     assert [f.rule for f in report.findings] == ["FS101"]
-    report = lint_paths([path], config=LintConfig(), target="build", select=["FS101"])
+    report = lint_paths([path], settings=LintConfig(), target="build", select=["FS101"])
     assert [(f.rule, f.location.line) for f in report.findings] == [("FS101", 2)]
 
 
@@ -66,7 +66,7 @@ def test_single_broken_file_raises(tmp_path: Path) -> None:
     path = tmp_path / "Dockerfile"
     path.write_text("FROM alpine:3.20\nRUNN x\n", encoding="utf-8")
     with pytest.raises(DockerfileError, match="unknown instruction"):
-        lint_paths([path], config=LintConfig())
+        lint_paths([path], settings=LintConfig())
 
 
 def test_many_files_broken_one_becomes_fs001(tmp_path: Path) -> None:
@@ -74,7 +74,7 @@ def test_many_files_broken_one_becomes_fs001(tmp_path: Path) -> None:
     broken.write_text("FROM alpine:3.20\nRUNN x\n", encoding="utf-8")
     good = tmp_path / "b.Dockerfile"
     good.write_text("FROM alpine:3.20\nCOPY . /app\n", encoding="utf-8")
-    report = lint_paths([broken, good], config=LintConfig(), select=["FS103"])
+    report = lint_paths([broken, good], settings=LintConfig(), select=["FS103"])
     assert [(f.rule, Path(f.location.file).name, f.location.line) for f in report.findings] == [
         ("FS001", "a.Dockerfile", 2), ("FS103", "b.Dockerfile", 2)]
 
@@ -85,18 +85,18 @@ def test_many_files_broken_one_becomes_fs001(tmp_path: Path) -> None:
 ])
 def test_missing_or_directory_is_usage_error(tmp_path: Path, make, message: str) -> None:
     with pytest.raises(UsageError, match=message):
-        lint_paths([make(tmp_path)], config=LintConfig())
+        lint_paths([make(tmp_path)], settings=LintConfig())
     with pytest.raises(UsageError, match=message):  # even among many files
         good = tmp_path / "ok.Dockerfile"
         good.write_text("FROM scratch\n", encoding="utf-8")
-        lint_paths([good, make(tmp_path)], config=LintConfig())
+        lint_paths([good, make(tmp_path)], settings=LintConfig())
 
 
 def test_unknown_selector_is_usage_error(tmp_path: Path) -> None:
     path = tmp_path / "Dockerfile"
     path.write_text("FROM scratch\n", encoding="utf-8")
     with pytest.raises(UsageError, match="FS9"):
-        lint_paths([path], config=LintConfig(), select=["FS9"])
+        lint_paths([path], settings=LintConfig(), select=["FS9"])
 
 
 def test_no_paths_is_usage_error() -> None:

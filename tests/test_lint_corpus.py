@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from finalstage.config import LintConfig
+from finalstage.settings import Settings as LintConfig
 from finalstage.findings import Report, Severity
-from finalstage.lint import lint_paths
+from finalstage.api.lint import lint as lint_paths
 
 CORPUS = Path(__file__).parents[1] / ".." / "shared" / "corpus" / "dockerfiles" / "dev"
 pytestmark = [
@@ -81,7 +81,7 @@ REVIEWED_ERRORS = {
 def corpus_report() -> Report:
     files = sorted(CORPUS.glob("*.Dockerfile"))
     assert len(files) == 73
-    return lint_paths(files, config=LintConfig())
+    return lint_paths(files, settings=LintConfig())
 
 
 def _errors(report: Report) -> dict[str, set[tuple[str, int]]]:

@@ -1,7 +1,64 @@
-"""finalstage: verify, explain and shrink the final runtime stage of container images."""
+"""finalstage: verify, explain and shrink the final runtime stage of container images.
+
+The library behind the command line. Every command is one call that returns one ``Report``:
+
+    >>> import finalstage
+    >>> report = finalstage.lint("examples/go/Dockerfile")
+    >>> report.exit_code
+    0
+    >>> print(finalstage.render(report, "text"), end="")
+    No problems found in 1 file
+
+``lint(dockerfiles)``, ``inspect(image)``, ``ls(image, path)`` and ``check(image, dockerfile=…,
+policy=…)`` take an image reference (``docker-archive:app.tar``, ``oci:dir``,
+``docker://registry/repo:tag``…) or an ``Image`` from ``open_image``; ``render(report, fmt)``
+turns any report into text, JSON, SARIF, JUnit or GitHub annotations.
+
+Names are loaded on first use (PEP 562), so ``import finalstage`` stays instant.
+"""
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+import importlib
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["__version__"]
+from finalstage._version import __version__
+
+if TYPE_CHECKING:
+    from finalstage.analysis import Analysis, Category, Package
+    from finalstage.api import check, inspect, lint, ls, open_image
+    from finalstage.errors import FinalstageError
+    from finalstage.facts import Facts
+    from finalstage.findings import Finding, Location, Report, RuleOutcome, Severity
+    from finalstage.image.image import Image
+    from finalstage.report import render
+    from finalstage.settings import Settings, load_settings
+
+# Public name → the module that defines it.
+_EXPORTS = {
+    "Analysis": "finalstage.analysis", "Category": "finalstage.analysis",
+    "Package": "finalstage.analysis", "check": "finalstage.api", "inspect": "finalstage.api",
+    "lint": "finalstage.api", "ls": "finalstage.api", "open_image": "finalstage.api",
+    "FinalstageError": "finalstage.errors", "Facts": "finalstage.facts",
+    "Finding": "finalstage.findings", "Location": "finalstage.findings",
+    "Report": "finalstage.findings", "RuleOutcome": "finalstage.findings",
+    "Severity": "finalstage.findings", "Image": "finalstage.image.image",
+    "render": "finalstage.report", "Settings": "finalstage.settings",
+    "load_settings": "finalstage.settings",
+}
+
+__all__ = sorted([*_EXPORTS, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    # The lazy public API (PEP 562): the one place the root package imports its layers.
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'finalstage' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

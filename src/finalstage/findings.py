@@ -1,4 +1,8 @@
-"""Findings: the one result type shared by Dockerfile rules, image rules, policy and reporters."""
+"""The data every layer above shares: severities, locations, findings, rule outcomes, the report.
+
+Plain frozen values with no behaviour beyond ordering: rules produce ``Finding``s, the engine
+turns them into one ``Report``, and every output format renders that ``Report``.
+"""
 
 from __future__ import annotations
 
@@ -74,6 +78,11 @@ class Finding:
     layer: int | None = None
     created_by: str | None = None
     paths: tuple[str, ...] = field(default_factory=tuple)
+    # What the finding is about ("category:compiler", "config:user"): the engine merges two
+    # findings about the same subject at the same place into one, whatever rules raised them.
+    subjects: tuple[str, ...] = field(default_factory=tuple)
+    # Codes of other rules whose findings about the same fact were merged into this one.
+    also: tuple[str, ...] = field(default_factory=tuple)
 
     def sort_key(self) -> tuple[str, int, int, str]:
         loc = self.location
@@ -95,13 +104,29 @@ class RuleInfo:
 
 
 @dataclass(frozen=True)
-class Report:
-    """The result handed to a reporter: findings plus the context needed to render them.
+class RuleOutcome:
+    """What happened to one selected rule in a run: it ran (with how many findings, and for
+    budget rules a one-line verdict such as ``2.7 MB uncompressed, budget 150 MB``) or it was
+    skipped, with the reason (``needs an image``, ``not configured``)."""
 
-    ``command`` is "lint", "check" or "inspect"; ``targets`` the Dockerfiles or image references
-    examined; ``rules`` every rule that ran (SARIF lists them even with no result); ``data`` any
-    command-specific JSON-ready payload (inspect's sizes and layers, check's policy clauses).
-    ``fail_on`` is the threshold that decides the exit code.
+    code: str
+    name: str
+    status: str                    # "pass" | "fail" | "skip"
+    findings: int = 0
+    detail: str | None = None
+    policy_key: str | None = None  # the [policy] key that configured it, if any
+
+
+@dataclass(frozen=True)
+class Report:
+    """The one result every command returns and every format renders.
+
+    ``command`` is "lint", "check", "inspect" or "ls"; ``targets`` the Dockerfiles or image
+    references examined; ``rules`` every rule that ran (SARIF lists them even with no result);
+    ``outcomes`` one entry per selected rule, ran or skipped; ``suppressed`` the findings a
+    baseline already knows (shown apart, never failing the run); ``detail`` the command's own
+    typed payload (the inspect summary, the ls listing, the check verdicts); ``data`` extra
+    JSON-ready keys. ``fail_on`` is the threshold that decides the exit code.
     """
 
     command: str
@@ -110,10 +135,19 @@ class Report:
     rules: tuple[RuleInfo, ...] = ()
     data: dict[str, object] = field(default_factory=dict)
     fail_on: Severity = Severity.ERROR
+    outcomes: tuple[RuleOutcome, ...] = ()
+    suppressed: tuple[Finding, ...] = ()
+    detail: object | None = None
 
     @property
     def is_failed(self) -> bool:
+        """True when a finding reaches ``fail_on``."""
         return any(f.severity >= self.fail_on for f in self.findings)
 
+    @property
+    def exit_code(self) -> int:
+        """0 pass, 1 failed (usage and input errors raise instead and exit 2)."""
+        return 1 if self.is_failed else 0
 
-__all__ += ["Report", "RuleInfo"]
+
+__all__ += ["Report", "RuleInfo", "RuleOutcome"]

@@ -22,7 +22,8 @@ from tests.fuzz._fuzz import FUZZ, one_line
 
 from finalstage.dockerfile import parse_text
 from finalstage.errors import DockerfileError, UsageError
-from finalstage.policy.load import load_policy, parse_policy
+from finalstage.settings import load_settings as load_policy
+from finalstage.settings.policy import parse_policy
 
 pytestmark = pytest.mark.fuzz
 

@@ -20,7 +20,7 @@ from finalstage import errors
 from finalstage.dockerfile import load
 from finalstage.errors import FinalstageError
 from finalstage.image.open import open_image
-from finalstage.policy.load import load_policy
+from finalstage.settings import load_settings as load_policy
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -115,7 +115,7 @@ def test_policy_sample(policy_sample: dict[str, Any], hostile_root: Path) -> Non
 
 def test_config_file_sample(config_file_sample: dict[str, Any], hostile_root: Path) -> None:
     from finalstage.image.registry.auth import find_credentials
-    from finalstage.policy.baseline import read_baseline
+    from finalstage.engine.baseline import read_baseline
     from finalstage.policy.cst import load_cst
 
     path = str(hostile_root / config_file_sample["path"])

@@ -22,7 +22,7 @@ from finalstage.errors import (
     UnsupportedMediaTypeError,
 )
 from finalstage.image.open import open_image
-from finalstage.inspect import inspect
+from finalstage.api import inspect
 
 OK = "ok"
 G = "google__go-containerregistry/pkg/v1"
@@ -169,14 +169,14 @@ def test_corpus_fixture(images_dir: Path, spec: str, expected: object) -> None:
     ref, platform = _ref(images_dir, spec)
     if expected == OK:
         img = open_image(ref, platform=platform)
-        result = inspect(img)
+        result = inspect(img, classify=False).detail
         assert result.files >= 0 and len(result.layers) == len(img.layers)
         assert result.uncompressed_size >= result.files_size
         json.dumps(result.config.env)
         return
     assert isinstance(expected, type) and issubclass(expected, FinalstageError)
     with pytest.raises(FinalstageError) as info:
-        inspect(open_image(ref, platform=platform))
+        inspect(open_image(ref, platform=platform), classify=False)
     assert type(info.value) is expected, f"{type(info.value).__name__}: {info.value}"
     message = str(info.value)
     assert "\n" not in message and message == message.strip()

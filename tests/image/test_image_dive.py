@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from finalstage.image.open import open_image
-from finalstage.inspect import inspect
+from finalstage.api import inspect
 
 DIVE = "wagoodman__dive/.data/test-docker-image.tar"
 SNAP = "wagoodman__dive/cmd/dive/cli/internal/command/export/testdata/snapshots/export_test.snap"
@@ -21,7 +21,7 @@ SNAP = "wagoodman__dive/cmd/dive/cli/internal/command/export/testdata/snapshots/
 
 @pytest.fixture(scope="module")
 def result(images_dir: Path):
-    return inspect(open_image(str(images_dir / DIVE)))
+    return inspect(open_image(str(images_dir / DIVE)), classify=False).detail
 
 
 @pytest.fixture(scope="module")

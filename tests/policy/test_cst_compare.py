@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from finalstage.check import check
-from finalstage.policy.model import Policy
+from finalstage.api import check
+from finalstage.settings import Settings
 
 CST_BIN = shutil.which("container-structure-test") or str(
     Path(sys.executable).parent / "container-structure-test")
@@ -190,8 +190,8 @@ def real_cst(archive: Path, config: Path) -> list[tuple[str, bool, list[str]]]:
 
 
 def ours(archive: Path, config: Path) -> list[tuple[str, bool, list[str]]]:
-    result = check(f"docker-archive:{archive}", policy=Policy(), cst_files=[config])
-    return [(r.name, r.status == "pass", list(r.errors)) for r in result.cst]
+    result = check(f"docker-archive:{archive}", policy=Settings(), cst=[config])
+    return [(r.name, r.status == "pass", list(r.errors)) for r in result.detail.structure_tests]
 
 
 def _verdicts(results: list[tuple[str, bool, list[str]]]) -> dict[str, list[bool]]:
@@ -264,8 +264,8 @@ def test_command_tests_run_with_podman_or_are_skipped(cst_image: Path, tmp_path:
         "  - name: exit code\n    command: /bin/sh\n    args: ['-c', 'exit 3']\n    exitCode: 3\n"
         "  - name: wrong output\n    command: /bin/echo\n    args: [bye]\n"
         "    expectedOutput: ['hello']\n")
-    results = {r.name: r for r in check(f"docker-archive:{cst_image}", policy=Policy(),
-                                        cst_files=[config]).cst}
+    results = {r.name: r for r in check(f"docker-archive:{cst_image}", policy=Settings(),
+                                        cst=[config]).detail.structure_tests}
     if shutil.which("podman") is None:
         assert all(r.status == "skip" and "podman" in r.errors[0] for r in results.values())
         return

@@ -9,7 +9,7 @@ import pytest
 
 from finalstage.errors import UsageError
 from finalstage.findings import Finding, Location, Severity
-from finalstage.policy.baseline import (
+from finalstage.engine.baseline import (
     apply_baseline,
     fingerprint,
     message_key,

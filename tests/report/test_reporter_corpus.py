@@ -23,7 +23,7 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def report() -> Report:
-    from finalstage.lint import lint_paths
+    from finalstage.api.lint import lint as lint_paths
 
     files = sorted(CORPUS.glob("*.Dockerfile"))
     assert len(files) >= 70

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from finalstage.lint import lint_text
+from finalstage.api.lint import lint_text
 from finalstage.redact import redact_text
 
 

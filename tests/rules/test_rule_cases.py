@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 import yaml
 
-from finalstage.config import _from_table
-from finalstage.lint import lint_text
+from finalstage.settings import from_table as _from_table
+from finalstage.api.lint import lint_text
 
 CASES = Path(__file__).parent / "cases"
 _CASE_KEYS = {"dockerfile", "findings", "build_args", "target", "select", "config",
@@ -53,7 +53,7 @@ def test_rule_case(rule_case: tuple[str, str, dict[str, Any]], tmp_path: Path) -
             case["dockerfile"],
             build_args=case.get("build_args"),
             target=case.get("target"),
-            config=config,
+            settings=config,
             select=case.get("select", rules),
             disable_ignore_pragma=case.get("disable_ignore_pragma", False),
         )
@@ -73,13 +73,13 @@ def test_rule_case(rule_case: tuple[str, str, dict[str, Any]], tmp_path: Path) -
 
 def _lint_as_one_of_many(case: dict[str, Any], tmp_path: Path) -> list[Any]:
     """FS001 only exists when several files are linted: lint the case next to a valid file."""
-    from finalstage.config import LintConfig
-    from finalstage.lint import lint_paths
+    from finalstage.settings import Settings as LintConfig
+    from finalstage.api.lint import lint as lint_paths
 
     broken = tmp_path / "Dockerfile"
     broken.write_text(case["dockerfile"], encoding="utf-8")
     valid = tmp_path / "ok.Dockerfile"
     valid.write_text("FROM scratch\n", encoding="utf-8")
-    report = lint_paths([str(broken), str(valid)], config=LintConfig(), select=["FS001"],
+    report = lint_paths([str(broken), str(valid)], settings=LintConfig(), select=["FS001"],
                         target=case.get("target"))
     return [f for f in report.findings if f.location and f.location.file == str(broken)]

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from finalstage.errors import DockerfileError
 from finalstage.findings import Finding
-from finalstage.lint import lint_text
+from finalstage.api.lint import lint_text
 
 _WORDS = st.sampled_from([
     "apt-get", "install", "-y", "--no-install-recommends", "gcc", "libpq-dev", "apk", "add",

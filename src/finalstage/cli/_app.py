@@ -1,12 +1,20 @@
-"""The one Typer application and the options several commands share."""
+"""The one Typer application, the options several commands share, and the helpers that turn
+option values into library arguments (the CLI holds no other logic)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import os
+import sys
+from collections.abc import Callable, Iterable
+from typing import Annotated, Any
 
 import typer
 
-from finalstage import __version__
+from finalstage._version import __version__
+from finalstage.errors import UsageError
+from finalstage.findings import Report, Severity
+from finalstage.limits import Limits, describe_keys, parse_limits
+from finalstage.report import color_for, render
 
 # Typer 0.21+ vendors click, older versions use click itself: either way the exception base is
 # reachable through typer's public BadParameter.
@@ -14,62 +22,116 @@ ClickException: type[Exception] = next(
     cls for cls in typer.BadParameter.__mro__ if cls.__name__ == "ClickException"
 )
 
-
-TLS_VERIFY_HELP = (
-    "Verify registry TLS certificates (default: yes, except for loopback registries, which may"
-    " also be plain HTTP). --no-tls-verify allows an insecure registry."
-)
-AUTHFILE_HELP = (
-    "Registry credentials file (docker config.json / containers auth.json format); default"
-    " $REGISTRY_AUTH_FILE, then ~/.docker/config.json."
+# "\b" keeps click from re-wrapping the key list (it would split names at their dashes).
+LIMIT_HELP = (
+    "Raise or lower a resource limit (repeatable). Sizes take KB/MB/GB or KiB/MiB/GiB,"
+    " timeouts seconds (1.5 is fine), e.g. --limit max-decompressed=512GiB. Keys, with"
+    " their defaults:\n\n\b\n" + describe_keys("\n")
 )
 
+ImageArg = Annotated[str, typer.Argument(
+    metavar="IMAGE",
+    help="Image reference: docker-archive:/oci:/oci-archive:/docker://… or a path.")]
+Platform = Annotated[str | None, typer.Option(
+    "--platform", metavar="OS/ARCH", help="Platform to pick from a multi-arch image "
+    "(default linux/amd64).")]
+Limit = Annotated[list[str], typer.Option(
+    "--limit", metavar="NAME=VALUE", help=LIMIT_HELP)]
+TlsVerify = Annotated[bool | None, typer.Option(
+    "--tls-verify/--no-tls-verify", show_default=False,
+    help="Verify registry TLS certificates (default: yes, except for loopback registries, "
+         "which may also be plain HTTP). --no-tls-verify allows an insecure registry.")]
+AuthFile = Annotated[str | None, typer.Option(
+    "--authfile", metavar="FILE",
+    help="Registry credentials file (docker config.json / containers auth.json format); "
+         "default $REGISTRY_AUTH_FILE, then ~/.docker/config.json.")]
+OutputFile = Annotated[str | None, typer.Option(
+    "-o", "--output", metavar="FILE", help="Write the report to FILE instead of stdout.")]
+FailOn = Annotated[str | None, typer.Option(
+    "--fail-on", metavar="SEVERITY",
+    help="Exit 1 at or above: error (default), warning, info, style.")]
+BuildArg = Annotated[list[str], typer.Option(
+    "--build-arg", metavar="KEY=VALUE", help="Build argument, as for docker build (repeatable).")]
+Target = Annotated[str | None, typer.Option(
+    "--target", metavar="STAGE", help="The stage built as the final one (--target of the build).")]
+Select = Annotated[list[str], typer.Option(
+    "--select", metavar="RULES", help="Rules to run: codes, prefixes (FS1), names, groups.")]
+Ignore = Annotated[list[str], typer.Option(
+    "--ignore", metavar="RULES", help="Rules to skip: codes, prefixes, names, groups.")]
+Verbose = Annotated[bool, typer.Option(
+    "-v", "--verbose", help="Also list the rules that were skipped, and why.")]
 
-def _limit_help() -> str:
-    from finalstage.limits import describe_keys  # small, and typer needs the text at import
 
-    # "\b" keeps click from re-wrapping the key list (it would split names at their dashes).
-    return (
-        "Raise or lower a resource limit (repeatable). Sizes take KB/MB/GB or KiB/MiB/GiB,"
-        " timeouts seconds (1.5 is fine), e.g. --limit max-decompressed=512GiB. Keys, with"
-        " their defaults:\n\n\b\n" + describe_keys("\n")
-    )
+def limits_of(values: list[str]) -> Limits | None:
+    """``--limit NAME=VALUE`` words → Limits (None: the defaults)."""
+    return parse_limits(values) if values else None
 
 
-# The --limit option's help, shared by inspect, ls and check (SECURITY.md explains each key).
-LIMIT_HELP = _limit_help()
+def severity_of(value: str | None, option: str = "--fail-on") -> Severity | None:
+    """A severity name, or UsageError listing the choices."""
+    if value is None:
+        return None
+    try:
+        return Severity(value.strip().lower())
+    except ValueError:
+        choices = "|".join(s.value for s in Severity)
+        raise UsageError(f"invalid {option} {value!r}: use {choices}") from None
 
 
-if TYPE_CHECKING:
-    from finalstage.image.image import Image
+def build_args_of(values: Iterable[str]) -> dict[str, str]:
+    """``KEY=VALUE`` words → dict; a bare ``KEY`` takes its value from the environment."""
+    out: dict[str, str] = {}
+    for value in values:
+        key, eq, val = value.partition("=")
+        if not key or not key.replace("_", "a").isalnum():
+            # Name only: the value may be a secret.
+            raise UsageError(f"invalid --build-arg name {key!r}: expected KEY=VALUE")
+        if eq:
+            out[key] = val
+        elif key in os.environ:  # docker build takes a bare KEY from the environment
+            out[key] = os.environ[key]
+    return out
 
 
-def open_for_command(
-    ref: str,
-    *,
-    platform: str | None,
-    limit: list[str],
-    tls_verify: bool | None,
-    authfile: str | None,
-    cache: bool,
-    verify: bool = True,
-) -> Image:
-    """The image a reading command (inspect, ls) works on: ``--limit`` parsed, the source
-    opened, and the layer cache attached when it may serve. Only verified scans are cached, so
-    ``--no-verify`` never uses it; a lowered limit must re-read, because a cached layer was only
-    checked against the limits in force when it was read."""
-    from finalstage.image.open import open_image
-    from finalstage.limits import is_lowered, parse_limits
+def rule_refs(values: Iterable[str]) -> list[str]:
+    """Repeatable, comma-separated rule references → one flat list."""
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
-    limits = parse_limits(limit)
-    image = open_image(ref, platform=platform, limits=limits, tls_verify=tls_verify,
-                       auth_file=authfile)
-    image.verify = verify
-    if cache and verify and not is_lowered(limits):
-        from finalstage.fs.cache import LayerCache
 
-        image.cache = LayerCache()
-    return image
+def progress_for_tty() -> Callable[[int, int, Any], None] | None:
+    """A per-layer progress bar drawn on stderr, or None when stderr is not a terminal."""
+    if not sys.stderr.isatty():
+        return None
+
+    def _progress(done: int, total: int, layer: Any) -> None:
+        width = 30
+        filled = int(width * done / total) if total else width
+        line = f"\rreading layers [{'#' * filled}{'-' * (width - filled)}] {done}/{total}"
+        if done >= total:  # finished: wipe the bar so only the result remains
+            line = "\r" + " " * (len(line) - 1) + "\r"
+        sys.stderr.write(line)
+        sys.stderr.flush()
+
+    return _progress
+
+
+def emit(report: Report | str, fmt: str, output: str | None, **text_options: bool) -> None:
+    """Render ``report`` (or write already rendered text) to ``output`` or stdout."""
+    if isinstance(report, Report):
+        text = render(report, fmt, color=output is None and color_for(sys.stdout),
+                      **text_options)
+    else:
+        text = report
+    if text and not text.endswith("\n"):
+        text += "\n"
+    if output is None or output == "-":
+        sys.stdout.write(text)
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as err:
+        raise UsageError(f"writing {output}: {err.strerror or err}") from err
 
 
 def _version(value: bool) -> None:

@@ -55,12 +55,15 @@ class ImageConfig:
         return [h for h in self.history if not h.is_empty_layer]
 
 
-_SHELLS = ("/bin/sh", "sh", "/bin/bash", "bash", "cmd", "cmd.exe")
+# What `ENTRYPOINT cmd` / `CMD cmd` (shell form) are stored as: the builder's SHELL, then `-c`
+# (`cmd /S /C` on Windows). The one definition of shell form: every rule and report uses it.
+_SHELLS = ("/bin/sh", "sh", "/bin/bash", "bash", "/bin/ash", "ash", "/usr/bin/sh",
+           "/usr/bin/bash", "/bin/dash", "cmd", "cmd.exe")
 
 
 def _is_shell_form(argv: tuple[str, ...] | None) -> bool:
     return (
-        argv is not None and len(argv) >= 3 and argv[0] in _SHELLS and argv[1] in ("-c", "/S", "/C")
+        argv is not None and len(argv) >= 2 and argv[0] in _SHELLS and argv[1] in ("-c", "/S", "/C")
     )
 
 

@@ -1,23 +1,35 @@
-"""Reporters: render a findings.Report as text, JSON, SARIF 2.1.0, JUnit XML or GitHub annotations.
+"""Reporters: render the one ``Report`` as text, JSON, SARIF 2.1.0, JUnit XML or GitHub annotations.
 
     from finalstage.report import render
     sys.stdout.write(render(report, "sarif"))
 
-One module per format behind ``Reporter`` (``_base.py``). Format modules are imported only
-when used, so importing this package stays cheap for the CLI's start-up.
+One module per format behind ``Reporter`` (``_base.py``). ``inspect`` and ``ls`` reports render
+as text and JSON; findings formats (SARIF, JUnit, GitHub) are for ``lint`` and ``check``.
 """
 
 from __future__ import annotations
 
 import enum
 import os
-from typing import TYPE_CHECKING, TextIO, assert_never
+from typing import TextIO, assert_never
 
 from finalstage.errors import UsageError
+from finalstage.escape import one_line
+from finalstage.findings import Report
+from finalstage.report._base import Reporter
+from finalstage.report.github import GithubReporter
+from finalstage.report.json import JsonReporter
+from finalstage.report.junit import JunitReporter
+from finalstage.report.sarif import SarifReporter
+from finalstage.report.text import TextReporter
 
-if TYPE_CHECKING:
-    from finalstage.findings import Report
-    from finalstage.report._base import Reporter
+# What each command's report can be rendered as (the findings formats need findings).
+FORMATS: dict[str, tuple[str, ...]] = {
+    "lint": ("text", "json", "sarif", "junit", "github"),
+    "check": ("text", "json", "sarif", "junit", "github"),
+    "inspect": ("text", "json"),
+    "ls": ("text", "json"),
+}
 
 
 class OutputFormat(enum.StrEnum):
@@ -29,27 +41,18 @@ class OutputFormat(enum.StrEnum):
     JUNIT = "junit"
     GITHUB = "github"
 
-    def reporter(self, *, color: bool = False) -> Reporter:
-        """A reporter for this format; ``color`` only affects the text format."""
+    def reporter(self, *, color: bool = False, **text_options: bool) -> Reporter:
+        """A reporter for this format; ``color`` and the text options (``verbose``,
+        ``packages``, ``is_long``) only affect the text format."""
         if self is OutputFormat.TEXT:
-            from finalstage.report.text import TextReporter
-
-            return TextReporter(color=color)
+            return TextReporter(color=color, **text_options)
         if self is OutputFormat.JSON:
-            from finalstage.report.json import JsonReporter
-
             return JsonReporter()
         if self is OutputFormat.SARIF:
-            from finalstage.report.sarif import SarifReporter
-
             return SarifReporter()
         if self is OutputFormat.JUNIT:
-            from finalstage.report.junit import JunitReporter
-
             return JunitReporter()
         if self is OutputFormat.GITHUB:
-            from finalstage.report.github import GithubReporter
-
             return GithubReporter()
         assert_never(self)
 
@@ -59,8 +62,6 @@ class OutputFormat(enum.StrEnum):
         try:
             return cls(value.strip().lower())
         except ValueError:
-            from finalstage.escape import one_line
-
             choices = "|".join(member.value for member in cls)
             raise UsageError(f"unknown output format '{one_line(value)}': use {choices}") from None
 
@@ -89,16 +90,22 @@ def _forced() -> bool:
     return value.lower() not in ("", "0", "false", "no")
 
 
-def render(report: Report, fmt: str, *, color: bool | None = None) -> str:
+def render(report: Report, fmt: str, *, color: bool | None = None, **text_options: bool) -> str:
     """Render ``report`` in format ``fmt`` (text|json|sarif|junit|github).
 
     ``color`` only matters for text: True/False as given (the CLI passes
     ``color_for(sys.stdout)``); None means no colour unless ``FORCE_COLOR`` is set and
-    ``NO_COLOR`` is not. Raises UsageError for an unknown format.
+    ``NO_COLOR`` is not. Raises UsageError for an unknown format, or one the report's command
+    has no use for (SARIF of an ``ls``).
     """
+    chosen = OutputFormat.parse(fmt)
+    allowed = FORMATS.get(report.command, tuple(f.value for f in OutputFormat))
+    if chosen.value not in allowed:
+        raise UsageError(f"{report.command} has no {chosen.value} output: use "
+                         f"{'|'.join(allowed)}")
     if color is None:
         color = _forced() and not os.environ.get("NO_COLOR")
-    return OutputFormat.parse(fmt).reporter(color=color).render(report)
+    return chosen.reporter(color=color, **text_options).render(report)
 
 
-__all__ = ["OutputFormat", "color_for", "render"]
+__all__ = ["FORMATS", "OutputFormat", "color_for", "render"]

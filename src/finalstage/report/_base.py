@@ -8,7 +8,9 @@ from abc import ABC, abstractmethod
 from pathlib import Path, PurePosixPath
 from typing import ClassVar
 
+from finalstage.escape import escape_control
 from finalstage.findings import Finding, Report, RuleInfo, Severity
+from finalstage.units import format_size
 
 # Most severe first: summaries and the SARIF/JUnit tables list severities in this order.
 SEVERITIES: tuple[Severity, ...] = (
@@ -156,9 +158,6 @@ _SHELL_PREFIX = re.compile(r"^(?:\|\d+(?:\s+\S+=\S*)*\s+)?/bin/(?:ba)?sh -c\s+")
 
 def image_facts(finding: Finding) -> str:
     """The image side of a finding on one line: ``45.7 MB, layer 2, apt-get install …``."""
-    from finalstage.escape import escape_control
-    from finalstage.units import format_size
-
     facts = []
     if finding.bytes is not None:
         facts.append(format_size(finding.bytes))

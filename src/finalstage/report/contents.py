@@ -2,21 +2,19 @@
 
 ``contents_data`` is the JSON-ready dict (snake_case keys, int bytes); ``render_contents_text``
 the text tables for people. Both read an ``Analysis`` (and, for findings, the image findings of
-``finalstage.image_rules``) and nothing else. Every path or name that came out of the image goes
+the engine) and nothing else. Every path or name that came out of the image goes
 through ``escape_control`` on text output; JSON escapes by itself.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from finalstage.analysis.model import Analysis, CategoryStats
 from finalstage.escape import escape_control
+from finalstage.findings import Finding
 from finalstage.units import format_size
-
-if TYPE_CHECKING:
-    from finalstage.analysis.model import Analysis, CategoryStats
-    from finalstage.findings import Finding
 
 TOP = 3
 
@@ -55,11 +53,9 @@ def _categories(analysis: Analysis) -> list[CategoryStats]:
     return sorted(analysis.categories.values(), key=lambda s: (-s.bytes, str(s.category)))
 
 
-def contents_data(analysis: Analysis, findings: Sequence[Finding] = (), *,
-                  top: int = TOP) -> dict[str, Any]:
+def contents_data(analysis: Analysis, *, top: int = TOP) -> dict[str, Any]:
     """The contents section as a JSON-ready dict: categories (largest first, with their top
-    paths, the layer that added most of them and bytes per layer), packages, warnings and the
-    image findings (same shape as ``lint``'s plus ``bytes``, ``layer``, ``paths``)."""
+    paths, the layer that added most of them and bytes per layer), packages and warnings."""
     return {
         "total_bytes": analysis.total_bytes,
         "total_files": analysis.total_files,
@@ -76,16 +72,6 @@ def contents_data(analysis: Analysis, findings: Sequence[Finding] = (), *,
         "special_files": [{"path": "/" + s.path, "mode": f"{s.mode & 0o7777:04o}",
                            "kind": s.kind, "layer": s.layer} for s in analysis.special_files],
         "warnings": list(analysis.warnings),
-        "findings": [finding_dict(f) for f in findings],
-    }
-
-
-def finding_dict(f: Finding) -> dict[str, Any]:
-    """One image finding as JSON (``lint``'s keys plus bytes, layer, created_by, paths)."""
-    return {
-        "rule": f.rule, "name": f.name, "severity": str(f.severity), "message": f.message,
-        "fix_hint": f.fix_hint, "bytes": f.bytes, "layer": f.layer,
-        "created_by": f.created_by, "paths": list(f.paths),
     }
 
 
@@ -145,4 +131,4 @@ def render_contents_text(analysis: Analysis, findings: Sequence[Finding] = (), *
     return "\n".join(out) + "\n"
 
 
-__all__ = ["contents_data", "finding_dict", "render_contents_text"]
+__all__ = ["contents_data", "render_contents_text"]

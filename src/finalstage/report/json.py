@@ -20,12 +20,14 @@ from finalstage.report._base import (
     target_of,
 )
 from finalstage.report._jsonio import dumps
+from finalstage.report.detail_json import detail_json
 
 SCHEMA_VERSION = 1
 #: JSON Schema (2020-12) of this output, shipped with the package.
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "findings-v1.schema.json"
 _RESERVED = frozenset(
-    {"schema_version", "command", "targets", "findings", "summary", "failed", "fail_on"}
+    {"schema_version", "command", "targets", "findings", "suppressed", "summary", "failed",
+     "fail_on"}
 )
 
 
@@ -55,15 +57,12 @@ def finding_to_dict(
         "layer": finding.layer,
         "created_by": finding.created_by,
         "paths": list(finding.paths),
+        "also": list(finding.also),
     }
 
 
 def report_to_dict(report: Report) -> dict[str, object]:
     """The whole report as a JSON-ready dict (the json reporter's document)."""
-    clash = _RESERVED.intersection(report.data)
-    if clash:
-        # A programming error in a command, not bad input: fail loudly in tests.
-        raise ValueError(f"report data uses reserved json keys: {', '.join(sorted(clash))}")
     counts = count_by_severity(report.findings)
     image = image_target(report)
     document: dict[str, object] = {
@@ -74,8 +73,13 @@ def report_to_dict(report: Report) -> dict[str, object]:
         "summary": {**{sev.value: n for sev, n in counts.items()}, "total": len(report.findings)},
         "failed": report.is_failed,
         "fail_on": report.fail_on.value,
+        "suppressed": [finding_to_dict(f, report, image=image) for f in report.suppressed],
     }
-    document.update(report.data)
+    payload = {**detail_json(report), **report.data}
+    clash = _RESERVED.intersection(payload)
+    if clash:
+        raise ValueError(f"report data uses reserved json keys: {', '.join(sorted(clash))}")
+    document.update(payload)
     return document
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import ClassVar
 from urllib.parse import quote
 
-from finalstage import __version__
+from finalstage._version import __version__
 from finalstage.findings import Finding, Report, RuleInfo, Severity
 from finalstage.report._base import (
     Reporter,

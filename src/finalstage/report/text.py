@@ -16,6 +16,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from finalstage.engine.verdicts import CheckDetail
+from finalstage.escape import escape_control, one_line
+from finalstage.facts.listing import Listing
+from finalstage.facts.summary import InspectResult
 from finalstage.findings import Finding, Report, Severity
 from finalstage.report._base import (
     Reporter,
@@ -25,7 +29,9 @@ from finalstage.report._base import (
     sorted_findings,
     target_of,
 )
-from finalstage.escape import escape_control, one_line
+from finalstage.report.check_text import render_skipped, render_suppressed, render_verdicts
+from finalstage.report.inspect_text import render_text as render_inspect
+from finalstage.report.listing import render_listing
 from finalstage.units import format_size
 
 MAX_PATHS = 5
@@ -55,18 +61,34 @@ class TextReporter(Reporter):
 
     human_readable: ClassVar[bool] = True
 
-    def __init__(self, *, color: bool = False) -> None:
+    def __init__(self, *, color: bool = False, verbose: bool = False, packages: bool = False,
+                 is_long: bool = False) -> None:
         self.color = color
+        self.verbose = verbose
+        self.packages = packages    # inspect: list the packages
+        self.is_long = is_long      # ls: mode, owner, size, mtime and layer
 
     def _style(self, text: str, sgr: str) -> str:
         return f"\x1b[{sgr}m{text}{_RESET}" if self.color and text else text
 
     def render(self, report: Report) -> str:
-        """Every finding (sorted), a blank line between findings, and the summary line."""
+        """The command's own view (inspect's summary, ls's listing), or every finding (sorted,
+        a blank line between them) and the summary line; check adds its verdicts."""
+        detail = report.detail
+        if isinstance(detail, InspectResult):
+            return render_inspect(detail, report.findings, packages=self.packages)
+        if isinstance(detail, Listing):
+            return render_listing(detail, is_long=self.is_long)
         image = image_target(report)
         blocks = ["\n".join(self._finding(f, image)) for f in sorted_findings(report)]
         blocks.append(self._summary(report))
-        return "\n\n".join(blocks) + "\n"
+        text = "\n\n".join(blocks) + "\n"
+        if isinstance(detail, CheckDetail):
+            text += render_verdicts(report, detail)
+        text += render_suppressed(report.suppressed)
+        if self.verbose:
+            text += render_skipped(report.outcomes)
+        return text
 
     def _finding(self, finding: Finding, image: str) -> list[str]:
         loc = finding.location

@@ -1,7 +1,8 @@
-"""The rule registry: every rule, listed by hand in one readable table (ruff ``codes.rs``).
+"""The rule registry: every check finalstage makes, listed by hand in one readable table (ruff
+``codes.rs``) — Dockerfile rules, image rules and the policy's budgets alike.
 
-``ALL_RULES`` is explicit (no import magic); ``get`` finds one rule by code or name;
-``select`` applies ``--select``/``--ignore`` (codes, prefixes, names, groups).
+``ALL_RULES`` is explicit (no import magic); ``get`` finds one rule by code, name or retired
+alias; ``select`` applies ``--select``/``--ignore`` (codes, prefixes, names, groups).
 """
 
 from __future__ import annotations
@@ -9,16 +10,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from finalstage.rules import _registry
+from finalstage.facts.dockerfile import DockerfileContext
 from finalstage.rules._base import (
-    DockerfileContext,
     DockerfileRule,
     ImageRule,
     InstructionRule,
     MetaRule,
-    Option,
+    Needs,
     Rule,
     Status,
 )
+from finalstage.rules._options import Option
 from finalstage.rules._registry import REDIRECTS
 from finalstage.rules.dockerfile.add_from_url import AddFromUrl
 from finalstage.rules.dockerfile.build_tools_installed import BuildToolsInstalled
@@ -31,11 +33,9 @@ from finalstage.rules.dockerfile.editable_install import EditableInstall
 from finalstage.rules.dockerfile.missing_no_install_recommends import MissingNoInstallRecommends
 from finalstage.rules.dockerfile.no_runtime_stage import NoRuntimeStage
 from finalstage.rules.dockerfile.package_cache_left import PackageCacheLeft
-from finalstage.rules.dockerfile.root_user import RootUser
 from finalstage.rules.dockerfile.sdk_base_image import SdkBaseImage
 from finalstage.rules.dockerfile.secret_file_copied import SecretFileCopied
 from finalstage.rules.dockerfile.secret_in_build_arg_or_env import SecretInBuildArgOrEnv
-from finalstage.rules.dockerfile.shell_form_entrypoint import ShellFormEntrypoint
 from finalstage.rules.dockerfile.test_code_copied import TestCodeCopied
 from finalstage.rules.dockerfile.unpinned_base_image import UnpinnedBaseImage
 from finalstage.rules.image.build_tool_in_final_image import BuildToolInFinalImage
@@ -44,10 +44,8 @@ from finalstage.rules.image.compiler_in_final_image import CompilerInFinalImage
 from finalstage.rules.image.dev_dependency_in_final_image import DevDependencyInFinalImage
 from finalstage.rules.image.docs_over_threshold import DocsOverThreshold
 from finalstage.rules.image.package_manager_in_final_image import PackageManagerInFinalImage
-from finalstage.rules.image.root_user_in_config import RootUserInConfig
 from finalstage.rules.image.secret_in_final_image import SecretInFinalImage
 from finalstage.rules.image.setuid_file import SetuidFile
-from finalstage.rules.image.shell_form_in_config import ShellFormInConfig
 from finalstage.rules.image.source_in_final_image import SourceInFinalImage
 from finalstage.rules.image.tests_in_final_image import TestsInFinalImage
 from finalstage.rules.image.unstripped_binary import UnstrippedBinary
@@ -55,6 +53,16 @@ from finalstage.rules.image.waste_over_threshold import WasteOverThreshold
 from finalstage.rules.meta.invalid_suppression import InvalidSuppression
 from finalstage.rules.meta.unparsable_dockerfile import UnparsableDockerfile
 from finalstage.rules.meta.unused_suppression import UnusedSuppression
+from finalstage.rules.policy.base_image_not_allowed import BaseImageNotAllowed
+from finalstage.rules.policy.compressed_size_over_budget import CompressedSizeOverBudget
+from finalstage.rules.policy.forbidden_category import ForbiddenCategory
+from finalstage.rules.policy.forbidden_package import ForbiddenPackage
+from finalstage.rules.policy.forbidden_path import ForbiddenPath
+from finalstage.rules.policy.size_over_budget import SizeOverBudget
+from finalstage.rules.policy.structure_test_failed import StructureTestFailed
+from finalstage.rules.policy.too_many_layers import TooManyLayers
+from finalstage.rules.runtime.root_user import RootUser
+from finalstage.rules.runtime.shell_form_entrypoint import ShellFormEntrypoint
 
 ALL_RULES: tuple[type[Rule], ...] = (
     # FS0xx meta
@@ -70,8 +78,6 @@ ALL_RULES: tuple[type[Rule], ...] = (
     TestCodeCopied,                # FS106
     PackageCacheLeft,              # FS107
     MissingNoInstallRecommends,    # FS108
-    RootUser,                      # FS109
-    ShellFormEntrypoint,           # FS110
     SecretInBuildArgOrEnv,         # FS111
     SecretFileCopied,              # FS112
     NoRuntimeStage,                # FS113
@@ -91,13 +97,23 @@ ALL_RULES: tuple[type[Rule], ...] = (
     SecretInFinalImage,            # FS208
     SetuidFile,                    # FS209
     # FS3xx size and waste
-    WasteOverThreshold,            # FS301
+    WasteOverThreshold,            # FS301 (also FS904)
     DocsOverThreshold,             # FS302
     UnstrippedBinary,              # FS303
-    # FS4xx runtime config
-    RootUserInConfig,              # FS401
-    ShellFormInConfig,             # FS402
+    # FS4xx runtime config (from the image config, else the Dockerfile)
+    RootUser,                      # FS401 (was FS109, FS908)
+    ShellFormEntrypoint,           # FS402 (was FS110, FS909)
+    # FS9xx policy budgets and bans (run when a policy key or rule option sets them)
+    SizeOverBudget,                # FS901
+    CompressedSizeOverBudget,      # FS902
+    TooManyLayers,                 # FS903
+    ForbiddenCategory,             # FS905
+    ForbiddenPath,                 # FS906
+    ForbiddenPackage,              # FS907
+    BaseImageNotAllowed,           # FS910
+    StructureTestFailed,           # FS911
 )
+REDIRECTS.update({alias: rule.code for rule in ALL_RULES for alias in rule.aliases})
 
 
 IMAGE_RULES: tuple[type[ImageRule], ...] = tuple(
@@ -125,6 +141,7 @@ __all__ = [
     "ImageRule",
     "InstructionRule",
     "MetaRule",
+    "Needs",
     "Option",
     "Rule",
     "Status",

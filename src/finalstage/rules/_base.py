@@ -1,31 +1,34 @@
 """The rule-definition pattern: one class per rule, its docstring is its documentation.
 
-Three strengths, as in hadolint (STYLE.md 6.4):
+Every check finalstage makes is a rule in one registry — Dockerfile rules, image rules and the
+policy's budgets alike. A rule declares the facts it ``needs`` (a Dockerfile, an image, either),
+its typed ``options`` and the ``subjects`` its findings are about; the engine hands it the run's
+``Facts`` through ``run``. Helper bases for the common strengths (hadolint's three):
 
-- ``InstructionRule``: a check per instruction, run only on stages that reach the final image
-  (the final stage and the stages it is ``FROM``);
+- ``InstructionRule``: a check per instruction, run only on stages that reach the final image;
 - ``DockerfileRule``: sees the whole ``DockerfileContext`` (file, stage graph, final stage);
-- ``ImageRule``: the extension point for the FS2xx-FS4xx image rules. It receives an image
-  context built by the image analysis; the lint engine never runs it.
+- ``ImageRule``: sees the ``ImageContext`` (merged tree, contents, config, ``created_by``).
 
-``__init_subclass__`` validates every concrete rule when its class is defined, so a malformed
-rule fails at import time (and in tests), never at a user's terminal.
+A rule that can judge a fact from either side (the user a container runs as: the last ``USER``
+of the final chain, or the image config) subclasses ``Rule`` and decides in ``run`` — one logic
+for one fact, whatever was given.
 """
 
 from __future__ import annotations
 
-import bisect
 import enum
-import re
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import Any, ClassVar, TypeVar
+from collections.abc import Iterator, Mapping
+from typing import Any, ClassVar
 
-_T = TypeVar("_T")
-
-from finalstage.dockerfile.model import Dockerfile, Instruction, Stage
+from finalstage.dockerfile.model import Instruction, Stage
+from finalstage.facts.dockerfile import DockerfileContext
+from finalstage.facts.image import ImageContext, Summary
 from finalstage.findings import Finding, Location, RuleInfo, Severity
 from finalstage.redact import redact_text
+from finalstage.rules._options import Option
+from finalstage.rules._validate import cleandoc, validate
+from finalstage.facts import Facts
+
 
 
 class Status(enum.StrEnum):
@@ -36,36 +39,27 @@ class Status(enum.StrEnum):
     DEPRECATED = "deprecated"
 
 
-@dataclass(frozen=True)
-class Option:
-    """One configuration key of a rule: ``[rules.<rule-name>] <key> = …`` in finalstage.toml."""
+class Needs(enum.StrEnum):
+    """The facts a rule needs to run; without them the engine skips it and says why."""
 
-    default: Any
-    definition: str
-
-    @property
-    def kind(self) -> type:
-        """The Python type a configured value must have (lists of strings stay lists)."""
-        return type(self.default)
-
-
-_CODE = re.compile(r"^FS\d{3}$")
-_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-# ruff's disallowed_rule_names.txt: a name says what is flagged, not what to do instead.
-_BAD_NAME_PREFIXES = ("avoid-", "use-", "prefer-", "do-not-", "consider-", "rewrite-", "uses-")
-_REQUIRED_SECTIONS = ("## What it does", "## Why is this bad?", "## Example", "Use instead:")
-_OPTIONAL_SECTIONS = ("## Known problems", "## Options", "## References")
-_SECTION_LINE = re.compile(r"^(## .+|Use instead:)$", re.MULTILINE)
+    DOCKERFILE = "dockerfile"
+    IMAGE = "image"
+    EITHER = "dockerfile or image"
 
 
 class Rule:
-    """Base of every rule. Subclasses set the class attributes and implement ``check``."""
+    """Base of every rule. Subclasses set the class attributes and implement ``run``."""
 
     code: ClassVar[str]
     name: ClassVar[str]
     severity: ClassVar[Severity]
+    needs: ClassVar[Needs] = Needs.DOCKERFILE
     groups: ClassVar[tuple[str, ...]] = ()
     options: ClassVar[Mapping[str, Option]] = {}
+    # What this rule's findings are about; two findings at one place sharing one merge.
+    subjects: ClassVar[tuple[str, ...]] = ()
+    # Retired codes and names that now mean this rule (suppressions, baselines, selectors).
+    aliases: ClassVar[tuple[str, ...]] = ()
     status: ClassVar[Status] = Status.PREVIEW
     since: ClassVar[str] = "0.1.0"
     # Set on the helper bases only: they are not rules and skip validation.
@@ -76,7 +70,7 @@ class Rule:
         if cls.__dict__.get("is_abstract", False):
             return
         cls.is_abstract = False
-        _validate(cls)
+        validate(cls)
 
     def __init__(self, settings: Mapping[str, Any] | None = None) -> None:
         values = {key: opt.default for key, opt in self.options.items()}
@@ -87,7 +81,7 @@ class Rule:
     @classmethod
     def doc(cls) -> str:
         """The Markdown documentation: the class docstring, dedented."""
-        return _cleandoc(cls.__doc__ or "")
+        return cleandoc(cls.__doc__ or "")
 
     @classmethod
     def title(cls) -> str:
@@ -100,9 +94,24 @@ class Rule:
         return RuleInfo(cls.code, cls.name, cls.title(), cls.severity, cls.doc())
 
     # -- behaviour -----------------------------------------------------------------------------
-    def check(self, ctx: DockerfileContext) -> Iterator[Finding]:
-        """Yield the findings of this rule on one Dockerfile."""
+    def skip_reason(self, facts: Facts) -> str | None:
+        """Why this rule cannot run on ``facts`` (None: it can)."""
+        has_df, has_image = facts.has_dockerfile, facts.has_image
+        if self.needs is Needs.DOCKERFILE and not has_df:
+            return "needs a Dockerfile"
+        if self.needs is Needs.IMAGE and not has_image:
+            return "needs an image"
+        if self.needs is Needs.EITHER and not (has_df or has_image):
+            return "needs a Dockerfile or an image"
+        return None
+
+    def run(self, facts: Facts) -> Iterator[Finding]:
+        """Yield this rule's findings on the run's facts."""
         return iter(())
+
+    def verdict(self, facts: Facts) -> str | None:
+        """A one-line account of what was checked (``2.7 MB, budget 150 MB``), for budgets."""
+        return None
 
     def finding(
         self,
@@ -114,8 +123,9 @@ class Rule:
         stage: Stage | None = None,
         source_line: str | None = None,
         needle: str | None = None,
+        subjects: tuple[str, ...] | None = None,
     ) -> Finding:
-        """Build a finding located on ``instr`` (its whole line range).
+        """A finding located on ``instr`` (its whole line range).
 
         ``needle`` narrows the location to the physical line of ``instr`` that contains it (the
         package, the path), so annotations point at the offending line of a long RUN;
@@ -134,14 +144,32 @@ class Rule:
         if stage is None and instr is not None and instr.stage is not None:
             stage = ctx.dockerfile.stages[instr.stage]
         return Finding(
-            rule=self.code,
-            name=self.name,
-            severity=self.severity,
-            message=redact_text(message),
-            fix_hint=fix_hint,
-            location=location,
+            rule=self.code, name=self.name, severity=self.severity,
+            message=redact_text(message), fix_hint=fix_hint, location=location,
             stage=stage.label if stage is not None else None,
             source_line=redact_text(source_line) if source_line is not None else None,
+            subjects=self.subjects if subjects is None else subjects,
+        )
+
+    def image_finding(
+        self,
+        message: str,
+        summary: Summary | None = None,
+        *,
+        fix_hint: str | None = None,
+        severity: Severity | None = None,
+        subjects: tuple[str, ...] | None = None,
+    ) -> Finding:
+        """A finding about the image: no location (the engine adds the Dockerfile line that made
+        the layer), plus the bytes, top paths, layer and ``created_by`` of ``summary``."""
+        return Finding(
+            rule=self.code, name=self.name, severity=severity or self.severity,
+            message=redact_text(message), fix_hint=fix_hint,
+            bytes=summary.bytes if summary is not None else None,
+            layer=summary.layer if summary is not None else None,
+            created_by=summary.created_by if summary is not None else None,
+            paths=tuple(summary.paths) if summary is not None else (),
+            subjects=self.subjects if subjects is None else subjects,
         )
 
 
@@ -149,9 +177,18 @@ class DockerfileRule(Rule):
     """A rule that sees the whole Dockerfile and its stage graph at once."""
 
     is_abstract = True
+    needs = Needs.DOCKERFILE
+
+    def run(self, facts: Facts) -> Iterator[Finding]:
+        assert facts.dockerfile is not None  # skip_reason ran first
+        return self.check(facts.dockerfile)
+
+    def check(self, ctx: DockerfileContext) -> Iterator[Finding]:
+        """Yield the findings of this rule on one Dockerfile."""
+        return iter(())
 
 
-class InstructionRule(Rule):
+class InstructionRule(DockerfileRule):
     """A per-instruction check, run on every instruction of the final chain (oldest first).
 
     ``ONBUILD`` instructions of an ancestor stage are checked as the instruction they wrap,
@@ -184,181 +221,24 @@ class InstructionRule(Rule):
 
 
 class ImageRule(Rule):
-    """Extension point for image rules (FS2xx content, FS3xx size, FS4xx runtime config).
-
-    Image rules implement ``check_image(ctx)`` against the image analysis context; the
-    Dockerfile lint engine skips them (``check`` yields nothing).
-    """
+    """A rule about the built image (FS2xx content, FS3xx size, FS4xx runtime config, FS9xx
+    budgets): it reads the ``ImageContext`` and never the Dockerfile."""
 
     is_abstract = True
+    needs = Needs.IMAGE
 
-    def check_image(self, ctx: Any) -> Iterator[Finding]:
-        """Yield findings for one analysed image (``rules.image._context.ImageContext``)."""
+    def run(self, facts: Facts) -> Iterator[Finding]:
+        return self.check_image(facts.view)
+
+    def check_image(self, ctx: ImageContext) -> Iterator[Finding]:
+        """Yield findings for one analysed image."""
         raise NotImplementedError
-
-    def image_finding(
-        self,
-        message: str,
-        summary: Any = None,
-        *,
-        fix_hint: str | None = None,
-        severity: Severity | None = None,
-    ) -> Finding:
-        """A finding about the image: no location (``check`` adds the Dockerfile line from the
-        layer), plus the bytes, top paths, layer and ``created_by`` of ``summary`` (a
-        ``rules.image._context.Summary``) when the finding is about files."""
-        return Finding(
-            rule=self.code,
-            name=self.name,
-            severity=severity or self.severity,
-            message=redact_text(message),
-            fix_hint=fix_hint,
-            bytes=summary.bytes if summary is not None else None,
-            layer=summary.layer if summary is not None else None,
-            created_by=summary.created_by if summary is not None else None,
-            paths=tuple(summary.paths) if summary is not None else (),
-        )
 
 
 class MetaRule(Rule):
-    """Rules about the linting itself (FS0xx): the engine emits them, ``check`` is unused."""
+    """Rules about the linting itself (FS0xx): the engine emits them; ``run`` is unused."""
 
     is_abstract = True
-
-
-@dataclass(frozen=True)
-class DockerfileContext:
-    """What a Dockerfile rule sees: the parsed file and its stage graph."""
-
-    dockerfile: Dockerfile
-    path: str
-    target: str | None = None            # the --target given, if any
-    # Facts computed once per file and shared by rules (keeps huge files linear, not quadratic).
-    _memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
-
-    def memo(self, key: Any, compute: Callable[[], _T]) -> _T:
-        """``compute()`` once per context and ``key``."""
-        if key not in self._memo:
-            self._memo[key] = compute()
-        return self._memo[key]
-
-    def order(self, instr: Instruction) -> int:
-        """Position of ``instr`` in the chain's build order (-1 when not in the chain)."""
-        positions = self.memo("order", lambda: {
-            id(i): n for n, i in enumerate(i for st in self.chain_stages() for i in st.instructions)
-        })
-        return positions.get(id(instr), -1)
-
-    def chain_stages(self) -> tuple[Stage, ...]:
-        """The final stage and every stage it is ``FROM``, oldest ancestor first."""
-        return tuple(self.dockerfile.stages[i] for i in reversed(self.dockerfile.chain))
-
-    @property
-    def final_stage(self) -> Stage:
-        return self.dockerfile.final_stage
-
-    def stage(self, index: int) -> Stage:
-        return self.dockerfile.stages[index]
-
-    def needle_line(self, instr: Instruction, needle: str) -> int | None:
-        """The first line of ``instr`` that contains ``needle``, if any."""
-        lines = self.dockerfile.lines
-        span = range(instr.line, min(instr.end_line, len(lines)) + 1)
-        # Prefer a whole-word hit: "git" should not point at a line mentioning "github".
-        word = re.compile(rf"(?<![\w.-]){re.escape(needle)}(?![\w-])")
-        for number in span:
-            if word.search(lines[number - 1]):
-                return number
-        for number in span:
-            if needle in lines[number - 1]:
-                return number
-        return None
-
-    def text_of(self, line: int, instr: Instruction) -> str:
-        """Line ``line`` of the file, stripped (the instruction's text if out of range)."""
-        lines = self.dockerfile.lines
-        if 0 < line <= len(lines):
-            return lines[line - 1].strip()
-        return instr.original.splitlines()[0].strip() if instr.original else ""
-
-    def instruction_start(self, line: int) -> int:
-        """First line of the instruction that spans ``line`` (``line`` itself if none)."""
-        spans = self.memo("spans", self._spans)
-        at = bisect.bisect_right(spans, (line, float("inf"))) - 1
-        if at >= 0 and spans[at][0] <= line <= spans[at][1]:
-            return spans[at][0]
-        return line
-
-    def _spans(self) -> list[tuple[int, int]]:
-        df = self.dockerfile
-        out = [(i.line, i.end_line) for i in df.global_args]
-        out += [(i.line, i.end_line) for st in df.stages for i in st.instructions]
-        return sorted(out)
-
-
-def _cleandoc(doc: str) -> str:
-    """``inspect.cleandoc`` without importing ``inspect`` (start-up time matters)."""
-    lines = doc.expandtabs().splitlines()
-    if not lines:
-        return ""
-    indents = [len(line) - len(line.lstrip()) for line in lines[1:] if line.strip()]
-    margin = min(indents) if indents else 0
-    body = [lines[0].strip()] + [line[margin:].rstrip() for line in lines[1:]]
-    while body and not body[-1]:
-        body.pop()
-    while body and not body[0]:
-        body.pop(0)
-    return "\n".join(body)
-
-
-def _validate(cls: type[Rule]) -> None:
-    where = f"rule class {cls.__name__}"
-    code = getattr(cls, "code", None)
-    if not isinstance(code, str) or not _CODE.match(code):
-        raise TypeError(f"{where}: code {code!r} does not match FS + three digits")
-    name = getattr(cls, "name", None)
-    if not isinstance(name, str) or not _NAME.match(name):
-        raise TypeError(f"{where}: name {name!r} is not kebab-case")
-    if name.startswith(_BAD_NAME_PREFIXES) or name.endswith("-used"):
-        raise TypeError(f"{where}: name {name!r} must name the pattern, not the fix")
-    if not isinstance(getattr(cls, "severity", None), Severity):
-        raise TypeError(f"{where}: severity must be a findings.Severity")
-    if not isinstance(cls.status, Status):
-        raise TypeError(f"{where}: status must be a rules.Status")
-    for key, opt in cls.options.items():
-        if not _NAME.match(key) or not isinstance(opt, Option):
-            raise TypeError(f"{where}: option {key!r} must be kebab-case and an Option")
-    _validate_doc(cls, where)
-
-
-def _validate_doc(cls: type[Rule], where: str) -> None:
-    doc = cls.doc()
-    if not doc or doc.startswith("#"):
-        raise TypeError(f"{where}: docstring must start with a one-line title")
-    title = doc.splitlines()[0]
-    if title.endswith(".") or len(title) > 80:
-        raise TypeError(f"{where}: title must be one short line without a trailing period")
-    found = [m.group(1) for m in _SECTION_LINE.finditer(doc)]
-    known = _REQUIRED_SECTIONS + _OPTIONAL_SECTIONS
-    unknown = [s for s in found if s not in known]
-    if unknown:
-        raise TypeError(f"{where}: unknown doc section {unknown[0]!r}")
-    missing = [s for s in _REQUIRED_SECTIONS if s not in found]
-    if missing:
-        raise TypeError(f"{where}: doc section {missing[0]!r} is missing")
-    order = [known.index(s) for s in found]
-    if order != sorted(order) or len(set(found)) != len(found):
-        raise TypeError(f"{where}: doc sections must appear once each, in the order {known}")
-    if "```dockerfile" not in doc.split("Use instead:")[0]:
-        raise TypeError(f"{where}: ## Example needs a ```dockerfile block before 'Use instead:'")
-    if "## Options" in found:
-        block = doc.split("## Options", 1)[1].split("\n## ", 1)[0]
-        named = set(re.findall(r"^- `([a-z0-9-]+)`", block, re.MULTILINE))
-        if named != set(cls.options):
-            raise TypeError(f"{where}: ## Options lists {sorted(named)}, rule has "
-                            f"{sorted(cls.options)}")
-    elif cls.options:
-        raise TypeError(f"{where}: rule has options but no ## Options section")
 
 
 __all__ = [
@@ -367,6 +247,7 @@ __all__ = [
     "ImageRule",
     "InstructionRule",
     "MetaRule",
+    "Needs",
     "Option",
     "Rule",
     "Status",

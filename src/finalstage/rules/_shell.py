@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from finalstage.dockerfile import shell
 from finalstage.dockerfile.model import Instruction
 
 
@@ -58,8 +59,6 @@ def commands(instr: Instruction) -> tuple[Cmd, ...]:
     hit = _CACHE.get(key)
     if hit is not None and hit[0] is instr:
         return hit[1]
-    from finalstage.dockerfile import shell
-
     cmds = tuple(Cmd(c.name, tuple(c.args)) for c in shell.commands(instr) if c.name)
     if len(_CACHE) > 4096:
         _CACHE.clear()

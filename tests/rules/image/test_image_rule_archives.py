@@ -13,13 +13,13 @@ from make_layers import F, config, docker_archive, layer, sha
 from finalstage.errors import UsageError
 from finalstage.findings import Finding, Severity
 from finalstage.image.open import open_image
-from finalstage.image_rules import Examination, examine
-from finalstage.rules.image._context import command_words
+from tests.harness.examine import Examination, examine
+from finalstage.rules._helpers import command_words
 from finalstage.rules.image.package_manager_in_final_image import (
     family_of,
     needed_families,
 )
-from finalstage.rules.image.root_user_in_config import is_root
+from finalstage.rules.runtime.root_user import is_root
 
 ELF_STUB = b"\x7fELF" + b"\x00" * 60
 KEY = (b"-----BEGIN OPENSSH PRIVATE KEY-----\n" + b"b3BlbnNzaC1rZXktdjEAAAAA" * 4

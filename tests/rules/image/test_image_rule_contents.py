@@ -8,7 +8,7 @@ from pathlib import Path
 from make_layers import F, docker_archive, layer
 
 from finalstage.image.open import open_image
-from finalstage.image_rules import examine
+from tests.harness.examine import examine
 from finalstage.report.contents import contents_data, render_contents_text
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from finalstage.findings import Finding, Severity
 from finalstage.image.open import open_image
-from finalstage.image_rules import Examination, examine
+from tests.harness.examine import Examination, examine
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 

@@ -6,8 +6,9 @@ from collections.abc import Iterator
 
 from finalstage.dockerfile.model import Instruction, Stage
 from finalstage.findings import Finding, Severity
-from finalstage.rules._base import DockerfileContext, InstructionRule
-from finalstage.rules.dockerfile._facts import copy_sources
+from finalstage.facts.dockerfile import DockerfileContext
+from finalstage.rules._base import InstructionRule
+from finalstage.rules.dockerfile._query import copy_sources
 
 
 class AddFromUrl(InstructionRule):

@@ -8,7 +8,8 @@ from typing import ClassVar
 
 from finalstage.dockerfile.model import Instruction, Stage
 from finalstage.findings import Finding, Severity
-from finalstage.rules._base import DockerfileContext, InstructionRule, Option
+from finalstage.facts.dockerfile import DockerfileContext
+from finalstage.rules._base import InstructionRule, Option
 from finalstage.rules._shell import Cmd, commands, installs, package_name
 
 BUILD_TOOLS = (
@@ -99,6 +100,7 @@ class BuildToolsInstalled(InstructionRule):
     name = "build-tools-installed"
     severity = Severity.ERROR
     groups = ("packages",)
+    subjects = ("category:compiler", "category:build-tool")
     keywords = ("RUN",)
     options: ClassVar[Mapping[str, Option]] = {
         "extra-packages": Option((), "Package globs treated as build tools"),

@@ -7,8 +7,9 @@ from collections.abc import Iterator
 
 from finalstage.dockerfile.model import Instruction, Stage
 from finalstage.findings import Finding, Severity
-from finalstage.rules._base import DockerfileContext, InstructionRule
-from finalstage.rules.dockerfile._facts import run_text
+from finalstage.facts.dockerfile import DockerfileContext
+from finalstage.rules._base import InstructionRule
+from finalstage.rules.dockerfile._query import run_text
 
 # A download piped straight into an interpreter: `curl … | sh`, `wget -qO- … | sudo bash -s`.
 _PIPE = re.compile(

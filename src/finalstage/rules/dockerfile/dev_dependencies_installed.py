@@ -7,9 +7,10 @@ from collections.abc import Iterator, Mapping
 
 from finalstage.dockerfile.model import Instruction, Stage
 from finalstage.findings import Finding, Severity
-from finalstage.rules._base import DockerfileContext, InstructionRule
+from finalstage.facts.dockerfile import DockerfileContext
+from finalstage.rules._base import InstructionRule
 from finalstage.rules._shell import Cmd, commands
-from finalstage.rules.dockerfile._facts import env_before, run_text
+from finalstage.rules.dockerfile._query import env_before, run_text
 
 _DEV_REQUIREMENTS = re.compile(r"(^|[/_-])(dev|test|tests|testing|lint|ci|docs)([_.-]|$)|"
                                r"requirements[-_]?(dev|test)", re.IGNORECASE)
@@ -155,6 +156,7 @@ class DevDependenciesInstalled(InstructionRule):
     name = "dev-dependencies-installed"
     severity = Severity.ERROR
     groups = ("packages",)
+    subjects = ("category:dev-dependency",)
     keywords = ("RUN",)
 
     def check_instruction(

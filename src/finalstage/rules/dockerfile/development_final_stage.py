@@ -6,7 +6,8 @@ import re
 from collections.abc import Iterator
 
 from finalstage.findings import Finding, Severity
-from finalstage.rules._base import DockerfileContext, DockerfileRule
+from finalstage.facts.dockerfile import DockerfileContext
+from finalstage.rules._base import DockerfileRule
 
 _DEV_NAME = re.compile(
     r"^(dev|devel|develop|development|dev[-_]?envs?|devcontainer|debug|debugger|test|tests|"
@@ -52,6 +53,7 @@ class DevelopmentFinalStage(DockerfileRule):
     name = "development-final-stage"
     severity = Severity.ERROR
     groups = ("stages",)
+    subjects = ("category:dev-dependency", "category:tests")
 
     def check(self, ctx: DockerfileContext) -> Iterator[Finding]:
         df = ctx.dockerfile

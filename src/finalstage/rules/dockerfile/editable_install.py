@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 from finalstage.dockerfile.model import Instruction, Stage
 from finalstage.findings import Finding, Severity
-from finalstage.rules._base import DockerfileContext, InstructionRule
+from finalstage.facts.dockerfile import DockerfileContext
+from finalstage.rules._base import InstructionRule
 from finalstage.rules._shell import Cmd, commands
 
 

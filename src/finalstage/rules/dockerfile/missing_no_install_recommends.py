@@ -6,9 +6,10 @@ from collections.abc import Iterator
 
 from finalstage.dockerfile.model import Instruction, Stage
 from finalstage.findings import Finding, Severity
-from finalstage.rules._base import DockerfileContext, InstructionRule
+from finalstage.facts.dockerfile import DockerfileContext
+from finalstage.rules._base import InstructionRule
 from finalstage.rules._shell import commands, installs
-from finalstage.rules.dockerfile._facts import first_run_mentioning
+from finalstage.rules.dockerfile._query import first_run_mentioning
 
 
 class MissingNoInstallRecommends(InstructionRule):

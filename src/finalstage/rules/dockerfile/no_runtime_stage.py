@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from finalstage.findings import Finding, Severity
-from finalstage.rules._base import DockerfileContext, DockerfileRule
+from finalstage.facts.dockerfile import DockerfileContext
+from finalstage.rules._base import DockerfileRule
 from finalstage.rules._shell import Cmd, commands, installs
-from finalstage.rules.dockerfile._facts import parse_ref
+from finalstage.rules.dockerfile._query import parse_ref
 from finalstage.rules.dockerfile.build_tools_installed import build_tools
 from finalstage.rules.dockerfile.sdk_base_image import sdk_reason
 

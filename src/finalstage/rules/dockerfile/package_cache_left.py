@@ -7,9 +7,10 @@ from collections.abc import Iterator, Mapping
 
 from finalstage.dockerfile.model import Instruction, Stage
 from finalstage.findings import Finding, Severity
-from finalstage.rules._base import DockerfileContext, InstructionRule
+from finalstage.facts.dockerfile import DockerfileContext
+from finalstage.rules._base import InstructionRule
 from finalstage.rules._shell import Cmd, commands, installs
-from finalstage.rules.dockerfile._facts import cache_mounts, env_before, run_text
+from finalstage.rules.dockerfile._query import cache_mounts, env_before, run_text
 
 # manager → (cache directories a cache mount may cover, text that cleans it in the same RUN)
 _CACHES: dict[str, tuple[tuple[str, ...], re.Pattern[str]]] = {
@@ -87,6 +88,7 @@ class PackageCacheLeft(InstructionRule):
     name = "package-cache-left"
     severity = Severity.WARNING
     groups = ("packages", "size")
+    subjects = ("category:cache",)
     keywords = ("RUN",)
 
     def check_instruction(

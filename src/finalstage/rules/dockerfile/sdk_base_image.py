@@ -8,8 +8,9 @@ from collections.abc import Iterator, Mapping
 from typing import ClassVar
 
 from finalstage.findings import Finding, Severity
-from finalstage.rules._base import DockerfileContext, DockerfileRule, Option
-from finalstage.rules.dockerfile._facts import ImageRef, chain_root, parse_ref, via
+from finalstage.facts.dockerfile import DockerfileContext
+from finalstage.rules._base import DockerfileRule, Option
+from finalstage.rules.dockerfile._query import ImageRef, chain_root, parse_ref, via
 
 # Repositories (last path component or full path) that exist to build software.
 _ALWAYS_SDK = {
@@ -99,6 +100,7 @@ class SdkBaseImage(DockerfileRule):
     name = "sdk-base-image"
     severity = Severity.ERROR
     groups = ("base-image",)
+    subjects = ("category:compiler", "category:build-tool")
     options: ClassVar[Mapping[str, Option]] = {
         "extra-images": Option((), "Repository globs treated as build images"),
         "allowed-images": Option((), "Repository globs never reported"),

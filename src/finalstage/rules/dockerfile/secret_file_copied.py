@@ -7,8 +7,9 @@ from collections.abc import Iterator
 
 from finalstage.dockerfile.model import Instruction, Stage
 from finalstage.findings import Finding, Severity
-from finalstage.rules._base import DockerfileContext, InstructionRule
-from finalstage.rules.dockerfile._facts import copy_sources, norm_path
+from finalstage.facts.dockerfile import DockerfileContext
+from finalstage.rules._base import InstructionRule
+from finalstage.rules.dockerfile._query import copy_sources, norm_path
 
 _SECRET_FILES = (".env", ".env.*", "*.env", "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519",
                  "*.pem", "*.key", "*.p12", "*.pfx", "*.jks", "*.keystore", ".npmrc", ".pypirc",
@@ -74,6 +75,7 @@ class SecretFileCopied(InstructionRule):
     name = "secret-file-copied"
     severity = Severity.ERROR
     groups = ("secrets", "copy")
+    subjects = ("category:secret",)
     keywords = ("COPY", "ADD")
 
     def check_instruction(

@@ -8,9 +8,10 @@ from typing import ClassVar
 
 from finalstage.dockerfile.model import Instruction, Stage
 from finalstage.findings import Finding, Severity
-from finalstage.rules._base import DockerfileContext, InstructionRule, Option
+from finalstage.facts.dockerfile import DockerfileContext
+from finalstage.rules._base import InstructionRule, Option
 from finalstage.redact import REDACTED, SECRET_VALUE
-from finalstage.rules.dockerfile._facts import pairs
+from finalstage.rules.dockerfile._query import pairs
 
 _SECRET_NAME = re.compile(
     r"(PASSWORD|PASSWD|PASSPHRASE|(^|_)PASS$|(^|_)PWD$|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|"

@@ -7,8 +7,9 @@ from collections.abc import Iterator
 
 from finalstage.dockerfile.model import Instruction, Stage
 from finalstage.findings import Finding, Severity
-from finalstage.rules._base import DockerfileContext, InstructionRule
-from finalstage.rules.dockerfile._facts import copy_sources, norm_path
+from finalstage.facts.dockerfile import DockerfileContext
+from finalstage.rules._base import InstructionRule
+from finalstage.rules.dockerfile._query import copy_sources, norm_path
 
 _TEST_DIRS = {"test", "tests", "__tests__", "spec", "specs", "testdata", "e2e", "cypress",
               "integration-tests", "test-data", "testing"}
@@ -65,6 +66,7 @@ class TestCodeCopied(InstructionRule):
     name = "test-code-copied"
     severity = Severity.WARNING
     groups = ("copy",)
+    subjects = ("category:tests",)
     keywords = ("COPY", "ADD")
 
     def check_instruction(

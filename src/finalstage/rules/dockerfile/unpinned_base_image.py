@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from finalstage.findings import Finding, Severity
-from finalstage.rules._base import DockerfileContext, DockerfileRule
-from finalstage.rules.dockerfile._facts import parse_ref
+from finalstage.facts.dockerfile import DockerfileContext
+from finalstage.rules._base import DockerfileRule
+from finalstage.rules.dockerfile._query import parse_ref
 
 
 class UnpinnedBaseImage(DockerfileRule):

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 from finalstage.findings import Finding, Severity
 from finalstage.rules._base import ImageRule
-from finalstage.rules.image._context import FileRef, ImageContext, plural
+from finalstage.facts.image import FileRef, ImageContext
+from finalstage.rules._helpers import plural
 
 _PYTHON_SITE = ("/site-packages/", "/dist-packages/")
 
@@ -54,6 +55,7 @@ class BuildToolInFinalImage(ImageRule):
     name = "build-tool-in-final-image"
     severity = Severity.ERROR
     groups = ("toolchain", "content")
+    subjects = ("category:build-tool",)
 
     def check_image(self, ctx: ImageContext) -> Iterator[Finding]:
         native: list[FileRef] = []

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 from finalstage.findings import Finding, Severity
 from finalstage.rules._base import ImageRule
-from finalstage.rules.image._context import ImageContext, plural
+from finalstage.facts.image import ImageContext
+from finalstage.rules._helpers import plural
 
 
 class CacheInFinalImage(ImageRule):
@@ -41,6 +42,7 @@ class CacheInFinalImage(ImageRule):
     name = "cache-in-final-image"
     severity = Severity.WARNING
     groups = ("cache", "size", "content")
+    subjects = ("category:cache",)
 
     def check_image(self, ctx: ImageContext) -> Iterator[Finding]:
         files = [f for f in ctx.files_of("cache") if f.size > 0]

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 from finalstage.findings import Finding, Severity
 from finalstage.rules._base import ImageRule
-from finalstage.rules.image._context import ImageContext, plural
+from finalstage.facts.image import ImageContext
+from finalstage.rules._helpers import plural
 
 # Toolchain names for the message, by a marker in the path (first match wins).
 _TOOLCHAINS = (
@@ -68,6 +69,7 @@ class CompilerInFinalImage(ImageRule):
     name = "compiler-in-final-image"
     severity = Severity.ERROR
     groups = ("toolchain", "content")
+    subjects = ("category:compiler",)
 
     def check_image(self, ctx: ImageContext) -> Iterator[Finding]:
         files = [f for f in ctx.files_of("compiler") if f.size > 0]

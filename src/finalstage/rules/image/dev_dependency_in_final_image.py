@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from finalstage.findings import Finding, Severity
 from finalstage.rules._base import ImageRule
-from finalstage.rules.image._context import FileRef, ImageContext, Summary
+from finalstage.facts.image import FileRef, ImageContext, Summary
+from finalstage.analysis.packages.model import Package
 
-if TYPE_CHECKING:
-    from finalstage.analysis.packages.model import Package
 
 _WHY = {"npm": "dev in package-lock.json", "pypi": "a development tool"}
 
@@ -47,6 +45,7 @@ class DevDependencyInFinalImage(ImageRule):
     name = "dev-dependency-in-final-image"
     severity = Severity.ERROR
     groups = ("dev", "packages", "content")
+    subjects = ("category:dev-dependency",)
 
     def check_image(self, ctx: ImageContext) -> Iterator[Finding]:
         for package in sorted(ctx.analysis.dev_packages, key=lambda p: (p.ecosystem, p.name,

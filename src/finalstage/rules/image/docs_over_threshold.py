@@ -7,7 +7,8 @@ from typing import ClassVar
 
 from finalstage.findings import Finding, Severity
 from finalstage.rules._base import ImageRule, Option
-from finalstage.rules.image._context import ImageContext, number_option, plural
+from finalstage.facts.image import ImageContext
+from finalstage.rules._helpers import plural
 
 
 class DocsOverThreshold(ImageRule):
@@ -42,14 +43,15 @@ class DocsOverThreshold(ImageRule):
     name = "docs-over-threshold"
     severity = Severity.INFO
     groups = ("size",)
+    subjects = ("category:docs",)
     options: ClassVar[Mapping[str, Option]] = {
-        "min-bytes": Option(10 * 1024 * 1024, "Documentation bytes allowed"),
+        "min-bytes": Option(10 * 1024 * 1024, "Documentation bytes allowed", "size"),
     }
 
     def check_image(self, ctx: ImageContext) -> Iterator[Finding]:
         files = ctx.files_of("docs")
         total = sum(f.size for f in files)
-        if total <= number_option(self, "min-bytes"):
+        if total <= self.settings["min-bytes"]:
             return
         summary = ctx.summarize(files)
         yield self.image_finding(

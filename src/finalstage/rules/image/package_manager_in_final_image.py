@@ -7,13 +7,8 @@ from typing import ClassVar
 
 from finalstage.findings import Finding, Severity
 from finalstage.rules._base import ImageRule, Option
-from finalstage.rules.image._context import (
-    FileRef,
-    ImageContext,
-    command_words,
-    names_option,
-    plural,
-)
+from finalstage.facts.image import FileRef, ImageContext
+from finalstage.rules._helpers import command_words, plural
 
 # Package-manager families, by the command names that run them.
 COMMANDS: dict[str, str] = {
@@ -96,12 +91,13 @@ class PackageManagerInFinalImage(ImageRule):
     name = "package-manager-in-final-image"
     severity = Severity.WARNING
     groups = ("packages", "content")
+    subjects = ("category:package-manager",)
     options: ClassVar[Mapping[str, Option]] = {
         "needed": Option((), "Package-manager families the application runs"),
     }
 
     def check_image(self, ctx: ImageContext) -> Iterator[Finding]:
-        needed = needed_families(ctx.runtime_argv()) | names_option(self, "needed")
+        needed = needed_families(ctx.runtime_argv()) | set(self.settings["needed"])
         families: dict[str, list[FileRef]] = {}
         for f in ctx.files_of("package-manager"):
             if f.size > 0:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from finalstage.findings import Finding, Severity
 from finalstage.rules._base import ImageRule
-from finalstage.rules.image._context import FileRef, ImageContext
+from finalstage.facts.image import FileRef, ImageContext
 
 
 class SecretInFinalImage(ImageRule):
@@ -41,6 +41,7 @@ class SecretInFinalImage(ImageRule):
     name = "secret-in-final-image"
     severity = Severity.ERROR
     groups = ("secrets", "content")
+    subjects = ("category:secret",)
 
     def check_image(self, ctx: ImageContext) -> Iterator[Finding]:
         for secret in sorted(ctx.analysis.secrets, key=lambda s: s.path):

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from finalstage.findings import Finding, Severity
 from finalstage.rules._base import ImageRule, Option
-from finalstage.rules.image._context import FileRef, ImageContext, names_option
+from finalstage.facts.image import FileRef, ImageContext
 
 # The setuid/setgid programs a Debian, Ubuntu, Alpine or UBI base ships (login, shadow, mount,
 # PAM): present in nearly every distro base, and judged by the base image, not the app.
@@ -57,7 +57,7 @@ class SetuidFile(ImageRule):
     }
 
     def check_image(self, ctx: ImageContext) -> Iterator[Finding]:
-        allowed = set(DISTRO_BASE) | names_option(self, "allowed")
+        allowed = set(DISTRO_BASE) | set(self.settings["allowed"])
         for special in sorted(ctx.analysis.special_files, key=lambda s: (s.path, s.kind)):
             if special.kind not in ("setuid", "setgid"):
                 continue

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 from finalstage.findings import Finding, Severity
 from finalstage.rules._base import ImageRule
-from finalstage.rules.image._context import ImageContext, is_library_path, plural
+from finalstage.facts.image import ImageContext, is_library_path
+from finalstage.rules._helpers import plural
 
 _EXEC = 0o111
 
@@ -50,6 +51,7 @@ class SourceInFinalImage(ImageRule):
     name = "source-in-final-image"
     severity = Severity.ERROR
     groups = ("source", "content")
+    subjects = ("category:source",)
 
     def check_image(self, ctx: ImageContext) -> Iterator[Finding]:
         files = [f for f in ctx.files_of("source")

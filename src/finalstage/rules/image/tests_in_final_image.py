@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 from finalstage.findings import Finding, Severity
 from finalstage.rules._base import ImageRule
-from finalstage.rules.image._context import ImageContext, is_library_path, plural
+from finalstage.facts.image import ImageContext, is_library_path
+from finalstage.rules._helpers import plural
 
 
 class TestsInFinalImage(ImageRule):
@@ -44,6 +45,7 @@ class TestsInFinalImage(ImageRule):
     name = "tests-in-final-image"
     severity = Severity.ERROR
     groups = ("tests", "content")
+    subjects = ("category:tests",)
 
     def check_image(self, ctx: ImageContext) -> Iterator[Finding]:
         files = [f for f in ctx.files_of("tests")

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 from finalstage.findings import Finding, Severity
 from finalstage.rules._base import ImageRule
-from finalstage.rules.image._context import FileRef, ImageContext, plural
+from finalstage.facts.image import FileRef, ImageContext
+from finalstage.rules._helpers import plural
 
 
 class UnstrippedBinary(ImageRule):

@@ -7,13 +7,10 @@ from typing import ClassVar
 
 from finalstage.findings import Finding, Severity
 from finalstage.rules._base import ImageRule, Option
-from finalstage.rules.image._context import (
-    TOP_PATHS,
-    ImageContext,
-    Summary,
-    number_option,
-    plural,
-)
+from finalstage.facts.image import ImageContext, Summary, TOP_PATHS
+from finalstage.facts import Facts
+from finalstage.rules._helpers import plural
+from finalstage.units import format_size
 
 
 class WasteOverThreshold(ImageRule):
@@ -47,16 +44,31 @@ class WasteOverThreshold(ImageRule):
     ## Options
     - `max-bytes`: wasted bytes allowed (default 10 MiB).
     - `max-percent`: wasted share of all layer bytes allowed, in percent (default 10).
+
+    A policy's `max-waste` (`"5%"` or `"20MB"`) sets one of the two and lifts the other, and
+    makes this rule an error.
     """
 
     code = "FS301"
     name = "waste-over-threshold"
     severity = Severity.WARNING
     groups = ("size", "waste")
+    subjects = ("waste:image",)
+    aliases = ("FS904", "max-waste")
     options: ClassVar[Mapping[str, Option]] = {
-        "max-bytes": Option(10 * 1024 * 1024, "Wasted bytes allowed"),
-        "max-percent": Option(10.0, "Wasted share of all layer bytes allowed, in percent"),
+        "max-bytes": Option(10 * 1024 * 1024, "Wasted bytes allowed", "size"),
+        "max-percent": Option(10.0, "Wasted share of all layer bytes allowed, in percent",
+                              "percent"),
     }
+
+    def verdict(self, facts: Facts) -> str | None:
+        tree = facts.tree
+        held = sum(layer.bytes for layer in tree.layers)
+        percent = 100.0 * tree.waste_bytes / held if held else 0.0
+        budget = [f"{format_size(v)}" for v in [self.settings["max-bytes"]] if v is not None]
+        budget += [f"{v:g}%" for v in [self.settings["max-percent"]] if v is not None]
+        return (f"{format_size(tree.waste_bytes)} wasted ({percent:.1f}%), budget "
+                f"{' or '.join(budget) or 'none'}")
 
     def check_image(self, ctx: ImageContext) -> Iterator[Finding]:
         tree = ctx.tree
@@ -65,8 +77,11 @@ class WasteOverThreshold(ImageRule):
             return
         held = sum(layer.bytes for layer in tree.layers)
         percent = 100.0 * wasted / held if held else 0.0
-        max_bytes = number_option(self, "max-bytes")
-        max_percent = number_option(self, "max-percent")
+        # A policy's `max-waste` sets one budget and lifts the other (None: no limit).
+        max_bytes = self.settings["max-bytes"]
+        max_percent = self.settings["max-percent"]
+        max_bytes = float("inf") if max_bytes is None else max_bytes
+        max_percent = float("inf") if max_percent is None else max_percent
         if wasted <= max_bytes and percent <= max_percent:
             return
         # The layer whose files were hidden most: it added the wasted bytes.

@@ -1,0 +1,36 @@
+"""``open_image``: the image a command reads, with the layer cache attached when it may serve."""
+
+from __future__ import annotations
+
+from finalstage.fs.cache import LayerCache
+from finalstage.image.image import Image
+from finalstage.image.open import open_image as open_source
+from finalstage.limits import Limits, is_lowered
+
+
+def open_image(
+    ref: str,
+    *,
+    platform: str | None = None,
+    limits: Limits | None = None,
+    tls_verify: bool | None = None,
+    auth_file: str | None = None,
+    verify: bool = True,
+    cache: bool = False,
+) -> Image:
+    """Open ``ref`` (any transport: ``docker-archive:``, ``oci:``, ``docker://``…).
+
+    ``verify=False`` skips digest checks (the listing then reads tar headers only). ``cache``
+    reuses verified layer indexes from the cache directory: only verified scans are cached, so
+    ``verify=False`` never uses it, and a lowered layer limit reads the layers again, because a
+    cached layer was only checked against the limits in force when it was read.
+    """
+    image = open_source(ref, platform=platform, limits=limits, tls_verify=tls_verify,
+                        auth_file=auth_file)
+    image.verify = verify
+    if cache and verify and (limits is None or not is_lowered(limits)):
+        image.cache = LayerCache()
+    return image
+
+
+__all__ = ["open_image"]

@@ -1,0 +1,50 @@
+"""The JSON of each command's own payload (``Report.detail``), merged at the top level of the
+document next to the findings: inspect's summary, ls's rows, check's verdicts."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from finalstage.engine.verdicts import CheckDetail
+from finalstage.facts.listing import Listing
+from finalstage.facts.summary import InspectResult
+from finalstage.findings import Report
+from finalstage.report.inspect_json import to_json
+from finalstage.report.listing import listing_json
+
+
+def detail_json(report: Report) -> dict[str, Any]:
+    """The payload of ``report.detail`` as JSON-ready keys (empty when there is none)."""
+    detail = report.detail
+    if isinstance(detail, InspectResult):
+        return to_json(detail)
+    if isinstance(detail, Listing):
+        return listing_json(detail)
+    if isinstance(detail, CheckDetail):
+        return check_json(report, detail)
+    return {}
+
+
+def check_json(report: Report, detail: CheckDetail) -> dict[str, Any]:
+    """``check``'s verdicts, structure tests, attribution, sizes and the rules' outcomes."""
+    attribution = detail.attribution.layers if detail.attribution is not None else ()
+    return {
+        "image": detail.image,
+        "policy": detail.policy,
+        "clauses": [dataclasses.asdict(v) for v in detail.verdicts],
+        "structure_tests": [
+            {"name": r.name, "file": r.test.file, "status": r.status, "errors": list(r.errors)}
+            for r in detail.structure_tests],
+        "attribution": [
+            {"layer": a.layer, "line": a.instruction.line if a.instruction else None,
+             "is_base": a.is_base, "confidence": a.confidence.value}
+            for a in attribution],
+        "size": detail.size,
+        "compressed_size": detail.compressed_size,
+        "baselined": len(report.suppressed),
+        "rules": [dataclasses.asdict(o) for o in report.outcomes],
+    }
+
+
+__all__ = ["check_json", "detail_json"]
