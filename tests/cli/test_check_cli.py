@@ -61,8 +61,8 @@ def test_fails_with_lines_from_the_dockerfile(policy: Path,
     for finding in doc["findings"]:
         by_rule.setdefault(finding["rule"], []).append(finding)
     # waste: dive's own expected number for this image is 32025 bytes (corpus SOURCE.md)
-    (waste,) = by_rule["FS904"]
-    assert waste["bytes"] == 32025
+    (waste,) = by_rule["FS301"]  # max-waste configures waste-over-threshold
+    assert waste["bytes"] == 32025 and waste["severity"] == "error"
     # lines checked by hand against Dockerfile.test-image: `cp … /tmp/saved.again1.txt` is
     # line 12, `chmod +x /root/saved.txt` (the last layer to touch it) is line 14
     lines = sorted((f["line"], f["paths"][0]) for f in by_rule["FS906"])
@@ -82,7 +82,7 @@ def test_passes_with_a_lenient_policy(tmp_path: Path, capsys: pytest.CaptureFixt
     assert code == 0, out + err
     assert "check passed" in out
     # the layer tars (1.5 MB with tar headers and padding) are what the budget counts
-    assert "pass  FS901 max-size: 1.47 MB uncompressed, budget 2 MB" in out
+    assert "pass  max-size: 1.47 MB uncompressed, budget 2 MB" in out
 
 
 def test_fail_on_threshold(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -152,12 +152,14 @@ def test_every_format(fmt: str, policy: Path, tmp_path: Path,
         for case in root.iter("testcase"):
             ok = case.find("failure") is None
             names[case.get("name", "")] = names.get(case.get("name", ""), True) and ok
-        # one testcase per policy clause and per structure test
-        assert names["FS903 max-layers"] is True
-        assert names["FS904 max-waste"] is False
+        # one testcase per rule and one per structure test, none counted twice
+        assert names["FS903 too-many-layers"] is True
+        assert names["FS301 waste-over-threshold"] is False
         assert names["FS906 forbidden-path"] is False
-        cst_cases = {n: ok for n, ok in names.items() if n.startswith("FS911.")}
+        assert "FS911 structure-test-failed" not in names
+        cst_cases = {n: ok for n, ok in names.items() if n.startswith("File Existence Test")}
         assert sorted(cst_cases.values()) == [False, True, True]
+        assert int(root.get("tests", "0")) == sum(1 for _ in root.iter("testcase"))
     elif fmt == "github":
         assert f"::error file={DOCKERFILE},line=12" in text
     elif fmt == "json":

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 CLEAN = "FROM alpine:3.20\nUSER 1000\nCMD [\"/app\"]\n"
-DIRTY = "FROM alpine\nCOPY . /app\n"          # FS102 warning, FS103 error, FS109 warning
+DIRTY = "FROM alpine\nCOPY . /app\n"          # FS102 warning, FS103 error, FS401 warning
 
 
 def run_process(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
@@ -87,7 +87,7 @@ def test_every_format(files: dict[str, Path], fmt: str) -> None:
 
 def test_json_lists_findings(files: dict[str, Path]) -> None:
     data = json.loads(run("lint", str(files["dirty"]), "--format", "json").stdout)
-    assert sorted(f["rule"] for f in data["findings"]) == ["FS102", "FS103", "FS109"]
+    assert sorted(f["rule"] for f in data["findings"]) == ["FS102", "FS103", "FS401"]
 
 
 def test_output_file(files: dict[str, Path], tmp_path: Path) -> None:
@@ -165,7 +165,7 @@ def test_bad_input_one_line_exit_2(case: str, tmp_path: Path) -> None:
     (["--target", "nope"], "nope"),
     (["--format", "xml"], "xml"),
     (["--fail-on", "fatal"], "fatal"),
-    (["--select", "FS9"], "FS9"),
+    (["--select", "FS8"], "FS8"),
     (["--build-arg", "=x"], "--build-arg"),
     (["--config", "/no/such.toml"], "no such file"),
 ])

@@ -47,7 +47,9 @@ def _inspect(ref: str, env: dict[str, str] | None = None) -> dict[str, Any]:
 
 
 def _comparable(doc: dict[str, Any]) -> dict[str, Any]:
-    out = {k: v for k, v in doc.items() if k not in TRANSPORT_KEYS}
+    out = {k: v for k, v in doc.items() if k not in TRANSPORT_KEYS and k != "targets"}
+    # an image finding names its image reference as its target
+    out["findings"] = [{k: v for k, v in f.items() if k != "target"} for f in doc["findings"]]
     out["size"] = {k: v for k, v in doc["size"].items() if k != "compressed"}
     out["layers"] = [
         {k: v for k, v in layer.items() if k not in LAYER_TRANSPORT_KEYS} for layer in doc["layers"]

@@ -43,11 +43,22 @@ def test_round_trip(tmp_path: Path) -> None:
     file = tmp_path / "baseline.json"
     assert write_baseline(file, [GCC, ROOT]) == 2
     baseline = read_baseline(file)
-    assert apply_baseline([GCC, ROOT], baseline) == []
+    assert apply_baseline([GCC, ROOT], baseline) == ([], [GCC, ROOT])
     new = replace(GCC, message=GCC.message.replace("compiler", "cache"))
-    assert apply_baseline([GCC, new, ROOT], baseline) == [new]
+    assert apply_baseline([GCC, new, ROOT], baseline) == ([new], [GCC, ROOT])
     # counted: a second identical finding is new
-    assert apply_baseline([GCC, GCC], baseline) == [GCC]
+    assert apply_baseline([GCC, GCC], baseline)[0] == [GCC]
+
+
+def test_baselines_written_before_a_merge_still_match(tmp_path: Path) -> None:
+    # FS908 was the policy's root-user clause; it is now FS401 root-user. A baseline that
+    # recorded FS908 still knows the FS401 finding with the same message.
+    file = tmp_path / "baseline.json"
+    write_baseline(file, [ROOT])
+    renamed = replace(ROOT, rule="FS401")
+    assert apply_baseline([renamed], read_baseline(file), {"FS401": ("FS109", "FS908")}) \
+        == ([], [renamed])
+    assert apply_baseline([renamed], read_baseline(file))[0] == [renamed]
     assert "31 MB" not in file.read_text()
 
 

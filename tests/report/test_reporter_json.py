@@ -32,12 +32,13 @@ FINDING_KEYS = [
     "layer",
     "created_by",
     "paths",
+    "also",
 ]
 
 
 def test_document_shape() -> None:
     doc = json.loads(render(check_report(), "json"))
-    assert list(doc)[:7] == [
+    assert list(doc)[:8] == [
         "schema_version",
         "command",
         "targets",
@@ -45,6 +46,7 @@ def test_document_shape() -> None:
         "summary",
         "failed",
         "fail_on",
+        "suppressed",
     ]
     assert doc["schema_version"] == 1
     assert doc["command"] == "check"
@@ -78,6 +80,7 @@ def test_finding_values() -> None:
         "layer": None,
         "created_by": None,
         "paths": [],
+        "also": [],
     }
     # Sorted by file, line, column, rule.
     assert [(f["file"], f["line"]) for f in doc["findings"]] == [

@@ -34,8 +34,10 @@ _ALIAS_CODES: Mapping[str, tuple[str, ...]] = {
 
 
 def chosen_rules(settings: Settings) -> tuple[type[Rule], ...]:
-    """The rules a run evaluates, in registry order: the selection plus what a policy requires."""
+    """The rules a run evaluates, in registry order: the selection, plus what a policy requires,
+    plus FS001 (a Dockerfile that does not parse never passes silently)."""
     picked = {r.code for r in select_rules(settings.select, settings.ignore)} | settings.required
+    picked.add(UnparsableDockerfile.code)
     return tuple(r for r in ALL_RULES if r.code in picked)
 
 
@@ -46,7 +48,7 @@ def evaluate(facts: Facts, settings: Settings | None = None, *, command: str = "
     rules = chosen_rules(settings)
     selected = {r.code for r in rules}
     findings, outcomes = _run(rules, facts, settings)
-    if facts.dockerfile_error is not None and UnparsableDockerfile.code in selected:
+    if facts.dockerfile_error is not None:
         findings.append(_unparsable(facts))
     if facts.has_image:
         own = {id(f) for f in findings if f.location is not None}

@@ -64,7 +64,9 @@ def merge(findings: Sequence[Finding], ctx: DockerfileContext | None) -> list[Fi
         where = anchor(finding, ctx)
         twin = None
         if where is not None:
-            twin = next((seen[(where, s)] for s in finding.subjects if (where, s) in seen), None)
+            # A rule reports each of its facts once: two findings of one rule never merge.
+            twin = next((seen[(where, s)] for s in finding.subjects if (where, s) in seen
+                         and out[seen[(where, s)]].rule != finding.rule), None)
         if twin is None:
             out.append(finding)
             index = len(out) - 1
@@ -79,10 +81,13 @@ def merge(findings: Sequence[Finding], ctx: DockerfileContext | None) -> list[Fi
 
 def _fold(base: Finding, other: Finding) -> Finding:
     also = tuple(dict.fromkeys((*base.also, other.rule, *other.also)))
+    nbytes = base.bytes if base.bytes is not None else other.bytes
+    if other.rule in base.also and base.bytes is not None and other.bytes is not None:
+        nbytes = base.bytes + other.bytes  # several facts of one image rule on one line
     return dataclasses.replace(
         base,
         severity=max(base.severity, other.severity),
-        bytes=base.bytes if base.bytes is not None else other.bytes,
+        bytes=nbytes,
         layer=base.layer if base.layer is not None else other.layer,
         created_by=base.created_by or other.created_by,
         paths=base.paths or other.paths,

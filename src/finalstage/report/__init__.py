@@ -57,13 +57,15 @@ class OutputFormat(enum.StrEnum):
         assert_never(self)
 
     @classmethod
-    def parse(cls, value: str) -> OutputFormat:
-        """The format named ``value`` (case-insensitive), or UsageError listing the choices."""
-        try:
-            return cls(value.strip().lower())
-        except ValueError:
-            choices = "|".join(member.value for member in cls)
-            raise UsageError(f"unknown output format '{one_line(value)}': use {choices}") from None
+    def parse(cls, value: str, allowed: tuple[str, ...] | None = None) -> OutputFormat:
+        """The format named ``value`` (case-insensitive), or UsageError listing the choices
+        (``allowed``: the formats the report's command has)."""
+        choices = allowed or tuple(member.value for member in cls)
+        name = value.strip().lower()
+        if name not in choices:
+            raise UsageError(f"unknown output format '{one_line(value)}': use "
+                             f"{'|'.join(choices)}")
+        return cls(name)
 
 
 def color_for(stream: TextIO) -> bool:
@@ -98,11 +100,8 @@ def render(report: Report, fmt: str, *, color: bool | None = None, **text_option
     ``NO_COLOR`` is not. Raises UsageError for an unknown format, or one the report's command
     has no use for (SARIF of an ``ls``).
     """
-    chosen = OutputFormat.parse(fmt)
     allowed = FORMATS.get(report.command, tuple(f.value for f in OutputFormat))
-    if chosen.value not in allowed:
-        raise UsageError(f"{report.command} has no {chosen.value} output: use "
-                         f"{'|'.join(allowed)}")
+    chosen = OutputFormat.parse(fmt, allowed)
     if color is None:
         color = _forced() and not os.environ.get("NO_COLOR")
     return chosen.reporter(color=color, **text_options).render(report)

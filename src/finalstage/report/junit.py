@@ -23,6 +23,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import ClassVar
 
+from finalstage.cst import CstResult
+from finalstage.engine.verdicts import CheckDetail
 from finalstage.findings import Finding, Report, RuleInfo
 from finalstage.report._base import (
     Reporter,
@@ -33,6 +35,7 @@ from finalstage.report._base import (
     target_of,
 )
 from finalstage.escape import escape_control, one_line
+from finalstage.rules.policy.structure_test_failed import StructureTestFailed
 
 _DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
@@ -96,6 +99,9 @@ def _testcase(
 def report_to_junit(report: Report) -> ET.Element:
     """The report as a ``<testsuites>`` element."""
     rules = rule_table(report)
+    tests = report.detail.structure_tests if isinstance(report.detail, CheckDetail) else ()
+    if tests:  # each structure test is its own testcase below; FS911 would count them twice
+        rules = [info for info in rules if info.code != StructureTestFailed.code]
     image = image_target(report)
     # Findings per target, in the report's target order, then targets only findings name.
     by_target: dict[str, dict[str, list[Finding]]] = {t: {} for t in report.targets}
@@ -122,11 +128,40 @@ def report_to_junit(report: Report) -> ET.Element:
         suite.set("time", "0")
         total_tests += len(rules)
         total_failures += failures
+    if tests:
+        added, failed = _structure_suite(root, tests)
+        total_tests += added
+        total_failures += failed
     root.set("tests", str(total_tests))
     root.set("failures", str(total_failures))
     root.set("errors", "0")
     root.set("time", "0")
     return root
+
+
+def _structure_suite(root: ET.Element, tests: tuple[CstResult, ...]) -> tuple[int, int]:
+    """One testcase per container-structure-test test: what was expected beside what was
+    found on failure, the reason on skip. Returns (tests, failures)."""
+    suite = ET.SubElement(root, "testsuite", {"name": "structure tests"})
+    failures = skipped = 0
+    for result in tests:
+        case = ET.SubElement(suite, "testcase", {
+            "name": escape_control(result.name),
+            "classname": escape_control(result.test.file).replace(".", "_"), "time": "0"})
+        text = "\n".join(escape_control(e) for e in result.errors)
+        if result.status == "fail":
+            failures += 1
+            failure = ET.SubElement(case, "failure", {
+                "message": one_line(result.errors[0]) if result.errors else "failed",
+                "type": "error"})
+            failure.text = text
+        elif result.status == "skip":
+            skipped += 1
+            ET.SubElement(case, "skipped", {"message": one_line(text) or "skipped"})
+    for key, value in (("tests", len(tests)), ("failures", failures), ("errors", 0),
+                       ("skipped", skipped), ("time", 0)):
+        suite.set(key, str(value))
+    return len(tests), failures
 
 
 class JunitReporter(Reporter):

@@ -95,8 +95,8 @@ def parse_policy(table: Any, where: str) -> PolicySettings:
             raise UsageError(f"{where}: key {raw_key!r} given twice (as - and _ spellings)")
         values[key] = value
     out = PolicySettings()
-    for key, value in values.items():
-        _APPLY[key](out, value, f"{where}: {key}")
+    for key in sorted(values, key=KEYS.index):  # verdicts in one documented order
+        _APPLY[key](out, values[key], f"{where}: {key}")
     return out
 
 
