@@ -21,9 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from finalstage.attribution import Attribution, attribute
-from finalstage.findings import Finding, Location, Report, RuleInfo, Severity
-from finalstage.redact import redact_text
-from finalstage.policy.cst import (
+from finalstage.cst import (
     CstConfig,
     CstResult,
     ImageMetadata,
@@ -34,6 +32,8 @@ from finalstage.policy.cst import (
     podman_runner,
     run_cst,
 )
+from finalstage.findings import Finding, Location, Report, RuleInfo, Severity
+from finalstage.redact import redact_text
 from finalstage.policy.evaluate import (
     ClauseResult,
     FileFact,
