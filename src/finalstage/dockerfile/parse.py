@@ -16,6 +16,7 @@ from pathlib import Path
 
 import dockerfile as _bk
 from finalstage.errors import DockerfileError, DockerfileSyntaxError
+from finalstage.escape import escape_control
 
 __all__ = ["Source", "RawCommand", "read_source", "decode", "parse_source", "KEYWORDS"]
 
@@ -191,16 +192,12 @@ def _run_parser(text: str, lines: tuple[str, ...], path: str) -> tuple[_bk.Comma
 
 def _shown(word: str) -> str:
     """A word from the file, safe and short enough for a one-line message."""
-    from finalstage.escape import escape_control
-
     word = escape_control(word)
     return word if len(word) <= 40 else word[:40] + "…"
 
 
 def _clean(message: str) -> str:
     """One line, lower-case first letter unless it starts an upper-case word (``ENV must …``)."""
-    from finalstage.escape import escape_control
-
     message = escape_control(" ".join(message.split())) or "parse error"
     if len(message) > 1 and message[0].isupper() and not message[1].isupper():
         message = message[0].lower() + message[1:]
