@@ -262,22 +262,34 @@ def _convert(cmd: _bk.Command, escape: str, path: str) -> RawCommand:
             path=path,
             line=cmd.start_line,
         )
-    keyword = cmd.cmd.upper()
-    if keyword not in KEYWORDS:
-        raise DockerfileSyntaxError(
-            f"unknown instruction: {_shown(cmd.cmd)}", path=path, line=cmd.start_line
-        )
+    keyword = _keyword(cmd.cmd, path, cmd.start_line)
     onbuild = None
     if keyword == "ONBUILD":
         onbuild = _onbuild_trigger(cmd, escape, path)
+    return _raw_command(cmd, keyword, cmd, onbuild)
+
+
+def _keyword(word: str | None, path: str, line: int) -> str:
+    """The upper-cased instruction keyword ``word``; an unknown one is a syntax error."""
+    keyword = (word or "").upper()
+    if keyword not in KEYWORDS:
+        raise DockerfileSyntaxError(f"unknown instruction: {_shown(word)}", path=path, line=line)
+    return keyword
+
+
+def _raw_command(
+    cmd: _bk.Command, keyword: str, where: _bk.Command, onbuild: RawCommand | None = None
+) -> RawCommand:
+    """``cmd`` as a ``RawCommand``, at the lines of ``where`` (an ONBUILD trigger's are the
+    ONBUILD line's)."""
     return RawCommand(
         keyword=keyword,
         flags=tuple(cmd.flags),
         value=tuple(cmd.value),
         is_json=bool(cmd.json),
         original=cmd.original or "",
-        line=cmd.start_line,
-        end_line=cmd.end_line,
+        line=where.start_line,
+        end_line=where.end_line,
         heredocs=tuple((h.name, h.content) for h in cmd.heredocs),
         onbuild=onbuild,
     )
@@ -306,18 +318,4 @@ def _onbuild_trigger(cmd: _bk.Command, escape: str, path: str) -> RawCommand:
             "onbuild requires exactly one instruction", path=path, line=cmd.start_line
         )
     inner = parsed[0]
-    keyword = (inner.cmd or "").upper()
-    if keyword not in KEYWORDS:
-        raise DockerfileSyntaxError(
-            f"unknown instruction: {_shown(inner.cmd)}", path=path, line=cmd.start_line
-        )
-    return RawCommand(
-        keyword=keyword,
-        flags=tuple(inner.flags),
-        value=tuple(inner.value),
-        is_json=bool(inner.json),
-        original=inner.original or "",
-        line=cmd.start_line,
-        end_line=cmd.end_line,
-        heredocs=tuple((h.name, h.content) for h in inner.heredocs),
-    )
+    return _raw_command(inner, _keyword(inner.cmd, path, cmd.start_line), cmd)
