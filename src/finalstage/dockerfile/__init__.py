@@ -70,8 +70,7 @@ def parse_text(
     target: str | None = None,
 ) -> Dockerfile:
     """Parse Dockerfile text (``path`` is only for messages); see ``load``."""
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = text.removeprefix("\ufeff")
     if "\x00" in text or "\r" in text:
         text = decode(text.encode("utf-8", "surrogatepass"), path)
     return build(parse_source(text, path), build_args, target)

@@ -18,7 +18,7 @@ import dockerfile as _bk
 from finalstage.errors import DockerfileError, DockerfileSyntaxError
 from finalstage.escape import escape_control
 
-__all__ = ["Source", "RawCommand", "read_source", "decode", "parse_source", "KEYWORDS"]
+__all__ = ["KEYWORDS", "RawCommand", "Source", "decode", "parse_source", "read_source"]
 
 # Files larger than this are not Dockerfiles; refusing them keeps a stray `lint big.iso` fast.
 MAX_FILE_BYTES = 8 * 1024 * 1024
@@ -269,7 +269,7 @@ def _convert(cmd: _bk.Command, escape: str, path: str) -> RawCommand:
     return _raw_command(cmd, keyword, cmd, onbuild)
 
 
-def _keyword(word: str | None, path: str, line: int) -> str:
+def _keyword(word: str, path: str, line: int) -> str:
     """The upper-cased instruction keyword ``word``; an unknown one is a syntax error."""
     keyword = (word or "").upper()
     if keyword not in KEYWORDS:

@@ -220,8 +220,8 @@ def _stage_ref(
 
 def _mount_from(spec: str) -> str | None:
     """The ``from=`` field of a ``--mount`` CSV spec."""
-    for field in spec.split(","):
-        key, _, value = field.strip().partition("=")
+    for part in spec.split(","):
+        key, _, value = part.strip().partition("=")
         if key.strip().lower() == "from" and value:
             return value.strip().strip('"')
     return None
