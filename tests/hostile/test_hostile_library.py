@@ -115,8 +115,8 @@ def test_policy_sample(policy_sample: dict[str, Any], hostile_root: Path) -> Non
 
 def test_config_file_sample(config_file_sample: dict[str, Any], hostile_root: Path) -> None:
     from finalstage.image.registry.auth import find_credentials
+    from finalstage.cst import load_cst
     from finalstage.engine.baseline import read_baseline
-    from finalstage.policy.cst import load_cst
 
     path = str(hostile_root / config_file_sample["path"])
     action = {

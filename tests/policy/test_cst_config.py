@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from finalstage.errors import UsageError
-from finalstage.policy.cst import (
+from finalstage.cst import (
     FileStat,
     ImageMetadata,
     go_filemode,
@@ -18,6 +17,7 @@ from finalstage.policy.cst import (
     run_cst,
     substitute_env,
 )
+from finalstage.errors import UsageError
 
 
 class DictFS:
@@ -191,7 +191,7 @@ def test_numbers_where_strings_are_expected(tmp_path: Path) -> None:
 def test_podman_image_ref(tmp_path: Path) -> None:
     import tarfile
 
-    from finalstage.policy.cst import podman_image_ref
+    from finalstage.cst import podman_image_ref
 
     assert podman_image_ref("containers-storage:localhost/app:1") == "localhost/app:1"
     assert podman_image_ref("docker-archive:/x.tar:app") == "docker-archive:/x.tar:app"

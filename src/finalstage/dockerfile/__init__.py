@@ -7,7 +7,8 @@
     df.final_stage.base, df.chain, df.feeders
 
 Everything else here (``parse``, ``args``, ``stages``, ``pragmas``, ``shell``) is internal to the
-package except the shell helpers re-exported below, which rules use on RUN bodies.
+package except the shell helpers re-exported below, which rules use on RUN bodies, and
+``expand_known``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from finalstage.dockerfile.args import expand_known
 from finalstage.dockerfile.model import Dockerfile, Heredoc, Instruction, Pragma, Stage
+from finalstage.dockerfile.parse import decode, parse_source, read_source
+from finalstage.dockerfile.shell import (
+    Command,
+    PackageInstall,
+    args_no_flags,
+    commands,
+    find_command_names,
+    has_flag,
+    package_installs,
+    split_commands,
+)
+from finalstage.dockerfile.stages import build
 
 __all__ = [
     "Command",
@@ -44,8 +58,6 @@ def load(
     target: str | None = None,
 ) -> Dockerfile:
     """Read, parse and resolve the Dockerfile at ``path``; raise ``DockerfileError`` if unusable."""
-    from finalstage.dockerfile.parse import decode, read_source
-
     data = read_source(path)
     return parse_text(decode(data, str(path)), path=str(path), build_args=build_args, target=target)
 
@@ -58,36 +70,8 @@ def parse_text(
     target: str | None = None,
 ) -> Dockerfile:
     """Parse Dockerfile text (``path`` is only for messages); see ``load``."""
-    from finalstage.dockerfile.parse import parse_source
-    from finalstage.dockerfile.stages import build
-
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = text.removeprefix("\ufeff")
     if "\x00" in text or "\r" in text:
-        from finalstage.dockerfile.parse import decode
-
         text = decode(text.encode("utf-8", "surrogatepass"), path)
     return build(parse_source(text, path), build_args, target)
 
-
-def __getattr__(name: str) -> object:
-    # The shell helpers live in shell.py and args.py; import them lazily so `import finalstage`
-    # stays fast for commands that never look at a RUN body.
-    if name in {
-        "Command",
-        "PackageInstall",
-        "args_no_flags",
-        "commands",
-        "find_command_names",
-        "has_flag",
-        "package_installs",
-        "split_commands",
-    }:
-        from finalstage.dockerfile import shell
-
-        return getattr(shell, name)
-    if name == "expand_known":
-        from finalstage.dockerfile.args import expand_known
-
-        return expand_known
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

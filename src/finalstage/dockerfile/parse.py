@@ -16,8 +16,9 @@ from pathlib import Path
 
 import dockerfile as _bk
 from finalstage.errors import DockerfileError, DockerfileSyntaxError
+from finalstage.escape import escape_control
 
-__all__ = ["Source", "RawCommand", "read_source", "decode", "parse_source", "KEYWORDS"]
+__all__ = ["KEYWORDS", "RawCommand", "Source", "decode", "parse_source", "read_source"]
 
 # Files larger than this are not Dockerfiles; refusing them keeps a stray `lint big.iso` fast.
 MAX_FILE_BYTES = 8 * 1024 * 1024
@@ -191,16 +192,12 @@ def _run_parser(text: str, lines: tuple[str, ...], path: str) -> tuple[_bk.Comma
 
 def _shown(word: str) -> str:
     """A word from the file, safe and short enough for a one-line message."""
-    from finalstage.escape import escape_control
-
     word = escape_control(word)
     return word if len(word) <= 40 else word[:40] + "…"
 
 
 def _clean(message: str) -> str:
     """One line, lower-case first letter unless it starts an upper-case word (``ENV must …``)."""
-    from finalstage.escape import escape_control
-
     message = escape_control(" ".join(message.split())) or "parse error"
     if len(message) > 1 and message[0].isupper() and not message[1].isupper():
         message = message[0].lower() + message[1:]
@@ -265,22 +262,34 @@ def _convert(cmd: _bk.Command, escape: str, path: str) -> RawCommand:
             path=path,
             line=cmd.start_line,
         )
-    keyword = cmd.cmd.upper()
-    if keyword not in KEYWORDS:
-        raise DockerfileSyntaxError(
-            f"unknown instruction: {_shown(cmd.cmd)}", path=path, line=cmd.start_line
-        )
+    keyword = _keyword(cmd.cmd, path, cmd.start_line)
     onbuild = None
     if keyword == "ONBUILD":
         onbuild = _onbuild_trigger(cmd, escape, path)
+    return _raw_command(cmd, keyword, cmd, onbuild)
+
+
+def _keyword(word: str, path: str, line: int) -> str:
+    """The upper-cased instruction keyword ``word``; an unknown one is a syntax error."""
+    keyword = (word or "").upper()
+    if keyword not in KEYWORDS:
+        raise DockerfileSyntaxError(f"unknown instruction: {_shown(word)}", path=path, line=line)
+    return keyword
+
+
+def _raw_command(
+    cmd: _bk.Command, keyword: str, where: _bk.Command, onbuild: RawCommand | None = None
+) -> RawCommand:
+    """``cmd`` as a ``RawCommand``, at the lines of ``where`` (an ONBUILD trigger's are the
+    ONBUILD line's)."""
     return RawCommand(
         keyword=keyword,
         flags=tuple(cmd.flags),
         value=tuple(cmd.value),
         is_json=bool(cmd.json),
         original=cmd.original or "",
-        line=cmd.start_line,
-        end_line=cmd.end_line,
+        line=where.start_line,
+        end_line=where.end_line,
         heredocs=tuple((h.name, h.content) for h in cmd.heredocs),
         onbuild=onbuild,
     )
@@ -309,18 +318,4 @@ def _onbuild_trigger(cmd: _bk.Command, escape: str, path: str) -> RawCommand:
             "onbuild requires exactly one instruction", path=path, line=cmd.start_line
         )
     inner = parsed[0]
-    keyword = (inner.cmd or "").upper()
-    if keyword not in KEYWORDS:
-        raise DockerfileSyntaxError(
-            f"unknown instruction: {_shown(inner.cmd)}", path=path, line=cmd.start_line
-        )
-    return RawCommand(
-        keyword=keyword,
-        flags=tuple(inner.flags),
-        value=tuple(inner.value),
-        is_json=bool(inner.json),
-        original=inner.original or "",
-        line=cmd.start_line,
-        end_line=cmd.end_line,
-        heredocs=tuple((h.name, h.content) for h in inner.heredocs),
-    )
+    return _raw_command(inner, _keyword(inner.cmd, path, cmd.start_line), cmd)

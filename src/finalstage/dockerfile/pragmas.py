@@ -15,7 +15,7 @@ import re
 
 from finalstage.dockerfile.model import Dockerfile, Pragma
 
-__all__ = ["scan", "parse_pragma"]
+__all__ = ["parse_pragma", "scan"]
 
 _PREFIX = re.compile(r"^\s*#\s*finalstage\s*:(.*)$", re.IGNORECASE)
 _CODE = re.compile(r"^(?:[A-Za-z]{1,4}\d{1,4}|[a-z][a-z0-9]*(?:-[a-z0-9]+)*)$")

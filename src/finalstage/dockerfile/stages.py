@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 from finalstage.dockerfile.args import PLATFORM_ARGS, Scope, arg_instruction, instruction
 from finalstage.dockerfile.expand import expand_word
@@ -30,11 +30,53 @@ _STAGE_NAME = re.compile(r"^[a-z][a-z0-9._-]*$")
 
 def build(source: Source, build_args: Mapping[str, str] | None, target: str | None) -> Dockerfile:
     """The ``Dockerfile`` model of a parsed source for one set of build args and target."""
-    build_args = dict(build_args or {})
-    path, esc = source.path, source.escape
-    commands = source.commands
+    ctx, global_args, stage_commands = _global_scope(source, dict(build_args or {}))
+    stages = [
+        _build_stage(index, group, ctx) for index, group in enumerate(_split_stages(stage_commands))
+    ]
+    # Dependencies once every stage is named: `COPY --from` may name a later stage.
+    stages = [_with_dependencies(stage, ctx.names, ctx.path) for stage in stages]
+    _check_cycles(stages, ctx.path)
+    final = _final(stages, ctx.names, target, ctx.path)
+    chain = _chain(stages, final)
+    model = Dockerfile(
+        path=ctx.path,
+        lines=source.lines,
+        global_args=tuple(global_args),
+        stages=tuple(stages),
+        final=final,
+        chain=chain,
+        feeders=_feeders(stages, chain),
+        build_args=ctx.build_args,
+        escape=ctx.escape,
+        syntax=source.syntax,
+    )
+    pragmas = scan(source.lines, model)
+    if not pragmas:
+        return model
+    return replace(model, pragmas=pragmas)
 
-    # Global scope: automatic platform args (overridable), then the ARGs before the first FROM.
+
+@dataclass
+class _Context:
+    """What every stage of one build sees, and what the stages built so far left behind."""
+
+    path: str
+    escape: str
+    build_args: dict[str, str]
+    meta: Scope                          # the global scope: platform args and global ARGs
+    declared_globals: dict[str, str | None]
+    names: dict[str, int] = field(default_factory=dict)        # stage name → index
+    envs: list[dict[str, str]] = field(default_factory=list)   # each stage's ENV at its end
+
+
+def _global_scope(
+    source: Source, build_args: dict[str, str]
+) -> tuple[_Context, list[Instruction], list[RawCommand]]:
+    """The global scope: automatic platform args (overridable), then the ARGs before the first
+    FROM. Returns the context, the global ARG instructions and the commands from the first FROM.
+    """
+    path, commands = source.path, source.commands
     meta = Scope({k: build_args.get(k, v) for k, v in PLATFORM_ARGS.items()})
     global_args: list[Instruction] = []
     first_from = next((i for i, c in enumerate(commands) if c.keyword == "FROM"), None)
@@ -47,94 +89,83 @@ def build(source: Source, build_args: Mapping[str, str] | None, target: str | No
                 path=path,
                 line=cmd.line,
             )
-        global_args.append(arg_instruction(cmd, meta, build_args, {}, esc, stage=None))
+        global_args.append(arg_instruction(cmd, meta, build_args, {}, source.escape, stage=None))
     declared_globals = {
         k: v for k, v in meta.args.items() if k not in PLATFORM_ARGS or _declares(global_args, k)
     }
+    ctx = _Context(path, source.escape, build_args, meta, declared_globals)
+    return ctx, global_args, list(commands[first_from:])
 
-    # Split the rest into stages.
+
+def _split_stages(commands: list[RawCommand]) -> list[list[RawCommand]]:
+    """The commands grouped by stage: each group starts with its FROM."""
     groups: list[list[RawCommand]] = []
-    for cmd in commands[first_from:]:
+    for cmd in commands:
         if cmd.keyword == "FROM":
             groups.append([cmd])
         else:
             groups[-1].append(cmd)
+    return groups
 
-    names: dict[str, int] = {}
-    stages: list[Stage] = []
-    final_env: list[dict[str, str]] = []
-    for index, group in enumerate(groups):
-        from_cmd = group[0]
-        raw_base, name = _from_parts(from_cmd, path)
-        if name is not None:
-            if name in names:
-                raise DockerfileSyntaxError(
-                    f"duplicate stage name {name!r}", path=path, line=from_cmd.line
-                )
-            names[name] = index
-        meta_values = meta.values()
-        base = expand_word(raw_base, meta_values, escape=esc)
-        parent = names.get(base.lower())
-        if parent == index:  # `FROM x AS x` names an image, not itself
-            parent = None
-        flags = tuple(expand_word(f, meta_values, escape=esc) for f in from_cmd.flags)
-        from_instr = Instruction(
-            keyword="FROM",
-            args=(base, *from_cmd.value[1:]),
-            raw_args=from_cmd.value,
-            flags=flags,
-            original=from_cmd.original,
-            line=from_cmd.line,
-            end_line=from_cmd.end_line,
-            stage=index,
-            raw_flags=from_cmd.flags,
-            known_vars=meta.snapshot(),
-        )
-        platform = _flag(flags, "platform")
 
-        scope = Scope(env=final_env[parent] if parent is not None else {})
-        instructions = [from_instr]
-        for cmd in group[1:]:
-            if cmd.keyword == "ARG":
-                instructions.append(
-                    arg_instruction(cmd, scope, build_args, declared_globals, esc, stage=index)
-                )
-            else:
-                instructions.append(instruction(cmd, scope, esc, index, path))
-        final_env.append(dict(scope.env))
-        stages.append(
-            Stage(
-                index=index,
-                name=name,
-                base=base,
-                raw_base=raw_base,
-                platform=platform,
-                parent=parent,
-                instructions=tuple(instructions),
+def _build_stage(index: int, group: list[RawCommand], ctx: _Context) -> Stage:
+    """One stage: its FROM resolved against the global scope and the earlier stages, then its
+    instructions in a scope that starts from the parent stage's ENV."""
+    from_cmd = group[0]
+    raw_base, name = _from_parts(from_cmd, ctx.path)
+    if name is not None:
+        if name in ctx.names:
+            raise DockerfileSyntaxError(
+                f"duplicate stage name {name!r}", path=ctx.path, line=from_cmd.line
             )
-        )
-
-    stages = [_with_dependencies(stage, names, path) for stage in stages]
-    _check_cycles(stages, path)
-    final = _final(stages, names, target, path)
-    chain = _chain(stages, final)
-    feeders = _feeders(stages, chain)
-    model = Dockerfile(
-        path=path,
-        lines=source.lines,
-        global_args=tuple(global_args),
-        stages=tuple(stages),
-        final=final,
-        chain=chain,
-        feeders=feeders,
-        build_args=build_args,
-        escape=esc,
-        syntax=source.syntax,
+        ctx.names[name] = index
+    from_instr = _from_instruction(from_cmd, raw_base, index, ctx)
+    base = from_instr.args[0]
+    parent = ctx.names.get(base.lower())
+    if parent == index:  # `FROM x AS x` names an image, not itself
+        parent = None
+    scope = Scope(env=ctx.envs[parent] if parent is not None else {})
+    instructions = [from_instr]
+    for cmd in group[1:]:
+        if cmd.keyword == "ARG":
+            instructions.append(
+                arg_instruction(
+                    cmd, scope, ctx.build_args, ctx.declared_globals, ctx.escape, stage=index
+                )
+            )
+        else:
+            instructions.append(instruction(cmd, scope, ctx.escape, index, ctx.path))
+    ctx.envs.append(dict(scope.env))
+    return Stage(
+        index=index,
+        name=name,
+        base=base,
+        raw_base=raw_base,
+        platform=_flag(from_instr.flags, "platform"),
+        parent=parent,
+        instructions=tuple(instructions),
     )
-    pragmas = scan(source.lines, model)
-    if not pragmas:
-        return model
-    return replace(model, pragmas=pragmas)
+
+
+def _from_instruction(
+    from_cmd: RawCommand, raw_base: str, index: int, ctx: _Context
+) -> Instruction:
+    """The FROM instruction of stage ``index``, its base and flags expanded with the global
+    ARGs."""
+    meta_values = ctx.meta.values()
+    base = expand_word(raw_base, meta_values, escape=ctx.escape)
+    return Instruction(
+        keyword="FROM",
+        args=(base, *from_cmd.value[1:]),
+        raw_args=from_cmd.value,
+        flags=tuple(expand_word(f, meta_values, escape=ctx.escape) for f in from_cmd.flags),
+        original=from_cmd.original,
+        line=from_cmd.line,
+        end_line=from_cmd.end_line,
+        stage=index,
+        raw_flags=from_cmd.flags,
+        known_vars=ctx.meta.snapshot(),
+    )
 
 
 def _declares(global_args: list[Instruction], name: str) -> bool:
@@ -189,8 +220,8 @@ def _stage_ref(
 
 def _mount_from(spec: str) -> str | None:
     """The ``from=`` field of a ``--mount`` CSV spec."""
-    for field in spec.split(","):
-        key, _, value = field.strip().partition("=")
+    for part in spec.split(","):
+        key, _, value = part.strip().partition("=")
         if key.strip().lower() == "from" and value:
             return value.strip().strip('"')
     return None
