@@ -8,7 +8,7 @@ Dockerfile, on both, every image finding tied to the Dockerfile line that made i
     ...                dockerfile="examples/busybox/Dockerfile.fat",
     ...                policy="examples/finalstage.toml")
     >>> report.exit_code, sorted({f.rule for f in report.findings})[:3]
-    (1, ['FS103', 'FS111', 'FS201'])
+    (1, ['FS103', 'FS111', 'FS205'])
 
 Everything the user wrote (policy, structure tests, baseline, Dockerfile) is read and validated
 before the image, so a typo fails in milliseconds, not after a 2 GB read.

@@ -42,66 +42,67 @@ def _tree_lines(node: TreeNode, prefix: str, out: list[str], is_root: bool) -> N
 def render_text(r: InspectResult, findings: Sequence[Finding] = (), *,
                 packages: bool = False) -> str:
     """The human report; with an analysis, the contents tables (and packages) follow."""
-    out: list[str] = []
-    out.append(f"image      {escape_control(r.reference)}")
-    out.append(f"digest     {r.digest or '-'}")
-    out.append(f"id         {r.image_id}")
-    out.append(f"platform   {r.platform or '-'}")
-    out.append(f"created    {escape_control(r.created or '-')}")
-    out.append(
+    out = _head(r) + [""] + _config(r) + [""] + _layers(r) + ["", "tree"]
+    _tree_lines(r.tree, "", out, True)
+    out += ["", "largest files"]
+    out += [f"{format_size(f.size):>10}  layer {f.layer:<3} {escape_control(f.path)}"
+            for f in r.largest]
+    w = r.waste
+    out += ["", f"waste      {format_size(w.bytes)} in files overwritten or deleted by later "
+            f"layers; efficiency {w.efficiency:.2%} (dive's score {w.dive_efficiency:.2%})"]
+    for p in w.paths:
+        layers = ",".join(str(i) for i in p.layers)
+        out.append(f"{format_size(p.bytes):>10}  x{p.copies} (layer {layers})  "
+                   f"{escape_control(p.path)}")
+    text = "\n".join(out) + "\n"
+    if r.analysis is not None:
+        text += "\n" + render_contents_text(r.analysis, findings, packages=packages)
+    return text
+
+
+def _head(r: InspectResult) -> list[str]:
+    return [
+        f"image      {escape_control(r.reference)}",
+        f"digest     {r.digest or '-'}",
+        f"id         {r.image_id}",
+        f"platform   {r.platform or '-'}",
+        f"created    {escape_control(r.created or '-')}",
         f"size       {format_size(r.compressed_size)} compressed, "
         f"{format_size(r.uncompressed_size)} uncompressed, {format_size(r.files_size)} in"
-        f" {r.files} files ({r.entries} entries) after merging"
-    )
+        f" {r.files} files ({r.entries} entries) after merging",
+    ]
+
+
+def _config(r: InspectResult) -> list[str]:
     c = r.config
-    out.append("")
-    out.append("config")
-    out.append(f"  user        {escape_control(c.user) if c.user else '(root)'}")
-    out.append(f"  entrypoint  {_argv(c.entrypoint, c.is_entrypoint_shell_form)}")
-    out.append(f"  cmd         {_argv(c.cmd, c.is_cmd_shell_form)}")
-    out.append(f"  workdir     {escape_control(c.workdir or '-')}")
-    out.append(f"  ports       {escape_control(', '.join(c.exposed_ports)) or '-'}")
+    out = [
+        "config",
+        f"  user        {escape_control(c.user) if c.user else '(root)'}",
+        f"  entrypoint  {_argv(c.entrypoint, c.is_entrypoint_shell_form)}",
+        f"  cmd         {_argv(c.cmd, c.is_cmd_shell_form)}",
+        f"  workdir     {escape_control(c.workdir or '-')}",
+        f"  ports       {escape_control(', '.join(c.exposed_ports)) or '-'}",
+    ]
     if c.volumes:
         out.append(f"  volumes     {escape_control(', '.join(c.volumes))}")
-    for k, v in c.env:
-        out.append(f"  env         {escape_control(k)}={escape_control(v)}")
-    for k, v in c.labels:
-        out.append(f"  label       {escape_control(k)}={escape_control(v)}")
-    out.append("")
-    out.append(f"layers ({len(r.layers)})")
-    out.append(
-        f"  {'#':>3}  {'size':>10}  {'stored':>10}  {'files':>6}  {'wasted':>9}  digest               created by"
-    )
+    out += [f"  env         {escape_control(k)}={escape_control(v)}" for k, v in c.env]
+    out += [f"  label       {escape_control(k)}={escape_control(v)}" for k, v in c.labels]
+    return out
+
+
+def _layers(r: InspectResult) -> list[str]:
+    out = [f"layers ({len(r.layers)})",
+           f"  {'#':>3}  {'size':>10}  {'stored':>10}  {'files':>6}  {'wasted':>9}  digest"
+           "               created by"]
     for layer in r.layers:
         by = escape_control(" ".join((layer.created_by or "-").split()))
         if len(by) > 100:
             by = by[:99] + "…"
         out.append(
-            f"  {layer.index:>3}  {format_size(layer.size):>10}  {format_size(layer.compressed_size):>10}"
-            f"  {layer.files:>6}  {format_size(layer.wasted):>9}  {_short(layer.digest or layer.diff_id):<19}  {by}"
-        )
-    out.append("")
-    out.append("tree")
-    _tree_lines(r.tree, "", out, True)
-    out.append("")
-    out.append("largest files")
-    for f in r.largest:
-        out.append(f"{format_size(f.size):>10}  layer {f.layer:<3} {escape_control(f.path)}")
-    w = r.waste
-    out.append("")
-    out.append(
-        f"waste      {format_size(w.bytes)} in files overwritten or deleted by later layers;"
-        f" efficiency {w.efficiency:.2%} (dive's score {w.dive_efficiency:.2%})"
-    )
-    for p in w.paths:
-        layers = ",".join(str(i) for i in p.layers)
-        out.append(
-            f"{format_size(p.bytes):>10}  x{p.copies} (layer {layers})  {escape_control(p.path)}"
-        )
-    text = "\n".join(out) + "\n"
-    if r.analysis is not None:
-        text += "\n" + render_contents_text(r.analysis, findings, packages=packages)
-    return text
+            f"  {layer.index:>3}  {format_size(layer.size):>10}  "
+            f"{format_size(layer.compressed_size):>10}  {layer.files:>6}  "
+            f"{format_size(layer.wasted):>9}  {_short(layer.digest or layer.diff_id):<19}  {by}")
+    return out
 
 
 __all__ = ["render_text"]

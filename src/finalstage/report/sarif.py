@@ -12,6 +12,7 @@ layer and paths go in the result's property bag.
 from __future__ import annotations
 
 import hashlib
+from importlib import metadata
 import re
 from pathlib import Path
 from typing import ClassVar
@@ -169,8 +170,6 @@ def report_to_sarif(report: Report) -> dict[str, object]:
 
 def _information_uri() -> str | None:
     """The project's home page from the installed package metadata, if it declares one."""
-    from importlib import metadata
-
     try:
         meta = metadata.metadata("finalstage")
     except metadata.PackageNotFoundError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from collections.abc import Iterator, Mapping
 from typing import ClassVar
 
@@ -118,8 +119,6 @@ class SecretInBuildArgOrEnv(InstructionRule):
 
 def pairs_raw(instr: Instruction) -> list[str | None]:
     """The values as written (before ARG expansion), aligned with ``pairs(instr)``."""
-    from dataclasses import replace
-
     try:
         raw = pairs(replace(instr, args=instr.raw_args))
     except (TypeError, ValueError):
