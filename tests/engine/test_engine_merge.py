@@ -52,5 +52,9 @@ def test_findings_of_one_layer_merge_without_a_dockerfile() -> None:
 def test_several_image_findings_fold_into_one() -> None:
     other = dataclasses.replace(IMAGE, rule="FS202", bytes=5, subjects=("category:build-tool",))
     (merged,) = merge([LINT, IMAGE, other], None)
-    assert merged.bytes == 31_000_000  # the first one's facts; both fold into the lint finding
+    # compilers and build tools are different files: their bytes add up
+    assert merged.bytes == 31_000_005 and merged.paths == IMAGE.paths
     assert merged.also == ("FS201", "FS202")
+    # the same subject seen by two image rules is the same files: counted once
+    twice = dataclasses.replace(IMAGE, rule="FS905")
+    assert merge([LINT, IMAGE, twice], None)[0].bytes == 31_000_000

@@ -60,6 +60,7 @@ def merge(findings: Sequence[Finding], ctx: DockerfileContext | None) -> list[Fi
     """``findings`` (most authoritative first) with each fact reported once."""
     out: list[Finding] = []
     seen: dict[tuple[Anchor, str], int] = {}
+    counted: dict[int, set[str]] = {}  # per merged finding: subjects whose bytes it holds
     for finding in findings:
         where = anchor(finding, ctx)
         twin = None
@@ -70,8 +71,9 @@ def merge(findings: Sequence[Finding], ctx: DockerfileContext | None) -> list[Fi
         if twin is None:
             out.append(finding)
             index = len(out) - 1
+            counted[index] = set(finding.subjects) if finding.bytes is not None else set()
         else:
-            out[twin] = _fold(out[twin], finding)
+            out[twin] = _fold(out[twin], finding, counted[twin])
             index = twin
         if where is not None:
             for subject in out[index].subjects:
@@ -79,11 +81,18 @@ def merge(findings: Sequence[Finding], ctx: DockerfileContext | None) -> list[Fi
     return out
 
 
-def _fold(base: Finding, other: Finding) -> Finding:
+def _fold(base: Finding, other: Finding, counted: set[str]) -> Finding:
+    """``other`` folded into ``base``. Bytes add up when ``other`` is about files ``base`` does
+    not count yet (another category, or another package of one rule); the same subject seen by
+    two rules is the same files, counted once."""
+    nbytes = base.bytes
+    if other.bytes is not None:
+        if nbytes is None:
+            nbytes = other.bytes
+        elif not counted & set(other.subjects) or other.rule in base.also:
+            nbytes += other.bytes
+        counted.update(other.subjects)
     also = tuple(dict.fromkeys((*base.also, other.rule, *other.also)))
-    nbytes = base.bytes if base.bytes is not None else other.bytes
-    if other.rule in base.also and base.bytes is not None and other.bytes is not None:
-        nbytes = base.bytes + other.bytes  # several facts of one image rule on one line
     return dataclasses.replace(
         base,
         severity=max(base.severity, other.severity),

@@ -136,6 +136,14 @@ class ImageContext:
             return ()
         return tuple(cfg.entrypoint or ()) + tuple(cfg.cmd or ())
 
+    def per_layer(self, files: Iterable[FileRef]) -> list[list[FileRef]]:
+        """``files`` grouped by the layer their visible version came from, oldest layer first:
+        one finding per layer, each with that layer's bytes and its own Dockerfile line."""
+        groups: dict[int, list[FileRef]] = {}
+        for f in files:
+            groups.setdefault(f.layer, []).append(f)
+        return [groups[layer] for layer in sorted(groups)]
+
     def summarize(self, files: Iterable[FileRef], *, top: int = TOP_PATHS,
                   roll_up: bool = True) -> Summary:
         """Bytes, top paths (rolled up to directories unless ``roll_up`` is False: a secret or

@@ -65,15 +65,15 @@ class BuildToolInFinalImage(ImageRule):
                 continue
             (python if any(m in "/" + f.path for m in _PYTHON_SITE) else native).append(f)
         hint = "run the build in an earlier stage and copy only its output"
-        if native:
-            summary = ctx.summarize(native)
+        for group in ctx.per_layer(native):
+            summary = ctx.summarize(group)
             yield self.image_finding(
                 f"build tools in the final image ({plural(summary.files, 'file')})", summary,
                 fix_hint=hint)
-        if python:
-            summary = ctx.summarize(python)
+        for group in ctx.per_layer(python):
+            summary = ctx.summarize(group)
             yield self.image_finding(
-                f"python packaging tools in the final image ({plural(summary.files, 'file')})", summary,
-                fix_hint="create the virtualenv with --without-pip in the runtime stage or "
-                         "uninstall setuptools/wheel after installing the requirements",
+                f"python packaging tools in the final image ({plural(summary.files, 'file')})",
+                summary, fix_hint="create the virtualenv with --without-pip in the runtime "
+                "stage or uninstall setuptools/wheel after installing the requirements",
                 severity=Severity.WARNING)

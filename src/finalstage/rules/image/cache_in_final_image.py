@@ -46,10 +46,9 @@ class CacheInFinalImage(ImageRule):
 
     def check_image(self, ctx: ImageContext) -> Iterator[Finding]:
         files = [f for f in ctx.files_of("cache") if f.size > 0]
-        if not files:
-            return
-        summary = ctx.summarize(files)
-        yield self.image_finding(
-            f"caches in the final image ({plural(summary.files, 'file')})", summary,
-            fix_hint="clean the cache in the same RUN that fills it, or use a cache mount "
-                     "(RUN --mount=type=cache,target=...)")
+        for group in ctx.per_layer(files):  # each layer's cache is its own RUN's to clean
+            summary = ctx.summarize(group)
+            yield self.image_finding(
+                f"caches in the final image ({plural(summary.files, 'file')})", summary,
+                fix_hint="clean the cache in the same RUN that fills it, or use a cache mount "
+                         "(RUN --mount=type=cache,target=...)")

@@ -73,14 +73,12 @@ class CompilerInFinalImage(ImageRule):
 
     def check_image(self, ctx: ImageContext) -> Iterator[Finding]:
         files = [f for f in ctx.files_of("compiler") if f.size > 0]
-        if not files:
-            return
-        summary = ctx.summarize(files)
-        ranked = sorted(files, key=lambda f: -f.size)
-        names = ", ".join(toolchains([f.path for f in ranked]))
-        yield self.image_finding(
-            f"compilers and toolchains in the final image: {names} ({plural(summary.files, 'file')})",
-            summary,
-            fix_hint="build in a separate stage and copy only the built artefact into a "
-                     "runtime base (distroless, -slim, a JRE or ASP.NET runtime image)",
-        )
+        for group in ctx.per_layer(files):  # the base's toolchain is the FROM line's
+            summary = ctx.summarize(group)
+            ranked = sorted(group, key=lambda f: -f.size)
+            names = ", ".join(toolchains([f.path for f in ranked]))
+            yield self.image_finding(
+                f"compilers and toolchains in the final image: {names} "
+                f"({plural(summary.files, 'file')})", summary,
+                fix_hint="build in a separate stage and copy only the built artefact into a "
+                         "runtime base (distroless, -slim, a JRE or ASP.NET runtime image)")

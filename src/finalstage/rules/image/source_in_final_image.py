@@ -56,15 +56,14 @@ class SourceInFinalImage(ImageRule):
     def check_image(self, ctx: ImageContext) -> Iterator[Finding]:
         files = [f for f in ctx.files_of("source")
                  if not is_library_path(f.path) and not ctx.is_os_owned(f.path)]
-        if not files:
-            return
-        summary = ctx.summarize(files)
-        artefact = _artefact_beside(ctx, {f.path.rpartition("/")[0] for f in files})
-        beside = f" beside the built /{artefact}" if artefact else ""
-        yield self.image_finding(
-            f"source tree in the final image{beside} ({plural(summary.files, 'file')})", summary,
-            fix_hint="copy only the built artefact (COPY --from=build) and keep sources out "
-                     "with .dockerignore")
+        for group in ctx.per_layer(files):
+            summary = ctx.summarize(group)
+            artefact = _artefact_beside(ctx, {f.path.rpartition("/")[0] for f in group})
+            beside = f" beside the built /{artefact}" if artefact else ""
+            yield self.image_finding(
+                f"source tree in the final image{beside} ({plural(summary.files, 'file')})",
+                summary, fix_hint="copy only the built artefact (COPY --from=build) and keep "
+                "sources out with .dockerignore")
 
 
 def _artefact_beside(ctx: ImageContext, dirs: set[str]) -> str | None:

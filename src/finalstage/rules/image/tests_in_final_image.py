@@ -50,9 +50,8 @@ class TestsInFinalImage(ImageRule):
     def check_image(self, ctx: ImageContext) -> Iterator[Finding]:
         files = [f for f in ctx.files_of("tests")
                  if not is_library_path(f.path) and not ctx.is_os_owned(f.path)]
-        if not files:
-            return
-        summary = ctx.summarize(files)
-        yield self.image_finding(
-            f"test code in the final image ({plural(summary.files, 'file')})", summary,
-            fix_hint="copy only what runs (COPY src/ ...) and list tests in .dockerignore")
+        for group in ctx.per_layer(files):
+            summary = ctx.summarize(group)
+            yield self.image_finding(
+                f"test code in the final image ({plural(summary.files, 'file')})", summary,
+                fix_hint="copy only what runs (COPY src/ ...) and list tests in .dockerignore")
