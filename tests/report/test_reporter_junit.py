@@ -154,3 +154,16 @@ def test_escaped_report_is_valid_against_the_junit_schema(junit_xsd: Any) -> Non
     )  # fmt: skip
     report = Report(command="check", findings=(finding,), targets=(nasty,), rules=(RULE,))
     assert [str(e) for e in junit_xsd.iter_errors(render(report, "junit"))] == []
+
+
+def test_classname_of_image_tests_has_no_reference() -> None:
+    finding = Finding(rule="FS201", name="compiler-in-final-image", severity=Severity.ERROR,
+                      message="m", layer=1)
+
+    def classnames(reference: str) -> set[str]:
+        root = _parse(Report(command="check", findings=(finding,), targets=(reference,),
+                             rules=(RULE,)))
+        return {case.get("classname", "") for case in root.iter("testcase")}
+
+    assert classnames("registry.example/app:1.0") == classnames("registry.example/app:2.0") \
+        == {"image"}

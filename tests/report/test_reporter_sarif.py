@@ -77,21 +77,28 @@ def test_rules_table_and_results() -> None:
         assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
     image, attributed = run["results"]
     assert image["level"] == "warning"
-    assert image["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "app%3A1.0"
-    assert image["locations"][0]["logicalLocations"] == [
-        {"fullyQualifiedName": "app:1.0", "kind": "resource"}
-    ]
+    # an image finding with no Dockerfile line: shown at the Dockerfile (code scanning shows
+    # results only at files of the repository), placed in the image by logical locations
+    physical = image["locations"][0]["physicalLocation"]
+    assert physical["artifactLocation"] == {"uri": "Dockerfile", "uriBaseId": "%SRCROOT%"}
+    logical = image["locations"][0]["logicalLocations"]
+    assert logical[0] == {"name": "app:1.0", "kind": "module"}
+    assert logical[1]["name"] == "layer 2"
+    assert logical[2]["name"] == image["properties"]["paths"][0]
     assert image["properties"]["bytes"] == 45_678_901
     assert image["properties"]["layer"] == 2
     assert len(image["properties"]["paths"]) == 7
-    assert len(image["partialFingerprints"]["finalstageImage/v1"]) == 32
+    assert len(image["partialFingerprints"]["finalstage/v1"]) == 32
     assert attributed["level"] == "note"
     region = attributed["locations"][0]["physicalLocation"]["region"]
     assert region == {
         "startLine": 12,
         "startColumn": 1,
+        "endLine": 12,
+        "endColumn": len("ENTRYPOINT /app --port 80%") + 1,  # every region has an end
         "snippet": {"text": "ENTRYPOINT /app --port 80%"},
     }
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["description"]["text"]
 
 
 def test_end_column_is_exclusive() -> None:
@@ -114,13 +121,27 @@ def test_rule_only_seen_in_findings_gets_a_descriptor(schemas: list[Any]) -> Non
     assert _errors(schemas, doc) == []
 
 
-def test_fingerprint_ignores_sizes() -> None:
-    def fp(n: int) -> str:
-        f = Finding("FS301", "n", Severity.WARNING, "m", bytes=n, layer=n, paths=("/a",))
-        doc = json.loads(render(Report(command="check", findings=(f,), targets=("x",)), "sarif"))
-        return doc["runs"][0]["results"][0]["partialFingerprints"]["finalstageImage/v1"]
+def test_fingerprint_ignores_sizes_and_the_image_reference() -> None:
+    def fp(n: int, image: str = "x") -> str:
+        f = Finding("FS301", "n", Severity.WARNING, f"{n} bytes wasted", bytes=n, layer=1,
+                    paths=("/a",))
+        doc = json.loads(render(Report(command="check", findings=(f,), targets=(image,)),
+                                "sarif"))
+        return doc["runs"][0]["results"][0]["partialFingerprints"]["finalstage/v1"]
 
     assert fp(1) == fp(2)
+    # a new tag (or digest) of the same image is the same alert in code scanning
+    assert fp(1, "registry.example/app:1.0") == fp(1, "registry.example/app:1.1@sha256:" + "a" * 64)
+
+
+def test_every_result_has_a_fingerprint_and_regions_have_ends() -> None:
+    doc = json.loads(render(check_report(), "sarif"))
+    for result in doc["runs"][0]["results"]:
+        assert len(result["partialFingerprints"]["finalstage/v1"]) == 32
+        region = result["locations"][0].get("physicalLocation", {}).get("region")
+        if region is not None:
+            assert region["endColumn"] > region["startColumn"] or region["endLine"] > \
+                region["startLine"]
 
 
 def test_artifact_uri(tmp_path: Path) -> None:

@@ -12,8 +12,9 @@ layer and paths go in the result's property bag.
 from __future__ import annotations
 
 import hashlib
-from importlib import metadata
+import os
 import re
+from importlib import metadata
 from pathlib import Path
 from typing import ClassVar
 from urllib.parse import quote
@@ -27,6 +28,7 @@ from finalstage.report._base import (
     rule_table,
     sorted_findings,
 )
+from finalstage.engine.baseline import message_key
 from finalstage.report._jsonio import dumps
 
 SARIF_VERSION = "2.1.0"
@@ -77,28 +79,81 @@ def _describe(info: RuleInfo) -> dict[str, object]:
     return descriptor
 
 
-def _location(finding: Finding, image: str) -> dict[str, object]:
+SRCROOT = "%SRCROOT%"
+# The reference forms whose path is a file or directory the repository may hold.
+_LOCAL_TRANSPORTS = ("docker-archive:", "oci-archive:", "oci:")
+
+
+def _artifact(file: str) -> dict[str, object]:
+    """An artifact location: relative to the repository root (``%SRCROOT%``) when it is inside
+    it, else an absolute ``file://`` URI with no base id."""
+    uri = artifact_uri(file)
+    return {"uri": uri} if uri.startswith("file://") else {"uri": uri, "uriBaseId": SRCROOT}
+
+
+def _region(finding: Finding) -> dict[str, object]:
+    """The finding's lines and columns; ``endColumn`` always (exclusive, as SARIF defines it)."""
     loc = finding.location
-    if loc is None:
-        target = image
-        return {
-            # quote() turns "app:1.0" into a relative reference instead of scheme "app".
-            "physicalLocation": {"artifactLocation": {"uri": _quote(target)}},
-            "logicalLocations": [{"fullyQualifiedName": target, "kind": "resource"}],
-        }
-    region: dict[str, object] = {"startLine": max(loc.line, 1), "startColumn": max(loc.column, 1)}
-    if loc.end_line is not None:
-        region["endLine"] = max(loc.end_line, loc.line, 1)
+    assert loc is not None
+    start_line, start_col = max(loc.line, 1), max(loc.column, 1)
+    end_line = max(loc.end_line or loc.line, start_line)
+    region: dict[str, object] = {"startLine": start_line, "startColumn": start_col,
+                                 "endLine": end_line}
     if loc.end_column is not None:
-        region["endColumn"] = max(loc.end_column, 0) + 1  # SARIF: the column after the region
+        end_col = max(loc.end_column, 0) + 1
+    else:  # the whole last line of the source the finding shows
+        text = (finding.source_line or "").split("\n")
+        last = text[min(end_line - start_line, len(text) - 1)] if text else ""
+        end_col = len(last.rstrip("\r")) + 1
+    region["endColumn"] = max(end_col, start_col + 1) if end_line == start_line else end_col
     if finding.source_line:
         region["snippet"] = {"text": finding.source_line}
-    return {
-        "physicalLocation": {
-            "artifactLocation": {"uri": artifact_uri(loc.file)},
-            "region": region,
-        }
-    }
+    return region
+
+
+def _image_path(image: str) -> str | None:
+    """The local file or directory an image reference names, when it names one."""
+    for prefix in _LOCAL_TRANSPORTS:
+        if image.startswith(prefix):
+            path = image[len(prefix):]
+            # docker-archive:PATH:TAG / oci:DIR:REF: the path is the part that exists
+            while path and not os.path.exists(path) and ":" in path:
+                path = path.rsplit(":", 1)[0]
+            return path if os.path.exists(path) else None
+    return image if os.path.exists(image) else None
+
+
+def _logical(finding: Finding, image: str) -> list[dict[str, object]]:
+    """Where an image finding is in the image: the image, its layer, the path."""
+    out: list[dict[str, object]] = [{"name": image, "kind": "module"}]
+    layer = f"layer {finding.layer}" if finding.layer is not None else None
+    if layer is not None:
+        out.append({"name": layer, "fullyQualifiedName": f"{image}//{layer}",
+                    "kind": "namespace"})
+    if finding.paths:
+        where = f"{image}//{layer or 'image'}{finding.paths[0]}"
+        out.append({"name": finding.paths[0], "fullyQualifiedName": where, "kind": "resource"})
+    return out
+
+
+def _location(finding: Finding, image: str, dockerfile: str | None) -> dict[str, object]:
+    if finding.location is not None:
+        located: dict[str, object] = {"physicalLocation": {
+            "artifactLocation": _artifact(finding.location.file), "region": _region(finding)}}
+        if finding.layer is not None:  # an image finding tied to the line that made its layer
+            located["logicalLocations"] = _logical(finding, image)
+        return located
+    out: dict[str, object] = {"logicalLocations": _logical(finding, image)}
+    # Code scanning shows a result only at a file of the repository: the Dockerfile that made
+    # the image, else the image archive itself when it is a file there.
+    anchor = dockerfile or _image_path(image)
+    if anchor is not None:
+        physical: dict[str, object] = {"artifactLocation": _artifact(anchor)}
+        if dockerfile is not None:
+            physical["region"] = {"startLine": 1, "startColumn": 1, "endLine": 1,
+                                  "endColumn": 2}
+        out["physicalLocation"] = physical
+    return out
 
 
 def _properties(finding: Finding, image: str) -> dict[str, object]:
@@ -116,14 +171,22 @@ def _properties(finding: Finding, image: str) -> dict[str, object]:
             props[key] = value
     if finding.paths:
         props["paths"] = list(finding.paths)
+    if finding.also:
+        props["also"] = list(finding.also)
     return props
 
 
-def _fingerprint(finding: Finding, image: str) -> str:
-    # Code scanning computes fingerprints from file lines; an image finding has none, so give
-    # one that survives rebuilds: rule, image and the first path (not sizes or layer numbers).
-    first = finding.paths[0] if finding.paths else finding.message
-    key = f"{finding.rule}\0{image}\0{first}"
+def fingerprint(finding: Finding) -> str:
+    """A result's identity across runs: the rule, where in the build it is (the stage, else the
+    layer position), what it is about (the first path, else its subjects, else its message with
+    numbers removed) and its Dockerfile file and line — never the image reference, tag or
+    digest, so a new tag of the same bad image matches the old alerts."""
+    loc = finding.location
+    where = f"{display_path(loc.file)[0]}:{loc.line}" if loc is not None else ""
+    position = finding.stage if finding.stage is not None else f"layer:{finding.layer}"
+    about = finding.paths[0] if finding.paths else ",".join(finding.subjects) or \
+        message_key(finding.message)
+    key = "\0".join((finding.rule, position, about, where))
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
@@ -132,19 +195,19 @@ def report_to_sarif(report: Report) -> dict[str, object]:
     rules = rule_table(report)
     index = {info.code: i for i, info in enumerate(rules)}
     image = image_target(report)
+    dockerfile = next((t for t in report.targets if t != image), None) \
+        if report.command == "check" else None
     results = []
     for finding in sorted_findings(report):
-        result: dict[str, object] = {
+        results.append({
             "ruleId": finding.rule,
             "ruleIndex": index[finding.rule],
             "level": level(finding.severity),
             "message": {"text": finding.message},
-            "locations": [_location(finding, image)],
-        }
-        if finding.location is None:
-            result["partialFingerprints"] = {"finalstageImage/v1": _fingerprint(finding, image)}
-        result["properties"] = _properties(finding, image)
-        results.append(result)
+            "locations": [_location(finding, image, dockerfile)],
+            "partialFingerprints": {"finalstage/v1": fingerprint(finding)},
+            "properties": _properties(finding, image),
+        })
     driver: dict[str, object] = {"name": "finalstage", "version": __version__}
     uri = _information_uri()
     if uri:
@@ -157,6 +220,9 @@ def report_to_sarif(report: Report) -> dict[str, object]:
             {
                 "tool": {"driver": driver},
                 "columnKind": "unicodeCodePoints",
+                # No absolute URI: the root is wherever the log is read (the checkout, in CI).
+                "originalUriBaseIds": {SRCROOT: {"description": {
+                    "text": "The repository root: the working directory of the run."}}},
                 "results": results,
                 "properties": {
                     "command": report.command,
@@ -192,4 +258,5 @@ class SarifReporter(Reporter):
         return dumps(report_to_sarif(report))
 
 
-__all__ = ["SARIF_SCHEMA", "SarifReporter", "artifact_uri", "level", "report_to_sarif"]
+__all__ = ["SARIF_SCHEMA", "SRCROOT", "SarifReporter", "artifact_uri", "fingerprint", "level",
+           "report_to_sarif"]
