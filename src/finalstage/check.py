@@ -47,8 +47,8 @@ from finalstage.policy.model import Policy
 
 if TYPE_CHECKING:
     from finalstage.dockerfile.model import Dockerfile, Instruction
-    from finalstage.fs.tarstream import Limits
     from finalstage.image.image import Image
+    from finalstage.limits import Limits
 
 CST_CODE = "FS911"
 _MAX_CAPTURE = 16 << 20   # bytes read per file for the content tests
@@ -109,10 +109,11 @@ def check(
     # One streaming pass: the analysis captures what it needs through the layer reader's hook;
     # the tree and the layer scans are cached on the image by that pass.
     from finalstage.analysis.from_image import analyze_image
+    from finalstage.fs.merge import merged_tree
 
     analysis = analyze_image(image)
     scans = image.scan()
-    tree = image.tree()
+    tree = merged_tree(image)
     config = image.config
     raw_history = [h for h in (config.raw.get("history") or []) if isinstance(h, dict)] \
         if isinstance(config.raw, dict) else []

@@ -116,9 +116,10 @@ def examine(
     binaries) becomes a warning in ``analysis.warnings``.
     """
     from finalstage.analysis.from_image import analyze_image
+    from finalstage.fs.merge import merged_tree
 
     analysis = analyze_image(image, elf=elf)
-    tree = image.tree()  # cached by the pass analyze_image made
+    tree = merged_tree(image)  # cached by the pass analyze_image made
     findings = tuple(run_image_rules(image, tree=tree, analysis=analysis, select=select,
                                      ignore=ignore, options=options))
     return Examination(analysis, findings, tree)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from finalstage.fs.efficiency import dive_efficiency
-from finalstage.fs.tarstream import DIR
+from finalstage.image.tarheader import DIR
 from finalstage.redact import redact_text, redact_value
 
 if TYPE_CHECKING:
@@ -135,6 +135,7 @@ def _classify(
 ) -> tuple[Analysis, tuple[Finding, ...]]:
     """Content analysis and image findings from the same single pass that lists the layers."""
     from finalstage.analysis.from_image import analyze_image
+    from finalstage.fs.merge import merged_tree
     from finalstage.image_rules import run_image_rules
 
     analysis = analyze_image(image, elf=elf, progress=progress, wait=False)
@@ -143,7 +144,8 @@ def _classify(
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        findings = tuple(run_image_rules(image, tree=image.tree(wait=False), analysis=analysis))
+        tree = merged_tree(image, wait=False)
+        findings = tuple(run_image_rules(image, tree=tree, analysis=analysis))
     finally:
         if was_enabled:
             gc.enable()
@@ -165,6 +167,8 @@ def inspect(
     result carries the ``analysis`` (categories, packages) and the image ``findings``; ``elf``
     adds ELF facts: unstripped binaries, Go build info (None: ``analysis.from_image.ELF_DEFAULT``).
     """
+    from finalstage.fs.merge import merged_tree
+
     cfg = image.config
     analysis = None
     findings: tuple[Finding, ...] = ()
@@ -173,7 +177,7 @@ def inspect(
         progress = None
     # Digests are still being hashed while the tree is summarised; checked before returning.
     scans = image.scan(progress=progress, wait=False)
-    tree = image.tree(wait=False)
+    tree = merged_tree(image, wait=False)
     hist = image.layers
     layers = []
     for scan, stats, info in zip(scans, tree.layers, hist):

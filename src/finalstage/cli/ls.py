@@ -45,11 +45,12 @@ def ls(
         raise UsageError(f"invalid --format {output_format!r}: expected text or json")
     from finalstage.cli.inspect import progress_for_tty
     from finalstage.escape import escape_control
+    from finalstage.fs.merge import merged_tree
     from finalstage.report.inspect import ls_json, ls_line
 
     img = open_for_command(image, platform=platform, limit=limit, tls_verify=tls_verify,
                            authfile=authfile, cache=cache)
-    tree = img.tree(progress=progress_for_tty())
+    tree = merged_tree(img, progress=progress_for_tty())
     key = path.strip("/")
     entry = tree.get(key)
     if entry is None:

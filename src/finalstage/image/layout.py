@@ -31,6 +31,7 @@ from finalstage.errors import (
 )
 from finalstage.image import digest as dg
 from finalstage.image import mediatypes as mt
+from finalstage.image.config import parse_config
 from finalstage.image.core import ImageCore, LayerHandle
 from finalstage.image.platform import select_manifest
 from finalstage.image.tarindex import TarIndex
@@ -306,8 +307,6 @@ class LayoutCore:
         layers = manifest.get("layers") or []
         if not isinstance(layers, list) or not all(isinstance(x, dict) for x in layers):
             raise CorruptImageError(f"{where}: manifest layers is not a list")
-        from finalstage.image.config import parse_config
-
         diff_ids = parse_config(self._raw_config).diff_ids
         if diff_ids is not None and len(diff_ids) != len(layers):
             raise CorruptImageError(
