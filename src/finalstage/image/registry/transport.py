@@ -151,7 +151,11 @@ class RegistryTransport:
         ) from last_err
 
     def _client_for_scheme(self, scheme: str) -> httpx.Client:
-        if scheme == "https" and self._is_insecure_allowed():
+        return self._shared_client(verify=not (scheme == "https" and self._is_insecure_allowed()))
+
+    def _shared_client(self, *, verify: bool) -> httpx.Client:
+        """The one client that checks certificates, or the one that does not (made once)."""
+        if not verify:
             if self._insecure_client is None:
                 self._insecure_client = self._make_client(verify=False)
             return self._insecure_client
@@ -370,13 +374,10 @@ class RegistryTransport:
             return self.client
         # Another host (blob storage): verify its certificate unless it is loopback or the user
         # turned verification off.
-        if url.scheme == "https" and (self.tls_verify is False or is_loopback(url.host)):
-            if self._insecure_client is None:
-                self._insecure_client = self._make_client(verify=False)
-            return self._insecure_client
-        if self._client is None:
-            self._client = self._make_client(verify=True)
-        return self._client
+        is_unchecked = url.scheme == "https" and (
+            self.tls_verify is False or is_loopback(url.host)
+        )
+        return self._shared_client(verify=not is_unchecked)
 
 class _TransportFailure(Exception):
     """Internal: a connection-level failure that outlived its retries."""
