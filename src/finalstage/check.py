@@ -4,7 +4,7 @@
     result = check("docker-archive:app.tar", dockerfile="Dockerfile", policy_file="policy.toml")
     result.report.is_failed, result.clauses, result.cst
 
-One streaming pass over the layers builds the merged tree (``Image.tree``); the few files the
+One streaming pass over the layers builds the merged tree (``merged_tree``); the few files the
 structure tests read are then read again from just the layers that own them. Every image
 finding that carries a layer is pointed at the Dockerfile line that made the layer (attribution)
 and, with ``--dockerfile``, the lint rules run too; a lint finding and an image finding on the
