@@ -12,8 +12,6 @@ from __future__ import annotations
 import io
 from typing import Any, BinaryIO, cast
 
-import zstandard
-
 from finalstage.errors import CorruptImageError, UnsafeArchiveError
 from finalstage.image import digest as dg
 from finalstage.image.budget import ImageBudget
@@ -23,6 +21,7 @@ from finalstage.image.compression import (
     decompressor,
     gzip_decompressor,
     sniff,
+    zstd_reader,
 )
 from finalstage.image.localfile import SideHash, file_region
 from finalstage.limits import Limits, limit_hint
@@ -73,9 +72,7 @@ class LayerStream:
         self._decomp = decompressor(self.kind)
         if self.kind == "zstd":
             self.frames = ZstdFrames()
-            self._zreader = zstandard.ZstdDecompressor(max_window_size=1 << 31).stream_reader(
-                cast(BinaryIO, _RawTap(self)), read_across_frames=True, closefd=False
-            )
+            self._zreader = zstd_reader(cast(BinaryIO, _RawTap(self)))
         # Seeking past data is only honest when no byte needs hashing on this thread.
         self.can_seek = self.kind == "tar" and _seekable(raw) and (
             self.side is not None or (self.blob_h is None and self.diff_h is None)

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import bz2
 import lzma
-from typing import Any
-
-from isal import igzip_lib
+from typing import Any, BinaryIO
 
 GZIP_MAGIC = b"\x1f\x8b"
 _ZSTD = b"\x28\xb5\x2f\xfd"
@@ -37,7 +35,22 @@ def sniff(head: bytes) -> str:
 def gzip_decompressor() -> Any:
     """A bz2-style decompressor (``decompress(data, max_length)``, ``needs_input``, ``eof``,
     ``unused_data``) for one gzip member."""
+    # heavy optional dependency: imported on first use (a C extension only gzip layers need; a
+    # run that reads no gzip layer, such as a layer-cache hit, never loads it)
+    from isal import igzip_lib
+
     return igzip_lib.IgzipDecompressor(flag=igzip_lib.DECOMP_GZIP)
+
+
+def zstd_reader(source: BinaryIO) -> BinaryIO:
+    """A stream of the zstd frames read from ``source``, across frame boundaries."""
+    # heavy optional dependency: imported on first use (a C extension only zstd layers need)
+    import zstandard
+
+    reader = zstandard.ZstdDecompressor(max_window_size=1 << 31).stream_reader(
+        source, read_across_frames=True, closefd=False
+    )
+    return reader  # type: ignore[no-any-return]
 
 
 def decompressor(kind: str) -> Any:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Hashable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, TypeVar
@@ -19,6 +18,7 @@ from finalstage.image.budget import ImageBudget
 from finalstage.image.config import HistoryEntry, ImageConfig, parse_config
 from finalstage.image.core import ImageCore, LayerHandle
 from finalstage.image.layers import LayerScan, PendingScan, fingerprint, start_scan
+from finalstage.image.parallel import ordered
 from finalstage.image.scancache import CachedScan, ScanCache
 from finalstage.image.tarstream import KeepHook, WantHook
 from finalstage.limits import DEFAULT_LIMITS, Limits
@@ -298,29 +298,14 @@ class Image:
     ) -> Iterator[tuple[int, PendingScan]]:
         """``fn`` over ``todo`` with up to ``workers`` threads, yielded in ``todo`` order.
 
-        The first failing layer (in order) raises; layers not started yet are cancelled, and
+        The first failing layer (in order) raises; layers not started yet are never started, and
         layers listed after it but never handed out stop hashing and release their files.
         """
         if self.workers <= 1 or len(todo) <= 1:
             for i in todo:
                 yield i, fn(i)
             return
-        pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="layer")
-        futures: list[tuple[int, Any]] = []
-        handed = 0
-        try:
-            futures += [(i, pool.submit(fn, i)) for i in todo]
-            for i, fut in futures:
-                pending = fut.result()
-                handed += 1
-                yield i, pending
-        finally:
-            for _, fut in futures:
-                fut.cancel()
-            pool.shutdown(wait=True)
-            for _, fut in futures[handed:]:
-                if not fut.cancelled() and fut.exception() is None:
-                    fut.result().abandon()
+        yield from ordered(fn, todo, self.workers, discard=PendingScan.abandon, name="layer")
 
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()`` once per image and ``key``: for what others derive from the scans
