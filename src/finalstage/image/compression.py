@@ -50,7 +50,7 @@ def zstd_reader(source: BinaryIO) -> BinaryIO:
     reader = zstandard.ZstdDecompressor(max_window_size=1 << 31).stream_reader(
         source, read_across_frames=True, closefd=False
     )
-    return reader  # type: ignore[no-any-return]
+    return reader
 
 
 def decompressor(kind: str) -> Any:

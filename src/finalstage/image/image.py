@@ -311,7 +311,7 @@ class Image:
         """``compute()`` once per image and ``key``: for what others derive from the scans
         (``fs.merge.merged_tree``). Forgotten, like the scans, when verification fails."""
         try:
-            return self._memo[key]  # type: ignore[no-any-return]
+            return self._memo[key]
         except KeyError:
             value = self._memo[key] = compute()
             return value

@@ -126,7 +126,7 @@ def _members(
         if pos + BLOCK <= len(r.buf):  # the common case, without a method call
             hdr = r.buf[pos : pos + BLOCK]
             r.pos = pos + BLOCK
-        elif (hdr := _next_header(r, count, context)) is None:
+        elif not (hdr := _next_header(r, count, context)):
             return  # an empty stream: a (degenerate) empty layer
         if (count := count + 1) > max_entries or not checksum_ok(hdr):
             if hdr.count(0) == BLOCK:  # a zero block (whose checksum fails): end of archive
@@ -182,12 +182,10 @@ def _always_short(limits: Limits) -> int:
     return min(limits.max_path_length // 4, 2 * limits.max_path_depth)
 
 
-def _next_header(r: TarReader, count: int, context: str) -> bytes | None:
-    """The next header when the buffer holds none; None for an empty stream."""
+def _next_header(r: TarReader, count: int, context: str) -> bytes:
+    """The next header when the buffer holds none; ``b""`` for an empty stream."""
     hdr = r.take(BLOCK)
-    if len(hdr) < BLOCK:
-        if not hdr and count == 0:
-            return None
+    if len(hdr) < BLOCK and (hdr or count):
         raise _short_header(hdr, count, context)
     return hdr
 
