@@ -40,6 +40,10 @@ def store_limits(store: BlobStore) -> Limits:
     return limits if isinstance(limits, Limits) else DEFAULT_LIMITS
 
 
+def _unreadable(where: str, what: str, err: OSError) -> CorruptImageError:
+    return CorruptImageError(f"reading {where}: {what}: {str(err.strerror or err).lower()}")
+
+
 def _regular(path: str, where: str, what: str) -> bool:
     """False when absent; CorruptImageError when not a regular file (a FIFO would block
     ``open`` forever, ``/dev/zero`` would never end)."""
@@ -48,9 +52,7 @@ def _regular(path: str, where: str, what: str) -> bool:
     except FileNotFoundError:
         return False
     except OSError as err:
-        raise CorruptImageError(
-            f"reading {where}: {what}: {str(err.strerror or err).lower()}"
-        ) from err
+        raise _unreadable(where, what, err) from err
     if stat.S_ISDIR(st.st_mode):
         raise CorruptImageError(f"reading {where}: {what} is a directory")
     if not stat.S_ISREG(st.st_mode):
@@ -80,9 +82,7 @@ class DirStore:
         except IsADirectoryError:
             raise CorruptImageError(f"reading {self.where}: {name} is a directory") from None
         except OSError as err:
-            raise CorruptImageError(
-                f"reading {self.where}: {name}: {str(err.strerror or err).lower()}"
-            ) from err
+            raise _unreadable(self.where, name, err) from err
         if len(data) > limit:
             raise CorruptImageError(
                 f"reading {self.where}: {name} is larger than {limit} bytes"
@@ -106,9 +106,7 @@ class DirStore:
         except FileNotFoundError:
             raise CorruptImageError(f"reading {self.where}: missing blob {digest}") from None
         except OSError as err:
-            raise CorruptImageError(
-                f"reading {self.where}: blob {digest}: {str(err.strerror or err).lower()}"
-            ) from err
+            raise _unreadable(self.where, f"blob {digest}", err) from err
 
     def blob_size(self, digest: str) -> int | None:
         path = self.blob_path(digest)

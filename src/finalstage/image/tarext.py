@@ -9,6 +9,8 @@ per-entry fast path.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from finalstage.errors import CorruptImageError, UnsafeArchiveError
 from finalstage.image.tarheader import (
     BLOCK,
@@ -107,12 +109,7 @@ def resolve(
     extension records or old-style sparse data (``ids``: the header's uid, gid and mtime).
     The size is the real one of a regular file (sparse: larger than the stored data), else 0."""
     pax = ext.pax if ext is not None else {}
-    if "path" in pax:
-        name = pax["path"]
-    elif ext is not None and ext.long_name is not None:
-        name = ext.long_name
-    else:
-        name = ustar_name(hdr)
+    name = _named(pax, "path", ext.long_name if ext else None, hdr, ustar_name)
     name = pax.get("GNU.sparse.name", name)
     stored = _pax_int(pax, "size", stored, context)
     size = sparse_real_size(hdr, r, context) if hdr[156] == SPARSE_FLAG else stored
@@ -123,14 +120,18 @@ def resolve(
     uid, gid, mtime = _pax_ids(pax, ids, context) if pax else ids
     link: str | None = None
     if kind == SYMLINK or kind == HARDLINK:
-        if "linkpath" in pax:
-            link = pax["linkpath"]
-        elif ext is not None and ext.long_link is not None:
-            link = ext.long_link
-        else:
-            link = link_name(hdr)
+        link = _named(pax, "linkpath", ext.long_link if ext else None, hdr, link_name)
     return (name, size if kind == REG else 0, link, stored, (stored + 511) & ~511,
             uid, gid, mtime)
+
+
+def _named(
+    pax: dict[str, str], key: str, long: str | None, hdr: bytes, plain: Callable[[bytes], str]
+) -> str:
+    """A name from a PAX record, else a GNU long name, else the header's own field."""
+    if key in pax:
+        return pax[key]
+    return long if long is not None else plain(hdr)
 
 
 def _pax_int(pax: dict[str, str], key: str, default: int, context: str) -> int:
