@@ -287,12 +287,16 @@ class MergedTree:
     ) -> Sequence[RawEntry]:
         """Apply the layer's whiteouts to the layers below; return its other entries."""
         ordinary: list[RawEntry] = []
+        append = ordinary.append
         for r in raw:
             p = r[0]
+            if ".wh." not in p:  # one C-level search instead of rfind, slice and startswith
+                append(r)
+                continue
             i = p.rfind("/")
             base = p[i + 1 :]
             if not base.startswith(WH_PREFIX):
-                ordinary.append(r)
+                append(r)
                 continue
             stats.whiteouts += 1
             parent = p[:i] if i >= 0 else ""

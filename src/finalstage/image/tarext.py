@@ -71,7 +71,10 @@ def read_meta(
 ) -> Extension | None:
     """Read the data of a metadata member and fold it into ``ext`` (a new one when None).
 
-    Global PAX headers (``g``) are validated but not applied, as Docker does."""
+    Global PAX headers (``g``) are validated but not applied, as Docker does. Any member with
+    a negative size comes here too, to be refused."""
+    if stored < 0:
+        raise CorruptImageError(f"{context}: negative size in tar header")
     if stored > max_hdr:
         raise UnsafeArchiveError(
             f"{context}: tar metadata header of {stored} bytes exceeds limit {max_hdr}"

@@ -120,15 +120,17 @@ def _members(
     max_entries, path_check = limits.max_entries, _always_short(limits)
     want_match, want_modes = getattr(want, "match", None), getattr(want, "modes", 0)
     # tuple.__new__: RawEntry(...) would run namedtuple's Python-level __new__ per entry.
-    kinds, nul_to_space, make = KIND, _NUL_TO_SPACE, tuple.__new__
+    kinds, nul_to_space, make, header_ok = KIND, _NUL_TO_SPACE, tuple.__new__, checksum_ok
     while True:
         pos = r.pos
         if pos + BLOCK <= len(r.buf):  # the common case, without a method call
             hdr = r.buf[pos : pos + BLOCK]
             r.pos = pos + BLOCK
-        elif not (hdr := _next_header(r, count, context)):
-            return  # an empty stream: a (degenerate) empty layer
-        if (count := count + 1) > max_entries or not checksum_ok(hdr):
+        else:
+            hdr = r.take(BLOCK)
+            if len(hdr) < BLOCK:
+                return _short_stream(hdr, count, context)  # ends an empty stream, else raises
+        if (count := count + 1) > max_entries or not header_ok(hdr):
             if hdr.count(0) == BLOCK:  # a zero block (whose checksum fails): end of archive
                 return  # (the second zero block is not required)
             raise _bad_header(hdr, count, max_entries, context)
@@ -138,9 +140,7 @@ def _members(
             stored, mtime = int(nums[24:36], 8), int(nums[36:48], 8)
         except ValueError:
             mode, uid, gid, stored, mtime = numbers(hdr, context)
-        if stored < 0:
-            raise CorruptImageError(f"{context}: negative size in tar header")
-        if flag in META_FLAGS:
+        if flag in META_FLAGS or stored < 0:  # metadata members, and negative sizes (errors)
             ext = read_meta(r, flag, stored, ext, limits.max_header_bytes, context)
             continue
         kind = kinds.get(flag) or other_kind(flag)
@@ -182,12 +182,10 @@ def _always_short(limits: Limits) -> int:
     return min(limits.max_path_length // 4, 2 * limits.max_path_depth)
 
 
-def _next_header(r: TarReader, count: int, context: str) -> bytes:
-    """The next header when the buffer holds none; ``b""`` for an empty stream."""
-    hdr = r.take(BLOCK)
-    if len(hdr) < BLOCK and (hdr or count):
+def _short_stream(hdr: bytes, count: int, context: str) -> None:
+    """A stream that ends inside a header: fine when it is empty (a degenerate empty layer)."""
+    if hdr or count:
         raise _short_header(hdr, count, context)
-    return hdr
 
 
 def _capture(
