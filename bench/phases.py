@@ -20,7 +20,8 @@ from pathlib import Path
 T_START = time.perf_counter()
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from finalstage.image import layers as layer_module  # noqa: E402
+from finalstage.fs.merge import merged_tree  # noqa: E402
+from finalstage.image import localfile  # noqa: E402
 from finalstage.image.image import Image  # noqa: E402
 from finalstage.image.open import open_core  # noqa: E402
 from finalstage.inspect import inspect  # noqa: E402
@@ -30,10 +31,10 @@ T_IMPORTS = time.perf_counter() - T_START
 
 _hash_spans: list[tuple[float, float, int]] = []
 _lock = threading.Lock()
-_original_run = layer_module._SideHash._run
+_original_run = localfile.SideHash._run
 
 
-def _timed_run(self: layer_module._SideHash) -> None:
+def _timed_run(self: localfile.SideHash) -> None:
     start = time.perf_counter()
     try:
         _original_run(self)
@@ -42,7 +43,7 @@ def _timed_run(self: layer_module._SideHash) -> None:
             _hash_spans.append((start, time.perf_counter(), self.length))
 
 
-layer_module._SideHash._run = _timed_run  # type: ignore[method-assign]
+localfile.SideHash._run = _timed_run  # type: ignore[method-assign]
 
 
 def one_run(ref: str, verify: bool, classify: bool) -> dict[str, float]:
@@ -59,7 +60,7 @@ def one_run(ref: str, verify: bool, classify: bool) -> dict[str, float]:
     else:
         image.scan(wait=False)
         t2 = time.perf_counter()
-        image.tree(wait=False)
+        merged_tree(image, wait=False)
         t3 = time.perf_counter()
         result = inspect(image)  # summary of the already merged tree, then waits for digests
         phases |= {"list layers": t2 - t1, "merge": t3 - t2,

@@ -19,7 +19,7 @@ from finalstage.analysis import capture, elf
 from finalstage.analysis.capture import ALL, Unreadable, capture_hooks, wants
 from finalstage.analysis.packages import python
 from finalstage.analysis.secrets import TRIGGER_NAMES, TRIGGER_SUFFIXES
-from finalstage.fs.tarstream import More, iter_tar
+from finalstage.image.tarstream import More, iter_tar
 
 # Path pieces that exercise every branch of wants(): package databases, manifests, secrets,
 # config suffixes, bin directories, shared libraries, and plain noise.
@@ -215,7 +215,7 @@ def test_garbage_in_pieces_never_raises(tail: bytes, cut: int) -> None:
 
 def test_reduced_values_survive_the_layer_cache(tmp_path: Path) -> None:
     from finalstage.fs.cache import LayerCache, to_cached
-    from finalstage.fs.tarstream import RawEntry
+    from finalstage.image.tarheader import RawEntry
 
     info = elf.parse(_go_elf())
     captured = {"app/server": info, "app/bad": Unreadable("malformed elf: x"),

@@ -10,9 +10,9 @@ import pytest
 from make_layers import F, docker_archive, layer, sha
 
 from finalstage.fs.cache import FORMAT_VERSION, LayerCache, to_cached
-from finalstage.fs.tarstream import RawEntry
 from finalstage.image.image import Image
 from finalstage.image.open import open_core
+from finalstage.image.tarheader import RawEntry
 
 ENTRIES = [
     RawEntry("etc", "d", 0o755, 0, 0, 0, 1, None, 0, 0),

@@ -4,7 +4,7 @@ against dive itself in tests/image/test_image_dive.py)."""
 from __future__ import annotations
 
 from finalstage.fs.efficiency import dive_efficiency
-from finalstage.fs.tarstream import DIR, REG, RawEntry
+from finalstage.image.tarheader import DIR, REG, RawEntry
 
 
 def e(path: str, size: int = 0, kind: str = REG) -> RawEntry:

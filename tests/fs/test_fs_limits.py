@@ -18,9 +18,10 @@ import pytest
 from make_layers import F, docker_archive, layer
 
 from finalstage.errors import UnsafeArchiveError, UsageError
-from finalstage.fs.tarstream import DEFAULT_LIMITS, LIMIT_KEYS, Limits, parse_limits
+from finalstage.fs.merge import merged_tree
 from finalstage.image.image import Image
 from finalstage.image.open import open_core
+from finalstage.limits import DEFAULT_LIMITS, LIMIT_KEYS, Limits, parse_limits
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -38,7 +39,7 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def read(path: Path, limits: Limits) -> int:
-    tree = Image(open_core(f"docker-archive:{path}"), limits=limits).tree()
+    tree = merged_tree(Image(open_core(f"docker-archive:{path}"), limits=limits))
     return sum(1 for _ in tree.walk(""))
 
 

@@ -7,7 +7,7 @@ import io
 from make_layers import F, layer
 
 from finalstage.fs.merge import MergedTree, merge
-from finalstage.fs.tarstream import iter_tar
+from finalstage.image.tarstream import iter_tar
 
 
 class _Scan:

@@ -12,7 +12,9 @@ import pytest
 from make_layers import F, fix_checksum, layer, raw_header
 
 from finalstage.errors import CorruptImageError, UnsafeArchiveError
-from finalstage.fs.tarstream import Limits, RawEntry, iter_tar, normalise
+from finalstage.image.tarheader import RawEntry, normalise
+from finalstage.image.tarstream import iter_tar
+from finalstage.limits import Limits
 
 
 class Src:

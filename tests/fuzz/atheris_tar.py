@@ -27,11 +27,12 @@ from _fuzz import SMALL, MemSource  # this folder: the script's own sys.path ent
 
 with atheris.instrument_imports():
     from finalstage.errors import FinalstageError
-    from finalstage.fs.tarstream import iter_tar
+    from finalstage.fs.merge import merged_tree
     from finalstage.image import archive
     from finalstage.image.core import LayerHandle
     from finalstage.image.image import Image
     from finalstage.image.layers import scan_layer
+    from finalstage.image.tarstream import iter_tar
 
 _TMP = tempfile.mkdtemp(prefix="finalstage-atheris-")
 
@@ -66,7 +67,7 @@ def _one(data: bytes) -> None:
         with open(path, "wb") as f:
             f.write(_member("config.json", config) + _member("layer.tar", b"\0" * 1024)
                     + _member("manifest.json", manifest) + b"\0" * 1024)
-        Image(archive.open_core(path)).tree()
+        merged_tree(Image(archive.open_core(path)))
 
 
 def test_one_input(data: bytes) -> None:

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from tests.fuzz._fuzz import FUZZ, one_line
 
 from finalstage.errors import CorruptImageError, FinalstageError, UnsupportedMediaTypeError
+from finalstage.fs.merge import merged_tree
 from finalstage.image import archive, layout
 from finalstage.image.config import parse_config
 from finalstage.image.image import Image
@@ -155,7 +156,7 @@ def test_oci_layout(files: dict[str, bytes], ref: str | None, platform: str | No
     def read() -> Any:
         core = layout.open_core(MemStore(files), ref, platform=platform)
         img = Image(core)
-        return img.tree(), img.layers, img.manifest
+        return merged_tree(img), img.layers, img.manifest
 
     _ok_or_error(read)
 
@@ -190,7 +191,7 @@ def test_docker_archive_manifest(manifest: Any, config: dict[str, Any], tag: str
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "image.tar"
         path.write_bytes(data)
-        _ok_or_error(lambda: Image(archive.open_core(str(path), tag)).tree())
+        _ok_or_error(lambda: merged_tree(Image(archive.open_core(str(path), tag))))
 
 
 def test_platform_variant_not_a_string() -> None:

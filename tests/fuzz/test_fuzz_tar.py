@@ -23,9 +23,11 @@ from hypothesis import strategies as st
 from tests.fuzz._fuzz import FUZZ, SMALL, MemSource, one_line
 
 from finalstage.errors import FinalstageError
-from finalstage.fs.tarstream import PreadReader, iter_tar, normalise
 from finalstage.image.core import LayerHandle
 from finalstage.image.layers import scan_layer
+from finalstage.image.tarheader import normalise
+from finalstage.image.tarreaders import PreadReader
+from finalstage.image.tarstream import iter_tar
 
 pytestmark = pytest.mark.fuzz
 

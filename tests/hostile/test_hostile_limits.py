@@ -13,16 +13,17 @@ from pathlib import Path
 import pytest
 
 from finalstage.errors import UnsafeArchiveError
-from finalstage.fs.tarstream import DEFAULT_LIMITS, Limits
+from finalstage.fs.merge import merged_tree
 from finalstage.image.image import Image
 from finalstage.image.open import open_core
+from finalstage.limits import DEFAULT_LIMITS, Limits
 
 pytestmark = pytest.mark.timeout(120)
 
 
 def read(root: Path, rel: str, limits: Limits) -> None:
     fmt = "oci" if rel.startswith("oci/") else "docker-archive"
-    Image(open_core(f"{fmt}:{root / rel}"), limits=limits).tree()
+    merged_tree(Image(open_core(f"{fmt}:{root / rel}"), limits=limits))
 
 
 @pytest.mark.parametrize(("rel", "limits", "words"), [

@@ -27,6 +27,7 @@ from tests.harness.faultserver import OCI_MANIFEST, FaultServer, SmallImage, sha
 from tests.hostile import _support
 
 from finalstage.errors import CorruptImageError, UsageError
+from finalstage.fs.merge import merged_tree
 from finalstage.image.image import Image
 from finalstage.image.open import open_core
 from finalstage.image.registry import RetryPolicy
@@ -103,7 +104,7 @@ def pull(server: FaultServer, limits: Limits = DEFAULT_LIMITS) -> list[str]:
     core = open_registry_core(f"{server.host}/{server.repo}:{server.tag}", limits=limits,
                               retry=RetryPolicy(attempts=2, base=0.01, cap=0.05))
     try:
-        return sorted(e.path for e in Image(core, limits=limits).tree().walk() if e.path)
+        return sorted(e.path for e in merged_tree(Image(core, limits=limits)).walk() if e.path)
     finally:
         core.close()
 
@@ -208,7 +209,7 @@ def _nest(root: Path, *, depth: int) -> None:
 
 def read(reference: str, limits: Limits = DEFAULT_LIMITS) -> int:
     img = Image(open_core(reference, limits=limits), limits=limits)
-    return sum(1 for _ in img.tree().walk())
+    return sum(1 for _ in merged_tree(img).walk())
 
 
 @pytest.mark.parametrize(("fmt", "file", "key", "value", "words"), [

@@ -26,6 +26,7 @@ from finalstage.errors import (
     RegistryAuthError,
     RegistryError,
 )
+from finalstage.fs.merge import merged_tree
 from finalstage.image.image import Image
 from finalstage.image.registry import RetryPolicy, open_core
 
@@ -45,7 +46,7 @@ def pull(server: FaultServer, *, auth_file: Path | None = None, timeout: float =
     core = open_core(f"{server.host}/{server.repo}:{server.tag}", timeout=timeout, retry=retry,
                      tls_verify=False, auth_file=str(auth_file) if auth_file else None)
     try:
-        return sorted(e.path for e in Image(core).tree().walk() if e.path)
+        return sorted(e.path for e in merged_tree(Image(core)).walk() if e.path)
     finally:
         core.close()
 

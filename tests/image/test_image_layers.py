@@ -10,9 +10,10 @@ import zstandard
 from make_layers import F, gz, layer, sha
 
 from finalstage.errors import CorruptImageError, DigestMismatchError, UnsafeArchiveError
-from finalstage.fs.tarstream import Limits
+from finalstage.image.compression import sniff
 from finalstage.image.core import LayerHandle
-from finalstage.image.layers import scan_layer, sniff
+from finalstage.image.layers import scan_layer
+from finalstage.limits import Limits
 
 TAR = layer(
     [

@@ -13,6 +13,7 @@ import pytest
 from make_layers import F, docker_archive, layer, sha
 
 from finalstage.errors import CorruptImageError, DigestMismatchError
+from finalstage.fs.merge import merged_tree
 from finalstage.image.archive import open_core
 from finalstage.image.core import LayerHandle
 from finalstage.image.image import Image
@@ -97,16 +98,16 @@ def test_tree_waits_for_digests(tmp_path: Path) -> None:
     )
     image = Image(open_core(archive))
     with pytest.raises(DigestMismatchError, match="layer 1"):
-        image.tree()
+        merged_tree(image)
     # Nothing half-verified is kept for a second call either.
     with pytest.raises(DigestMismatchError):
-        image.tree()
+        merged_tree(image)
 
 
 def test_unverified_tree_then_wait(tmp_path: Path) -> None:
     archive = docker_archive(str(tmp_path / "img.tar"), [TAR, OTHER])
     image = Image(open_core(archive))
-    tree = image.tree(wait=False)
+    tree = merged_tree(image, wait=False)
     image.wait_verified()
     assert tree.get("srv/data") is not None and tree.get("bin/app") is not None
 

@@ -20,6 +20,7 @@ from finalstage.errors import (
     UnsafeArchiveError,
     UnsupportedMediaTypeError,
 )
+from finalstage.fs.merge import merged_tree
 from finalstage.image.open import open_image
 from finalstage.image.refs import ImageRef, parse_reference
 
@@ -28,14 +29,14 @@ L1 = layer([F("tmp/.wh.cache.bin"), F("app/run", b"#!/bin/sh\n", mode=0o755)])
 
 
 def _paths(img) -> set[str]:
-    return {p for p in img.tree().entries if p}
+    return {p for p in merged_tree(img).entries if p}
 
 
 def test_docker_archive_round_trip(tmp_path: Path) -> None:
     path = docker_archive(str(tmp_path / "img.tar"), [L0, L1])
     img = open_image(path)
     assert _paths(img) == {"etc", "etc/hostname", "tmp", "app", "app/run"}
-    assert img.tree().waste_bytes == 4096
+    assert merged_tree(img).waste_bytes == 4096
     assert img.reference == f"docker-archive:{path}:test:latest"
     assert img.digest is None and img.id.startswith("sha256:")
     assert img.manifest["layers"][0]["digest"] == sha(L0)
@@ -74,7 +75,7 @@ def test_wrong_diff_id_is_caught_while_streaming(tmp_path: Path) -> None:
     path = docker_archive(str(tmp_path / "img.tar"), [L0], diff_ids=[sha(L1)])
     img = open_image(path)
     with pytest.raises(DigestMismatchError, match="reading layer 0"):
-        img.tree()
+        merged_tree(img)
 
 
 def test_flipped_byte_in_layer_of_archive(tmp_path: Path) -> None:
@@ -84,7 +85,7 @@ def test_flipped_byte_in_layer_of_archive(tmp_path: Path) -> None:
     data[pos + 100] = ord("d")
     path.write_bytes(bytes(data))
     with pytest.raises(DigestMismatchError):
-        open_image(str(path)).tree()
+        merged_tree(open_image(str(path)))
 
 
 def test_truncated_archive(tmp_path: Path) -> None:
@@ -187,15 +188,15 @@ def test_layer_traversal_inside_image(tmp_path: Path) -> None:
         tf.addfile(ti, io.BytesIO(b"x"))
     root = oci_layout(str(tmp_path / "oci"), [buf.getvalue()])
     with pytest.raises(UnsafeArchiveError, match=r"reading layer 0 \(sha256:.*path traversal"):
-        open_image(root).tree()
+        merged_tree(open_image(root))
 
 
 def test_gzip_bomb_layer_in_image(tmp_path: Path) -> None:
     from make_layers import raw_header
 
-    from finalstage.fs.tarstream import Limits
     from finalstage.image.image import Image
     from finalstage.image.open import open_core
+    from finalstage.limits import Limits
 
     size = 96 << 20
     tar = raw_header("zeros", size) + bytes(size) + bytes(1024)
@@ -203,7 +204,7 @@ def test_gzip_bomb_layer_in_image(tmp_path: Path) -> None:
     del tar
     img = Image(open_core(path), limits=Limits(ratio_after=32 << 20))
     with pytest.raises(UnsafeArchiveError, match="likely a compression bomb"):
-        img.tree()
+        merged_tree(img)
 
 
 @pytest.mark.parametrize(
@@ -330,7 +331,7 @@ def test_single_pass_with_want_hook_then_tree_reuses_it(tmp_path: Path) -> None:
     img = Image(core)
     scans = img.scan(want=lambda path, size, mode: size if path == "etc/hostname" else 0)
     assert scans[0].captured == {"etc/hostname": b"box\n"}
-    img.tree()
+    merged_tree(img)
     img.scan()
     assert len(opens) == 2  # one open per layer, ever
 
@@ -349,7 +350,7 @@ def test_special_files_as_blobs_fail_fast(tmp_path: Path, special: str) -> None:
     else:
         blob.symlink_to("/dev/zero")
     with pytest.raises(CorruptImageError):
-        open_image(str(root)).tree()
+        merged_tree(open_image(str(root)))
     fifo = tmp_path / "archive.tar"
     os.mkfifo(fifo)
     with pytest.raises(ImageNotFoundError, match="not a regular file"):

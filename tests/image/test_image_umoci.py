@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from finalstage.fs.merge import merged_tree
 from finalstage.image.open import open_image
 
 SOURCES = [
@@ -76,7 +77,7 @@ def _walk_rootfs(root: Path) -> dict[str, tuple[str, int, int]]:
 @pytest.mark.engine
 def test_merged_tree_equals_umoci_unpack(unpacked: tuple[Path, Path]) -> None:
     layout, rootfs = unpacked
-    tree = open_image(f"oci:{layout}:alpine").tree()
+    tree = merged_tree(open_image(f"oci:{layout}:alpine"))
     ours: dict[str, tuple[str, int, int]] = {}
     for path, e in tree.entries.items():
         if not path:

@@ -10,8 +10,7 @@ import pytest
 
 from finalstage.errors import InvalidReferenceError, UsageError
 from finalstage.image.registry.auth import Credentials, find_credentials, parse_challenge
-from finalstage.image.registry.reference import parse_reference
-from finalstage.image.registry.transport import is_loopback
+from finalstage.image.registry.reference import is_loopback, parse_reference
 
 DIGEST = "sha256:" + "ab" * 32
 

@@ -11,11 +11,8 @@ string in the result.
 from __future__ import annotations
 
 import gc
-import heapq
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, ValuesView
 from contextlib import contextmanager
-from dataclasses import replace
 from operator import attrgetter, itemgetter
 from typing import Any
 
@@ -34,9 +31,7 @@ from finalstage.analysis.classify import classify_path
 from finalstage.analysis.elf import ElfInfo
 from finalstage.analysis.entry import EntryLike, kind_name
 from finalstage.analysis.model import (
-    TOP_N,
     Analysis,
-    CategoryStats,
     ElfFile,
     Secret,
     SpecialFile,
@@ -44,6 +39,7 @@ from finalstage.analysis.model import (
 from finalstage.analysis.packages import node
 from finalstage.analysis.packages.collect import collect, gem_dir
 from finalstage.analysis.secrets import maybe_secret_name
+from finalstage.analysis.totals import group, package_totals
 from finalstage.escape import one_line
 
 _FILE_KINDS = frozenset({"file", "hardlink"})
@@ -124,27 +120,71 @@ def _row_getter(entries: Iterable[EntryLike]) -> Callable[[Any], tuple[Any, ...]
 def _analyze(entries: Iterable[EntryLike], captured: Mapping[str, Captured | None]) -> Analysis:
     warnings: list[str] = []
     special: list[SpecialFile] = []
-    # Columns, not per-file records: each later step is one C-level map or a loop over the few
-    # files it concerns (100k-file images: the per-file Python work is what costs).
+    paths, kinds, sizes, layers = _columns(entries, special)
+    index = dict(zip(paths, range(len(paths))))
+    blobs, shebangs, elves = _read_captured(captured, index, kinds, warnings)
+    packages, owner_of, npm_dev, py_dev_keys = collect(paths, blobs, elves, warnings)
+    late: list[tuple[int, str]] = []  # (file index, warning): reported in file order
+    categories = list(map(classify_path, paths, kinds))  # cached per directory and base name
+    keys: list[_Key | None] = list(map(owner_of.get, paths))
+    _package_dirs(paths, categories, keys, npm_dev, owner_of)
+    if py_dev_keys:
+        for path, key in owner_of.items():
+            i = index.get(path) if key in py_dev_keys else None
+            if i is not None and categories[i] is not Category.SECRET:
+                categories[i] = Category.DEV_DEPENDENCY
+    found = _find_secrets(paths, kinds, layers, categories, blobs, index)
+    own, debug_of, elf_found = _elf_facts(elves, index, sizes, layers, late)
+    by_category, by_layer, category_of = group(paths, categories, layers, own, debug_of)
+    packages = package_totals(packages, keys, sizes, layers)
+    late.extend(_cap_warnings(paths, sizes, blobs))
+    late.sort(key=lambda t: t[0])
+    warnings.extend(w for _, w in late)
+    return Analysis(
+        total_bytes=sum(sizes),
+        total_files=len(paths),
+        categories=by_category,
+        by_layer=by_layer,
+        category_of=category_of,
+        packages=tuple(packages),
+        secrets=tuple(s for _, s in sorted(found, key=lambda t: t[0])),
+        special_files=tuple(special),
+        elf_files=tuple(e for _, e in sorted(elf_found, key=lambda t: t[0])),
+        shebangs=shebangs,
+        warnings=tuple(warnings),
+    )
+
+
+def _columns(
+    entries: Iterable[EntryLike], special: list[SpecialFile]
+) -> tuple[list[str], list[str], list[int], list[int]]:
+    """Paths, kind names, sizes and layers of every non-directory entry, as columns (each
+    later step is one C-level map or a loop over the few files it concerns: on 100k-file
+    images the per-file Python work is what costs); setuid/setgid/world-writable entries
+    (directories too) go to ``special`` on the way."""
     rows = list(map(_row_getter(entries), entries))  # (path, kind, mode, size, layer)
     # Each distinct kind spelling named once ("f", "file", an odd one → "file"/"other"/…).
     kind_names = {k: _KIND_NAMES.get(k) or kind_name(k) for k in {row[1] for row in rows}}
     for path, kind, mode, _, layer in [row for row in rows if row[2] & 0o6002]:
         special.extend(_special(_norm(path), kind_names[kind], mode, layer))
     rows = [row for row in rows if kind_names[row[1]] != "dir"]
-    paths: list[str]
-    if rows:
-        path_col, kind_col, _, size_col, layer_col = zip(*rows)
-        paths = [_norm(p) for p in path_col] if any(
-            p[:1] in "./" or p[-1:] == "/" for p in path_col) else list(path_col)
-        kinds = [kind_names[k] for k in kind_col]
-        layers = list(layer_col)
-        # Only regular files carry bytes: a hardlink shares its target's (as fs' du does).
-        sizes = [s if k == "file" else 0 for s, k in zip(size_col, kinds)]
-    else:
-        paths, kinds, sizes, layers = [], [], [], []
-    del rows
-    index = dict(zip(paths, range(len(paths))))
+    if not rows:
+        return [], [], [], []
+    path_col, kind_col, _, size_col, layer_col = zip(*rows)
+    paths = [_norm(p) for p in path_col] if any(
+        p[:1] in "./" or p[-1:] == "/" for p in path_col) else list(path_col)
+    kinds = [kind_names[k] for k in kind_col]
+    # Only regular files carry bytes: a hardlink shares its target's (as fs' du does).
+    sizes = [s if k == "file" else 0 for s, k in zip(size_col, kinds)]
+    return paths, kinds, sizes, list(layer_col)
+
+
+def _read_captured(
+    captured: Mapping[str, Captured | None], index: Mapping[str, int], kinds: list[str],
+    warnings: list[str],
+) -> tuple[dict[str, bytes], dict[str, str], dict[str, ElfInfo]]:
+    """The captured values of files still in the tree: bytes (and the shebang lines among
+    them), ELF facts; what could not be read becomes a warning."""
     blobs: dict[str, bytes] = {}
     shebangs: dict[str, str] = {}
     elves: dict[str, ElfInfo] = {}
@@ -162,17 +202,17 @@ def _analyze(entries: Iterable[EntryLike], captured: Mapping[str, Captured | Non
             if value.startswith(b"#!"):
                 line = value[2:].split(b"\n", 1)[0].strip()
                 shebangs[path] = line.decode("utf-8", errors="replace")
+    return blobs, shebangs, elves
 
-    packages, owner_of, npm_dev, py_dev_keys = collect(paths, blobs, elves, warnings)
+
+def _package_dirs(
+    paths: list[str], categories: list[Category | None], keys: list[_Key | None],
+    npm_dev: set[str], owner_of: Mapping[str, _Key],
+) -> None:
+    """npm packages and gems own the files below their directory; npm dev packages are
+    development dependencies. Computed once per directory (``_dir_info``)."""
     owner_get = owner_of.get
-    secret_category = Category.SECRET
-    dev_category = Category.DEV_DEPENDENCY
-    late: list[tuple[int, str]] = []  # (file index, warning): reported in file order
-
-    categories = list(map(classify_path, paths, kinds))  # cached per directory and base name
-    keys: list[_Key | None] = list(map(owner_get, paths))
-    # npm packages and gems own the files below their directory; npm dev packages are
-    # development dependencies. Computed once per directory.
+    secret_category, dev_category = Category.SECRET, Category.DEV_DEPENDENCY
     dir_infos: dict[str, object] = {}
     for i, path in enumerate(paths):
         if "node_modules/" not in path and "/gems/" not in path:
@@ -196,15 +236,16 @@ def _analyze(entries: Iterable[EntryLike], captured: Mapping[str, Captured | Non
             categories[i] = dev_category
         if keys[i] is None:
             keys[i] = npm_key if npm_key is not None else gem_key
-    if py_dev_keys:
-        for path, key in owner_of.items():
-            i = index.get(path) if key in py_dev_keys else None
-            if i is not None and categories[i] is not secret_category:
-                categories[i] = dev_category
 
-    # Secrets: names that say so, confirmed by content when it was captured; captured content
-    # only makes a secret of a secret-looking name or a scannable config file (most captures
-    # are package manifests, which need no token scan).
+
+def _find_secrets(
+    paths: list[str], kinds: list[str], layers: list[int], categories: list[Category | None],
+    blobs: Mapping[str, bytes], index: Mapping[str, int],
+) -> list[tuple[int, Secret]]:
+    """Secrets: names that say so, confirmed by content when it was captured; captured content
+    only makes a secret of a secret-looking name or a scannable config file (most captures are
+    package manifests, which need no token scan). Updates ``categories``."""
+    secret_category = Category.SECRET
     candidates = {i for i, c in enumerate(categories) if c is secret_category}
     candidates.update(index[p] for p in blobs
                       if maybe_secret_name(p[p.rfind("/") + 1:]) or is_scannable(p))
@@ -216,8 +257,15 @@ def _analyze(entries: Iterable[EntryLike], captured: Mapping[str, Captured | Non
             categories[i] = secret_category
         elif categories[i] is secret_category:
             categories[i] = None  # a name-only candidate the captured content did not confirm
+    return found
 
-    # ELF facts: an unstripped binary's debug sections count as debug bytes.
+
+def _elf_facts(
+    elves: Mapping[str, ElfInfo], index: Mapping[str, int], sizes: list[int], layers: list[int],
+    late: list[tuple[int, str]],
+) -> tuple[list[int], dict[str, int], list[tuple[int, ElfFile]]]:
+    """ELF files; an unstripped binary's debug sections count as debug bytes, so the bytes of
+    its own category shrink by them (``own``: ``sizes`` itself when nothing changes)."""
     own = sizes
     debug_of: dict[str, int] = {}
     elf_found: list[tuple[int, ElfFile]] = []
@@ -231,56 +279,17 @@ def _analyze(entries: Iterable[EntryLike], captured: Mapping[str, Captured | Non
             own[i] -= debug
         if elf_info.go_error:
             late.append((i, f"{_show(path)}: go build info: {elf_info.go_error}"))
+    return own, debug_of, elf_found
 
-    groups: dict[tuple[int, Category], list[tuple[int, str]]] = {}
-    category_of: dict[str, Category] = {}
-    debug_category = Category.DEBUG
-    for path, category, layer, size in zip(paths, categories, layers, own):
-        if debug_of:
-            debug_bytes = debug_of.get(path)
-            if debug_bytes is not None:
-                groups.setdefault((layer, debug_category), []).append((debug_bytes, path))
-                category_of.setdefault(path, debug_category)
-        if category is not None:
-            category_of[path] = category
-            group = groups.get((layer, category))
-            if group is None:
-                group = groups[(layer, category)] = []
-            group.append((size, path))
 
-    package_bytes: dict[tuple[str, str, str], int] = defaultdict(int)
-    package_layers: dict[tuple[str, str, str], set[int]] = defaultdict(set)
-    for owner, size, layer in zip(keys, sizes, layers):
-        if owner is not None:
-            package_bytes[owner] += size
-            package_layers[owner].add(layer)
+def _cap_warnings(
+    paths: list[str], sizes: list[int], blobs: Mapping[str, bytes]
+) -> Iterator[tuple[int, str]]:
+    """Package databases too large to be captured: their packages are missing."""
     for i, size in enumerate(sizes):
         if size > _SMALLEST_CAP and paths[i] not in blobs and size > cap_for(paths[i]) > 0:
-            message = (f"{_show(paths[i])}: {size} bytes is over the {cap_for(paths[i])}-byte "
-                       "cap: not read, packages from it are missing")
-            late.append((i, message))
-    late.sort(key=lambda t: t[0])
-    warnings.extend(w for _, w in late)
-
-    packages = [
-        replace(p, bytes=package_bytes.get(p.key, 0), layers=tuple(sorted(package_layers[p.key])))
-        if p.key in package_bytes or p.files else p
-        for p in packages
-    ]
-    by_category, by_layer = _freeze(groups)
-    return Analysis(
-        total_bytes=sum(sizes),
-        total_files=len(paths),
-        categories=by_category,
-        by_layer=by_layer,
-        category_of=category_of,
-        packages=tuple(packages),
-        secrets=tuple(s for _, s in sorted(found, key=lambda t: t[0])),
-        special_files=tuple(special),
-        elf_files=tuple(e for _, e in sorted(elf_found, key=lambda t: t[0])),
-        shebangs=shebangs,
-        warnings=tuple(warnings),
-    )
+            yield i, (f"{_show(paths[i])}: {size} bytes is over the {cap_for(paths[i])}-byte "
+                      "cap: not read, packages from it are missing")
 
 
 def _dir_info(directory: str, npm_dev: set[str], owner_get: Any) -> _DirInfo | None:
@@ -297,37 +306,6 @@ def _dir_info(directory: str, npm_dev: set[str], owner_get: Any) -> _DirInfo | N
     return _DirInfo(pkg_dir is not None and pkg_dir in npm_dev,
                     owner_get(pkg_dir) if pkg_dir else None,
                     owner_get(gem) if gem else None, False)
-
-
-def _freeze(groups: dict[tuple[int, Category], list[tuple[int, str]]]
-            ) -> tuple[dict[Category, CategoryStats], dict[int, dict[Category, CategoryStats]]]:
-    """Per-category and per-layer stats from the (size, path) lists of each (layer, category).
-
-    ``top`` is the TOP_N largest (size, path) pairs (at equal sizes the greater paths), listed
-    largest first, equal sizes by path.
-    """
-    by_layer: dict[int, dict[Category, CategoryStats]] = {}
-    merged: dict[Category, list[int]] = {}
-    tops: dict[Category, list[tuple[int, str]]] = {}
-    for (layer, category), items in sorted(groups.items()):
-        size = sum(map(_FIRST, items))
-        top = heapq.nlargest(TOP_N, items)
-        by_layer.setdefault(layer, {})[category] = CategoryStats(
-            category, size, len(items), _ordered(top))
-        totals = merged.setdefault(category, [0, 0])
-        totals[0] += size
-        totals[1] += len(items)
-        tops.setdefault(category, []).extend(top)
-    categories = {c: CategoryStats(c, t[0], t[1], _ordered(heapq.nlargest(TOP_N, tops[c])))
-                  for c, t in sorted(merged.items())}
-    return categories, by_layer
-
-
-_FIRST = itemgetter(0)
-
-
-def _ordered(top: list[tuple[int, str]]) -> tuple[tuple[str, int], ...]:
-    return tuple((p, s) for s, p in sorted(top, key=lambda t: (-t[0], t[1])))
 
 
 def _show(path: str) -> str:

@@ -19,6 +19,7 @@ from finalstage.analysis import elf
 from finalstage.analysis import elf as elf_mod
 from finalstage.analysis.elf import ElfInfo
 from finalstage.analysis.packages import dpkg, java, node, python, rpm
+from finalstage.analysis.packages.golang import GoBuildInfo
 from finalstage.analysis.secrets import (
     TRIGGER_NAMES,
     TRIGGER_PREFIXES,
@@ -26,6 +27,8 @@ from finalstage.analysis.secrets import (
     maybe_secret_name,
     path_secret,
 )
+from finalstage.fs.cache import register_value_type
+from finalstage.image.tarstream import More
 
 ALL = -1
 NONE = 0
@@ -137,6 +140,12 @@ class Unreadable:
 
 Captured = bytes | ElfInfo | Unreadable
 
+# What ``reduce`` and the ``keep`` hook return besides bytes, so the layer cache can store it
+# (the tags are part of the cache's on-disk format).
+register_value_type("elf", ElfInfo)
+register_value_type("go", GoBuildInfo)
+register_value_type("unreadable", Unreadable)
+
 
 def reduce(path: str, data: bytes) -> Captured | None:
     """What to keep of a captured file: an ElfInfo, the bytes, or None (nothing of interest).
@@ -221,8 +230,6 @@ def capture_hooks(elf: bool) -> tuple[Callable[[str, int, int], int],
     then (through ``keep`` returning ``More``) the start of a Go binary's data segment and the
     section table with its names: a few KiB per binary instead of megabytes.
     """
-    from finalstage.fs.tarstream import More
-
     def want(path: str, size: int, mode: int) -> int:
         n = wants(path, size, mode, elf=False)
         if n:

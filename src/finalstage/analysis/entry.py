@@ -56,7 +56,7 @@ class Entry:
     link: str | None = None
 
 
-# The tar reader's one-letter kinds (fs.tarstream) and the long names used here.
+# The tar reader's one-letter kinds (image.tarheader) and the long names used here.
 _KIND_ALIASES = {"f": "file", "d": "dir", "l": "symlink", "h": "hardlink", "c": "other",
                  "b": "other", "p": "other", "char": "other", "block": "other", "fifo": "other"}
 

@@ -11,15 +11,16 @@ lower layer is never read). ``inspect``, ``examine`` and ``check`` all call ``an
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from finalstage import __version__
+from finalstage.analysis import capture
 from finalstage.analysis.analyze import analyze
 from finalstage.analysis.capture import Captured, capture_hooks
 from finalstage.analysis.model import Analysis
-from finalstage.fs.tarstream import REG
-
-if TYPE_CHECKING:
-    from finalstage.image.image import Image
+from finalstage.fs.merge import merged_tree
+from finalstage.image.image import Image
+from finalstage.image.tarheader import REG
 
 # Whether ELF facts (unstripped binaries, Go build info) are read when the caller does not say:
 # the one switch behind inspect's --elf/--no-elf default, ``examine`` and ``check``. Reading a
@@ -37,9 +38,6 @@ def elf_enabled(elf: bool | None) -> bool:
 def analysis_tag(elf: bool) -> str:
     """Names what the analysis hooks capture, for the layer cache: a change of the capture rules
     (their source file) or of the version gives new cache keys."""
-    from finalstage import __version__
-    from finalstage.analysis import capture
-
     try:
         stamp = os.stat(capture.__file__).st_mtime_ns
     except (OSError, TypeError):
@@ -57,7 +55,7 @@ def analyze_image(
     elf = elf_enabled(elf)
     want, keep = capture_hooks(elf)
     scans = image.scan(want=want, keep=keep, progress=progress, tag=analysis_tag(elf), wait=wait)
-    tree = image.tree(wait=wait)
+    tree = merged_tree(image, wait=wait)
     entries = tree.entries
     captured: dict[str, Captured] = {}
     # Walking the few captured paths is cheaper than walking every entry; the layer check

@@ -30,7 +30,7 @@ from finalstage.errors import DockerfileError
 from finalstage.facts.dockerfile import DockerfileContext
 from finalstage.facts.image import ImageContext
 from finalstage.facts.structure import run_structure_tests
-from finalstage.fs.merge import MergedTree
+from finalstage.fs.merge import MergedTree, merged_tree
 from finalstage.image.image import Image
 from finalstage.cst import CstConfig, CstResult
 
@@ -110,7 +110,7 @@ class Facts:
     def tree(self) -> MergedTree:
         """The merged filesystem: whiteouts and opaque directories applied."""
         self.scans  # noqa: B018 - the same pass
-        return self._image().tree(wait=False)
+        return merged_tree(self._image(), wait=False)
 
     @cached_property
     def view(self) -> ImageContext:

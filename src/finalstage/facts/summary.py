@@ -16,7 +16,7 @@ from finalstage.analysis.model import Analysis
 from finalstage.facts import Facts
 from finalstage.fs.efficiency import dive_efficiency
 from finalstage.fs.merge import MergedTree
-from finalstage.fs.tarstream import DIR
+from finalstage.image.tarheader import DIR
 from finalstage.image.image import Image
 from finalstage.redact import redact_text, redact_value
 

@@ -28,11 +28,11 @@ import tempfile
 import zlib
 from array import array
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from finalstage.fs.tarstream import RawEntry
+from finalstage.image.scancache import CachedScan, ScanCache
+from finalstage.image.tarheader import RawEntry
 
 FORMAT_VERSION = 2  # 2: captured values may be reduced (ElfInfo, Unreadable) tuples
 MAGIC = b"FSIDX\x00"
@@ -40,17 +40,6 @@ _HEADER = struct.Struct("<6sHQ16s")  # magic, version, payload length, blake2b-1
 SUFFIX = ".fsidx"
 DEFAULT_MAX_BYTES = 1 << 30
 ENV_DIR = "FINALSTAGE_CACHE_DIR"
-
-
-@dataclass(frozen=True)
-class CachedScan:
-    """What the cache gives back for one layer: the scan minus the index in the image."""
-
-    compression: str
-    compressed_size: int
-    uncompressed_size: int
-    entries: list[RawEntry]
-    captured: dict[str, Any]
 
 
 def default_dir() -> Path:
@@ -61,20 +50,25 @@ def default_dir() -> Path:
     xdg = os.environ.get("XDG_CACHE_HOME")
     if xdg and os.path.isabs(xdg):  # the common case, without importing platformdirs
         return Path(xdg) / "finalstage"
+    # heavy optional dependency: imported on first use (~3 ms, only without either variable)
     from platformdirs import user_cache_dir
 
     return Path(user_cache_dir("finalstage", appauthor=False))
 
 
-# Captured values that are not bytes: the frozen dataclasses the analysis ``keep`` hook reduces
+# Captured values that are not bytes: the frozen dataclasses an analysis ``keep`` hook reduces
 # files to. marshal stores plain tuples, so each is tagged and rebuilt from its fields on load;
-# only these classes are ever rebuilt (a cache file names no code to run).
-_VALUE_TYPES = {
-    "elf": ("finalstage.analysis.elf", "ElfInfo"),
-    "go": ("finalstage.analysis.packages.golang", "GoBuildInfo"),
-    "unreadable": ("finalstage.analysis.capture", "Unreadable"),
-}
-_TAG_OF = {f"{module}.{name}": tag for tag, (module, name) in _VALUE_TYPES.items()}
+# only registered classes are ever rebuilt (a cache file names no code to run). The module that
+# makes such values registers them (``analysis.capture``): the cache knows no layer above ``fs``.
+_VALUE_TYPES: dict[str, type] = {}
+_TAG_OF: dict[type, str] = {}
+
+
+def register_value_type(tag: str, cls: type) -> None:
+    """Let captured values of dataclass ``cls`` be cached, stored under ``tag`` (part of the
+    on-disk format: a tag never changes meaning)."""
+    _VALUE_TYPES[tag] = cls
+    _TAG_OF[cls] = tag
 
 
 def _encode_value(value: Any) -> Any:
@@ -83,7 +77,7 @@ def _encode_value(value: Any) -> Any:
         return value
     if isinstance(value, tuple):
         return tuple(_encode_value(v) for v in value)
-    tag = _TAG_OF.get(f"{type(value).__module__}.{type(value).__qualname__}")
+    tag = _TAG_OF.get(type(value))
     if tag is None:
         raise ValueError(f"cannot cache a captured {type(value).__name__}")
     fields = value.__dataclass_fields__
@@ -93,10 +87,7 @@ def _encode_value(value: Any) -> Any:
 def _decode_value(value: Any) -> Any:
     if isinstance(value, tuple):
         if len(value) >= 2 and value[0] == "\0dc":
-            import importlib
-
-            module, name = _VALUE_TYPES[value[1]]  # KeyError → corrupt entry (a miss)
-            cls = getattr(importlib.import_module(module), name)
+            cls = _VALUE_TYPES[value[1]]  # KeyError → corrupt entry (a miss)
             return cls(*(_decode_value(v) for v in value[2:]))
         return tuple(_decode_value(v) for v in value)
     return value
@@ -290,3 +281,6 @@ def to_cached(
 ) -> CachedScan:
     """A CachedScan from a fresh scan's fields."""
     return CachedScan(compression, compressed_size, uncompressed_size, list(entries), captured)
+
+
+_: type[ScanCache] = LayerCache  # static conformance: what ``Image.scan`` needs of a cache

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from finalstage.fs.tarstream import RawEntry
+from finalstage.image.tarheader import RawEntry
 
 OPAQUE = ".wh..wh..opq"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import stat
 from typing import NamedTuple
 
-from finalstage.fs.tarstream import BLOCKDEV, CHAR, DIR, FIFO, HARDLINK, REG, SYMLINK
+from finalstage.image.tarheader import BLOCKDEV, CHAR, DIR, FIFO, HARDLINK, REG, SYMLINK
 
 KIND_NAMES = {
     REG: "file",

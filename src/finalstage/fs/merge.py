@@ -20,20 +20,22 @@ Waste = bytes of regular files present in some layer but absent from the merged 
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from finalstage.errors import CorruptImageError, UnsafeArchiveError
 from finalstage.fs.entry import Entry, parent_of
-from finalstage.fs.tarstream import DIR, HARDLINK, REG, SYMLINK, RawEntry
+from finalstage.image.image import Image, Progress
+from finalstage.image.tarheader import DIR, HARDLINK, REG, SYMLINK, RawEntry
 
 OPAQUE = ".wh..wh..opq"
 WH_PREFIX = ".wh."
 WH_META = ".wh..wh."
 
 
-class _LayerLike(Protocol):  # what merge() needs from a LayerScan (structural: no import cycle)
+class _LayerLike(Protocol):  # what merge() needs of a LayerScan (structural: tests pass their own)
     @property
     def index(self) -> int: ...
 
@@ -155,8 +157,6 @@ class MergedTree:
 
     def largest(self, n: int) -> list[Entry]:
         """The ``n`` biggest regular files, ties by path (a partial sort: n is small)."""
-        import heapq
-
         files = [e for e in self.entries.values() if e.kind == REG]
         return heapq.nsmallest(n, files, key=lambda e: (-e.size, e.path))
 
@@ -225,36 +225,11 @@ class MergedTree:
             self.children.setdefault(parent_of(d), set()).add(d)
 
     def apply(self, index: int, raw: Sequence[RawEntry]) -> LayerStats:
+        """Apply one layer: its whiteouts first (they hide only lower layers), then its other
+        entries in tar order."""
         stats = LayerStats(index)
         self.layers.append(stats)
-        ordinary: list[RawEntry] = []
-        for r in raw:
-            p = r.path
-            i = p.rfind("/")
-            base = p[i + 1 :]
-            if base.startswith(WH_PREFIX):
-                stats.whiteouts += 1
-                parent = p[:i] if i >= 0 else ""
-                if base == OPAQUE:
-                    for kid in list(self.children.get(parent, ())):
-                        self._hide(kid, stats)
-                elif base.startswith(WH_META):
-                    continue
-                else:
-                    name = base[4:]
-                    if name in ("", ".", ".."):
-                        raise UnsafeArchiveError(
-                            f"reading layer {index}: invalid whiteout {p!r} (would delete"
-                            f" {'the root' if not parent and name != '..' else 'outside its directory'})"
-                        )
-                    target = f"{parent}/{name}" if parent else name
-                    old = self.entries.get(target)
-                    if old is not None:
-                        if old.kind == DIR:
-                            self.whiteout_dir_bytes[(index, target)] = self._subtree_bytes(target)
-                        self._hide(target, stats)
-                continue
-            ordinary.append(r)
+        ordinary = self._apply_whiteouts(index, raw, stats)
         entries = self.entries
         children = self.children
         get = entries.get
@@ -272,10 +247,7 @@ class MergedTree:
                 # earlier in this tar, and must not be a directory. This also rules out cycles.
                 linked = get(link or "")
                 if linked is None or linked.kind == DIR or not link:
-                    what = "a directory" if linked is not None else "a missing path"
-                    raise CorruptImageError(
-                        f"reading layer {index}: hard link {p!r} points to {what} {link!r}"
-                    )
+                    raise _bad_hardlink(index, p, link, linked)
             new = make(Entry, (p, kind, mode, uid, gid, size, mtime, link, index, False))
             if not p:
                 entries[""] = new
@@ -310,10 +282,64 @@ class MergedTree:
         self._du = None
         return stats
 
+    def _apply_whiteouts(
+        self, index: int, raw: Sequence[RawEntry], stats: LayerStats
+    ) -> Sequence[RawEntry]:
+        """Apply the layer's whiteouts to the layers below; return its other entries."""
+        ordinary: list[RawEntry] = []
+        append = ordinary.append
+        for r in raw:
+            p = r[0]
+            if ".wh." not in p:  # one C-level search instead of rfind, slice and startswith
+                append(r)
+                continue
+            i = p.rfind("/")
+            base = p[i + 1 :]
+            if not base.startswith(WH_PREFIX):
+                append(r)
+                continue
+            stats.whiteouts += 1
+            parent = p[:i] if i >= 0 else ""
+            if base == OPAQUE:
+                for kid in list(self.children.get(parent, ())):
+                    self._hide(kid, stats)
+            elif not base.startswith(WH_META):  # other .wh..wh. names: aufs bookkeeping
+                self._whiteout(index, p, parent, base[len(WH_PREFIX) :], stats)
+        return ordinary
+
+    def _whiteout(self, index: int, p: str, parent: str, name: str, stats: LayerStats) -> None:
+        """``parent/.wh.name`` deletes ``parent/name`` and everything below it."""
+        if name in ("", ".", ".."):
+            raise UnsafeArchiveError(
+                f"reading layer {index}: invalid whiteout {p!r} (would delete"
+                f" {'the root' if not parent and name != '..' else 'outside its directory'})"
+            )
+        target = f"{parent}/{name}" if parent else name
+        old = self.entries.get(target)
+        if old is not None:
+            if old.kind == DIR:
+                self.whiteout_dir_bytes[(index, target)] = self._subtree_bytes(target)
+            self._hide(target, stats)
+
+
+def _bad_hardlink(index: int, p: str, link: str | None, linked: Entry | None) -> CorruptImageError:
+    what = "a directory" if linked is not None else "a missing path"
+    return CorruptImageError(f"reading layer {index}: hard link {p!r} points to {what} {link!r}")
+
 
 def merge(scans: Sequence[_LayerLike]) -> MergedTree:
     """Apply every layer (oldest first) and return the merged tree."""
     tree = MergedTree()
     for scan in scans:
         tree.apply(scan.index, scan.entries)
+    return tree
+
+
+def merged_tree(image: Image, *, progress: Progress | None = None, wait: bool = True) -> MergedTree:
+    """The merged filesystem of ``image``, merged once per image (memoised on it) while the
+    layer digests are still being checked; ``wait`` as for ``Image.scan``: without it the
+    caller MUST ``image.wait_verified()`` before showing anything."""
+    tree = image.memo(merged_tree, lambda: merge(image.scan(progress=progress, wait=False)))
+    if wait:
+        image.wait_verified()
     return tree

@@ -190,33 +190,7 @@ def _from_manifest(index: TarIndex, tag: str | None) -> ArchiveCore:
         if not isinstance(tags, list):
             raise CorruptImageError(f"{index.context}: manifest.json RepoTags is not a list")
         tags_of.append([str(t) for t in tags])
-    chosen: int
-    chosen_tag: str | None = None
-    if tag is not None and tag.startswith("@"):
-        try:
-            chosen = int(tag[1:])
-        except ValueError:
-            raise InvalidReferenceError(f"{index.context}: invalid image index {tag!r}") from None
-        if not 0 <= chosen < len(doc):
-            raise ImageNotFoundError(
-                f"{index.context}: no image {tag}; the archive holds {len(doc)}"
-            )
-    elif tag is not None:
-        want = _norm_tag(tag)
-        hits = [i for i, tags in enumerate(tags_of) if any(_norm_tag(t) == want for t in tags)]
-        if not hits:
-            have = ", ".join(t for tags in tags_of for t in tags) or "none"
-            raise ImageNotFoundError(f"{index.context}: tag {tag!r} not found; available: {have}")
-        chosen, chosen_tag = hits[0], tag
-    elif len(doc) == 1:
-        chosen = 0
-        chosen_tag = tags_of[0][0] if tags_of[0] else None
-    else:
-        have = ", ".join((", ".join(tags) if tags else f"@{i}") for i, tags in enumerate(tags_of))
-        raise InvalidReferenceError(
-            f"{index.context}: archive holds {len(doc)} images; pick one with"
-            f" docker-archive:PATH:TAG (available: {have})"
-        )
+    chosen, chosen_tag = _choose_image(index, tags_of, tag)
     entry = doc[chosen]
     config_path = _member_path(index, _get(entry, "Config"), "Config")
     layers = _get(entry, "Layers")
@@ -241,6 +215,37 @@ def _from_manifest(index: TarIndex, tag: str | None) -> ArchiveCore:
         layer_digests=digests,
         layer_media_types=media,
         tag=chosen_tag,
+    )
+
+
+def _choose_image(
+    index: TarIndex, tags_of: list[list[str]], tag: str | None
+) -> tuple[int, str | None]:
+    """Which image of ``manifest.json`` (given each one's tags) ``tag`` names: ``@N`` by
+    position, a tag, or nothing when the archive holds one image; and the tag to show."""
+    if tag is not None and tag.startswith("@"):
+        try:
+            chosen = int(tag[1:])
+        except ValueError:
+            raise InvalidReferenceError(f"{index.context}: invalid image index {tag!r}") from None
+        if not 0 <= chosen < len(tags_of):
+            raise ImageNotFoundError(
+                f"{index.context}: no image {tag}; the archive holds {len(tags_of)}"
+            )
+        return chosen, None
+    if tag is not None:
+        want = _norm_tag(tag)
+        hits = [i for i, tags in enumerate(tags_of) if any(_norm_tag(t) == want for t in tags)]
+        if not hits:
+            have = ", ".join(t for tags in tags_of for t in tags) or "none"
+            raise ImageNotFoundError(f"{index.context}: tag {tag!r} not found; available: {have}")
+        return hits[0], tag
+    if len(tags_of) == 1:
+        return 0, tags_of[0][0] if tags_of[0] else None
+    have = ", ".join((", ".join(tags) if tags else f"@{i}") for i, tags in enumerate(tags_of))
+    raise InvalidReferenceError(
+        f"{index.context}: archive holds {len(tags_of)} images; pick one with"
+        f" docker-archive:PATH:TAG (available: {have})"
     )
 
 

@@ -107,22 +107,51 @@ def parse_config(raw: bytes) -> ImageConfig:
         c = {}
     if not isinstance(c, dict):
         raise CorruptImageError("reading image config: config is not an object")
-    env: list[tuple[str, str]] = []
-    env_raw = c.get("Env") or []
+    env = _env(c.get("Env"))
+    labels_raw = c.get("Labels") or {}
+    if not isinstance(labels_raw, dict):
+        raise CorruptImageError("reading image config: Labels is not an object")
+    history = _history(doc.get("history"))
+    diff_ids = _diff_ids(doc.get("rootfs"))
+    return ImageConfig(
+        os=_str(doc.get("os"), "os"),
+        architecture=_str(doc.get("architecture"), "architecture"),
+        variant=_str(doc.get("variant"), "variant"),
+        created=_str(doc.get("created"), "created"),
+        user=_str(c.get("User"), "User") or None,
+        entrypoint=_argv(c.get("Entrypoint"), "Entrypoint"),
+        cmd=_argv(c.get("Cmd"), "Cmd"),
+        env=env,
+        workdir=_str(c.get("WorkingDir"), "WorkingDir") or None,
+        exposed_ports=_keys(c.get("ExposedPorts"), "ExposedPorts"),
+        volumes=_keys(c.get("Volumes"), "Volumes"),
+        labels=tuple(sorted((str(k), str(v)) for k, v in labels_raw.items())),
+        stop_signal=_str(c.get("StopSignal"), "StopSignal"),
+        history=tuple(history),
+        diff_ids=diff_ids,
+        raw=doc,
+    )
+
+
+def _env(env_raw: Any) -> tuple[tuple[str, str], ...]:
+    """``Env``'s ``NAME=value`` strings as pairs."""
+    env_raw = env_raw or []
     if not isinstance(env_raw, list):
         raise CorruptImageError("reading image config: Env is not a list")
+    env: list[tuple[str, str]] = []
     for item in env_raw:
         if not isinstance(item, str):
             raise CorruptImageError("reading image config: Env entry is not a string")
         name, _, value = item.partition("=")
         env.append((name, value))
-    labels_raw = c.get("Labels") or {}
-    if not isinstance(labels_raw, dict):
-        raise CorruptImageError("reading image config: Labels is not an object")
-    history: list[HistoryEntry] = []
-    history_raw = doc.get("history") or []
+    return tuple(env)
+
+
+def _history(history_raw: Any) -> list[HistoryEntry]:
+    history_raw = history_raw or []
     if not isinstance(history_raw, list):
         raise CorruptImageError("reading image config: history is not a list")
+    history: list[HistoryEntry] = []
     for h in history_raw:
         if not isinstance(h, dict):
             raise CorruptImageError("reading image config: history entry is not an object")
@@ -134,30 +163,14 @@ def parse_config(raw: bytes) -> ImageConfig:
                 is_empty_layer=bool(h.get("empty_layer", False)),
             )
         )
-    rootfs = doc.get("rootfs")
-    diff_ids: tuple[str, ...] | None = None
-    if isinstance(rootfs, dict) and rootfs.get("diff_ids") is not None:
-        ids = rootfs["diff_ids"]
-        if not isinstance(ids, list) or not all(isinstance(x, str) for x in ids):
-            raise CorruptImageError(
-                "reading image config: rootfs.diff_ids is not a list of strings"
-            )
-        diff_ids = tuple(ids)
-    return ImageConfig(
-        os=_str(doc.get("os"), "os"),
-        architecture=_str(doc.get("architecture"), "architecture"),
-        variant=_str(doc.get("variant"), "variant"),
-        created=_str(doc.get("created"), "created"),
-        user=_str(c.get("User"), "User") or None,
-        entrypoint=_argv(c.get("Entrypoint"), "Entrypoint"),
-        cmd=_argv(c.get("Cmd"), "Cmd"),
-        env=tuple(env),
-        workdir=_str(c.get("WorkingDir"), "WorkingDir") or None,
-        exposed_ports=_keys(c.get("ExposedPorts"), "ExposedPorts"),
-        volumes=_keys(c.get("Volumes"), "Volumes"),
-        labels=tuple(sorted((str(k), str(v)) for k, v in labels_raw.items())),
-        stop_signal=_str(c.get("StopSignal"), "StopSignal"),
-        history=tuple(history),
-        diff_ids=diff_ids,
-        raw=doc,
-    )
+    return history
+
+
+def _diff_ids(rootfs: Any) -> tuple[str, ...] | None:
+    """``rootfs.diff_ids``; None when the config has none (legacy v1 ``json`` files)."""
+    if not isinstance(rootfs, dict) or rootfs.get("diff_ids") is None:
+        return None
+    ids = rootfs["diff_ids"]
+    if not isinstance(ids, list) or not all(isinstance(x, str) for x in ids):
+        raise CorruptImageError("reading image config: rootfs.diff_ids is not a list of strings")
+    return tuple(ids)

@@ -3,7 +3,8 @@
 A source (archive, OCI layout, registry, daemon, containers-storage) only has to say what it
 already knows: the raw config, the raw manifest if it has one, and an ordered list of layer
 handles that open as byte streams. ``finalstage.image.image.Image`` derives everything else once,
-for every source: decompression sniffing, digest and diff_id verification, sizes, the merged tree.
+for every source: decompression sniffing, digest and diff_id verification, sizes, the layer
+listings (and from those ``finalstage.fs.merge.merged_tree`` the merged tree).
 """
 
 from __future__ import annotations

@@ -19,12 +19,14 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import quote
 
 import httpx
 
 from finalstage.errors import ImageError, ImageNotFoundError, UsageError
+from finalstage.image import archive
 from finalstage.image.platform import check_single_platform
 from finalstage.image.spooled import SpooledCore
 from finalstage.limits import DEFAULT_LIMITS, Limits, limit_hint
@@ -116,8 +118,6 @@ def open_core(
     overrides ``limits.daemon_timeout``."""
     limits = limits or DEFAULT_LIMITS
     if timeout is not None:
-        from dataclasses import replace
-
         limits = replace(limits, daemon_timeout=timeout)
     if not name or any(c.isspace() or ord(c) < 0x20 for c in name):
         raise UsageError(f"invalid image name {name!r} for docker-daemon:")
@@ -126,8 +126,6 @@ def open_core(
     try:
         tar = Path(spool_dir.name) / "image.tar"
         _spool(name, host, limits, tar)
-        from finalstage.image import archive  # lazy: only this source needs it
-
         inner = archive.open_core(str(tar), limits=limits)
         check_single_platform(inner.raw_config(), platform, f"docker-daemon:{name}")
     except BaseException:

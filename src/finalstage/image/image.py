@@ -7,21 +7,23 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypeVar
 
 from finalstage.errors import CorruptImageError, FinalstageError
-from finalstage.fs.tarstream import DEFAULT_LIMITS, KeepHook, Limits, WantHook
 from finalstage.image import digest as dg
+from finalstage.image.budget import ImageBudget
 from finalstage.image.config import HistoryEntry, ImageConfig, parse_config
 from finalstage.image.core import ImageCore, LayerHandle
-from finalstage.image.layers import ImageBudget, LayerScan, PendingScan, start_scan
+from finalstage.image.layers import LayerScan, PendingScan, fingerprint, start_scan
+from finalstage.image.parallel import ordered
+from finalstage.image.scancache import CachedScan, ScanCache
+from finalstage.image.tarstream import KeepHook, WantHook
+from finalstage.limits import DEFAULT_LIMITS, Limits
 
-if TYPE_CHECKING:
-    from finalstage.fs.cache import CachedScan, LayerCache
-    from finalstage.fs.merge import MergedTree
+T = TypeVar("T")
 
 Progress = Callable[[int, int, LayerHandle], None]
 """``progress(done_layers, total_layers, layer)``, called before each layer is read."""
@@ -52,7 +54,7 @@ class Image:
         *,
         limits: Limits = DEFAULT_LIMITS,
         verify: bool = True,
-        cache: LayerCache | None = None,
+        cache: ScanCache | None = None,
         workers: int | None = None,
     ) -> None:
         self.core = core
@@ -66,6 +68,8 @@ class Image:
         # Layers listed but not yet verified: (scan, cache key, witness key), in layer order.
         self._pending: list[tuple[PendingScan, str | None, str | None]] = []
         self._scan_tag: str | None = None
+        # What others derive from the scans (the merged tree): dropped when they are.
+        self._memo: dict[Hashable, Any] = {}
 
     @property
     def reference(self) -> str:
@@ -186,45 +190,25 @@ class Image:
             return self._scans
         self._abandon_pending()
         handles = self.core.layers()
-        total = len(handles)
-        cache_tag = "" if want is None else tag
-        out: list[LayerScan | None] = [None] * total
-        todo: list[int] = []
         budget = ImageBudget(self.limits, self.core.describe())
-        keys: list[str | None] = [None] * total
-        witnesses: list[str | None] = [None] * total
-        for i, h in enumerate(handles):
-            if self.cache is not None and cache_tag is not None and self.verify:
-                key = self.cache.key(h.diff_id, h.digest, cache_tag)
-                keys[i] = key
-                hit = self._cached(key, h, witnesses, i) if key else None
-                if hit is not None:
-                    cached = LayerScan(
-                        i, h.digest, h.diff_id, hit.compression, hit.compressed_size,
-                        hit.uncompressed_size, hit.entries, hit.captured,
-                    )
-                    out[i] = cached
-                    budget.add_bytes(cached.uncompressed_size)
-                    budget.add_entries(len(cached.entries))
-                    continue
-            todo.append(i)
+        out, keys, witnesses = self._from_cache(handles, "" if want is None else tag, budget)
+        todo = [i for i, scan in enumerate(out) if scan is None]
 
         def one(i: int) -> PendingScan:
             return start_scan(handles[i], i, want=want, keep=keep, limits=self.limits,
                               verify=self.verify, budget=budget)
 
-        done = total - len(todo)
-        if progress is not None and total:
-            progress(done, total, handles[todo[0] if todo else -1])
+        done = len(handles) - len(todo)
+        if progress is not None and handles:
+            progress(done, len(handles), handles[todo[0] if todo else -1])
         try:
             for i, pending in self._run(one, todo):
-                scan = pending.unverified
-                out[i] = scan
+                out[i] = pending.unverified
                 self._pending.append((pending, keys[i], witnesses[i]))
-                budget.add_entries(len(scan.entries))
+                budget.add_entries(len(pending.unverified.entries))
                 done += 1
                 if progress is not None:
-                    progress(done, total, handles[i])
+                    progress(done, len(handles), handles[i])
         except FinalstageError:
             # Errors come in layer order, as if each layer were verified before the next: a
             # digest mismatch of an earlier layer wins over a later layer's parse error.
@@ -237,6 +221,29 @@ class Image:
             self.wait_verified()
         return scans
 
+    def _from_cache(
+        self, handles: Sequence[LayerHandle], tag: str | None, budget: ImageBudget
+    ) -> tuple[list[LayerScan | None], list[str | None], list[str | None]]:
+        """The layers the cache already has (None for the others), each layer's cache key and
+        witness key. Nothing is looked up without a cache, a ``tag`` or verification."""
+        total = len(handles)
+        out: list[LayerScan | None] = [None] * total
+        keys: list[str | None] = [None] * total
+        witnesses: list[str | None] = [None] * total
+        if self.cache is None or tag is None or not self.verify:
+            return out, keys, witnesses
+        for i, h in enumerate(handles):
+            key = keys[i] = self.cache.key(h.diff_id, h.digest, tag)
+            hit = self._cached(key, h, witnesses, i) if key else None
+            if hit is not None:
+                out[i] = LayerScan(
+                    i, h.digest, h.diff_id, hit.compression, hit.compressed_size,
+                    hit.uncompressed_size, hit.entries, hit.captured,
+                )
+                budget.add_bytes(hit.uncompressed_size)
+                budget.add_entries(len(hit.entries))
+        return out, keys, witnesses
+
     def wait_verified(self) -> None:
         """Wait for the digests of every layer listed so far; raise on the first (in layer
         order) that does not match. Verified layers go into the cache only here: a cache hit
@@ -247,17 +254,15 @@ class Image:
                 scan = pending.result()
                 del self._pending[0]
                 if key is not None and self.cache is not None and scan.diff_id:
-                    from finalstage.fs.cache import to_cached
-
-                    self.cache.put(key, to_cached(scan.compression, scan.compressed_size,
-                                                  scan.uncompressed_size, scan.entries,
-                                                  scan.captured))
+                    self.cache.put(key, CachedScan(scan.compression, scan.compressed_size,
+                                                   scan.uncompressed_size, scan.entries,
+                                                   scan.captured))
                     if witness is not None:
                         self.cache.put_blob(witness, b"")
         except BaseException:
             self._abandon_pending()
             self._scans = None
-            self._tree = None
+            self._memo.clear()
             raise
 
     def _abandon_pending(self) -> None:
@@ -275,8 +280,6 @@ class Image:
         So a layer file swapped or damaged after the cache was filled is read again and fails
         as on a cold run. Remote layers (no file) are identified by their digests alone.
         """
-        from finalstage.image.layers import fingerprint
-
         assert self.cache is not None
         fp = fingerprint(h)
         if fp is not None:
@@ -295,41 +298,20 @@ class Image:
     ) -> Iterator[tuple[int, PendingScan]]:
         """``fn`` over ``todo`` with up to ``workers`` threads, yielded in ``todo`` order.
 
-        The first failing layer (in order) raises; layers not started yet are cancelled, and
+        The first failing layer (in order) raises; layers not started yet are never started, and
         layers listed after it but never handed out stop hashing and release their files.
         """
         if self.workers <= 1 or len(todo) <= 1:
             for i in todo:
                 yield i, fn(i)
             return
-        from concurrent.futures import ThreadPoolExecutor
+        yield from ordered(fn, todo, self.workers, discard=PendingScan.abandon, name="layer")
 
-        pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="layer")
-        futures: list[tuple[int, Any]] = []
-        handed = 0
+    def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()`` once per image and ``key``: for what others derive from the scans
+        (``fs.merge.merged_tree``). Forgotten, like the scans, when verification fails."""
         try:
-            futures += [(i, pool.submit(fn, i)) for i in todo]
-            for i, fut in futures:
-                pending = fut.result()
-                handed += 1
-                yield i, pending
-        finally:
-            for _, fut in futures:
-                fut.cancel()
-            pool.shutdown(wait=True)
-            for _, fut in futures[handed:]:
-                if not fut.cancelled() and fut.exception() is None:
-                    fut.result().abandon()
-
-    def tree(self, *, progress: Progress | None = None, wait: bool = True) -> MergedTree:
-        """The merged filesystem (whiteouts and opaque dirs applied). It is merged while the
-        digests are still being checked; ``wait`` as for ``scan``."""
-        if self._tree is None:
-            from finalstage.fs.merge import merge
-
-            self._tree = merge(self.scan(progress=progress, wait=False))
-        if wait:
-            self.wait_verified()
-        return self._tree
-
-    _tree: MergedTree | None = None
+            return self._memo[key]
+        except KeyError:
+            value = self._memo[key] = compute()
+            return value

@@ -18,9 +18,8 @@ from __future__ import annotations
 import functools
 import json
 import os
-import stat
 from collections.abc import Mapping, Sequence
-from typing import Any, BinaryIO, Protocol
+from typing import Any
 
 from finalstage.errors import (
     CorruptImageError,
@@ -31,141 +30,15 @@ from finalstage.errors import (
 )
 from finalstage.image import digest as dg
 from finalstage.image import mediatypes as mt
+from finalstage.image.config import parse_config
 from finalstage.image.core import ImageCore, LayerHandle
+from finalstage.image.layoutstore import BlobStore, DirStore, TarStore, store_limits
 from finalstage.image.platform import select_manifest
 from finalstage.image.tarindex import TarIndex
 from finalstage.limits import DEFAULT_LIMITS, Limits, limit_hint
 
 REF_NAME = "org.opencontainers.image.ref.name"
 CONTAINERD_NAME = "io.containerd.image.name"
-
-
-class BlobStore(Protocol):
-    """Where a layout's files live. A store may carry ``limits`` (see ``_limits``)."""
-
-    where: str
-
-    def read_file(self, name: str) -> bytes | None:
-        """A top-level file (``index.json``), bounded by the store's ``max_index_bytes``."""
-        ...
-
-    def blob_path(self, digest: str) -> str: ...
-
-    def open_blob(self, digest: str) -> BinaryIO: ...
-
-    def blob_size(self, digest: str) -> int | None: ...
-
-
-def _limits(store: BlobStore) -> Limits:
-    """The store's limits; a store without any (a test double) gets the defaults."""
-    limits = getattr(store, "limits", None)
-    return limits if isinstance(limits, Limits) else DEFAULT_LIMITS
-
-
-def _regular(path: str, where: str, what: str) -> bool:
-    """False when absent; CorruptImageError when not a regular file (a FIFO would block
-    ``open`` forever, ``/dev/zero`` would never end)."""
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        return False
-    except OSError as err:
-        raise CorruptImageError(
-            f"reading {where}: {what}: {str(err.strerror or err).lower()}"
-        ) from err
-    if stat.S_ISDIR(st.st_mode):
-        raise CorruptImageError(f"reading {where}: {what} is a directory")
-    if not stat.S_ISREG(st.st_mode):
-        raise CorruptImageError(f"reading {where}: {what} is not a regular file")
-    return True
-
-
-class DirStore:
-    def __init__(
-        self, root: str, shared_blobs: str | None = None, limits: Limits = DEFAULT_LIMITS
-    ) -> None:
-        self.root = root
-        self.where = f"oci:{root}"
-        self.shared = shared_blobs
-        self.limits = limits
-
-    def read_file(self, name: str) -> bytes | None:
-        path = os.path.join(self.root, name)
-        if not _regular(path, self.where, name):
-            return None
-        limit = self.limits.max_index_bytes
-        try:
-            with open(path, "rb") as f:
-                data = f.read(limit + 1)
-        except FileNotFoundError:
-            return None
-        except IsADirectoryError:
-            raise CorruptImageError(f"reading {self.where}: {name} is a directory") from None
-        except OSError as err:
-            raise CorruptImageError(
-                f"reading {self.where}: {name}: {str(err.strerror or err).lower()}"
-            ) from err
-        if len(data) > limit:
-            raise CorruptImageError(
-                f"reading {self.where}: {name} is larger than {limit} bytes"
-                f" ({limit_hint('max_index_bytes')})"
-            )
-        return data
-
-    def blob_path(self, digest: str) -> str:
-        algo, hexpart = dg.parse(digest, f"reading {self.where}")
-        local = os.path.join(self.root, "blobs", algo, hexpart)
-        if self.shared and not os.path.exists(local):
-            return os.path.join(self.shared, algo, hexpart)
-        return local
-
-    def open_blob(self, digest: str) -> BinaryIO:
-        path = self.blob_path(digest)
-        if not _regular(path, self.where, f"blob {digest}"):
-            raise CorruptImageError(f"reading {self.where}: missing blob {digest}")
-        try:
-            return open(path, "rb")
-        except FileNotFoundError:
-            raise CorruptImageError(f"reading {self.where}: missing blob {digest}") from None
-        except OSError as err:
-            raise CorruptImageError(
-                f"reading {self.where}: blob {digest}: {str(err.strerror or err).lower()}"
-            ) from err
-
-    def blob_size(self, digest: str) -> int | None:
-        path = self.blob_path(digest)
-        if not _regular(path, self.where, f"blob {digest}"):
-            return None
-        return os.stat(path).st_size
-
-
-class TarStore:
-    def __init__(self, index: TarIndex, limits: Limits | None = None) -> None:
-        self.index = index
-        self.where = f"oci-archive:{index.path}"
-        self.limits = limits or index.limits
-
-    def read_file(self, name: str) -> bytes | None:
-        m = self.index.members.get(name)
-        if m is None:
-            return None
-        if m.kind == "d":
-            raise CorruptImageError(f"reading {self.where}: {name} is a directory")
-        return self.index.read(name, limit_field="max_index_bytes")
-
-    def blob_path(self, digest: str) -> str:
-        algo, hexpart = dg.parse(digest, f"reading {self.where}")
-        return f"blobs/{algo}/{hexpart}"
-
-    def open_blob(self, digest: str) -> BinaryIO:
-        name = self.blob_path(digest)
-        if not self.index.has(name):
-            raise CorruptImageError(f"reading {self.where}: missing blob {digest}")
-        return self.index.open(name)
-
-    def blob_size(self, digest: str) -> int | None:
-        m = self.index.resolve(self.blob_path(digest))
-        return m.size if m else None
 
 
 def _json(store: BlobStore, data: bytes, what: str) -> Any:
@@ -176,7 +49,7 @@ def _json(store: BlobStore, data: bytes, what: str) -> Any:
 
 
 def _too_big(store: BlobStore, what: str, d: str, fields: tuple[str, ...]) -> CorruptImageError:
-    limit = max(getattr(_limits(store), f) for f in fields)
+    limit = max(getattr(store_limits(store), f) for f in fields)
     return CorruptImageError(
         f"reading {store.where}: {what} {dg.short(d)} is larger than {limit} bytes"
         f" ({limit_hint(*fields)})"
@@ -191,7 +64,7 @@ def _read_blob(
     d = desc.get("digest")
     if not isinstance(d, str):
         raise CorruptImageError(f"reading {store.where}: {what} descriptor has no digest")
-    limit = max(getattr(_limits(store), f) for f in fields)
+    limit = max(getattr(store_limits(store), f) for f in fields)
     size = desc.get("size")
     if isinstance(size, int) and size > limit:
         raise _too_big(store, what, d, fields)
@@ -306,8 +179,6 @@ class LayoutCore:
         layers = manifest.get("layers") or []
         if not isinstance(layers, list) or not all(isinstance(x, dict) for x in layers):
             raise CorruptImageError(f"{where}: manifest layers is not a list")
-        from finalstage.image.config import parse_config
-
         diff_ids = parse_config(self._raw_config).diff_ids
         if diff_ids is not None and len(diff_ids) != len(layers):
             raise CorruptImageError(
@@ -357,7 +228,7 @@ def open_core(
 ) -> LayoutCore:
     """Resolve ``ref`` (or the only image) in ``store``'s index to one image manifest."""
     where = f"reading {store.where}"
-    max_depth = _limits(store).max_index_depth
+    max_depth = store_limits(store).max_index_depth
     raw_index = store.read_file("index.json")
     if raw_index is None:
         raise ImageNotFoundError(f"{where}: no index.json (not an OCI layout)")
@@ -385,7 +256,7 @@ def open_core(
         media = media or _media_type(desc, doc)
         is_index = mt.is_index(media) or (media is None and "manifests" in doc)
         field = "max_index_bytes" if is_index else "max_manifest_bytes"
-        if len(raw) > getattr(_limits(store), field):
+        if len(raw) > getattr(store_limits(store), field):
             raise _too_big(store, "index" if is_index else "manifest", d, (field,))
         if is_index:
             children = _descriptors(store, doc, f"index {dg.short(d)}")

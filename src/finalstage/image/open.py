@@ -6,10 +6,18 @@ import importlib
 from typing import Any
 
 from finalstage.errors import ImageError, ImageNotFoundError
+from finalstage.image import archive, layout
 from finalstage.image.core import ImageCore
 from finalstage.image.image import Image
+from finalstage.image.platform import Platform
 from finalstage.image.refs import ImageRef, parse_reference
+from finalstage.image.tarindex import TarIndex
 from finalstage.limits import DEFAULT_LIMITS, Limits
+
+# The sources that talk to something outside (a registry, a daemon, containers-storage) are
+# imported by name when used: heavy optional dependency: imported on first use (httpx costs
+# ~100 ms to import, and only these sources need it).
+_REMOTE_MODULES = {"docker": "registry", "docker-daemon": "daemon", "containers-storage": "storage"}
 
 
 def open_core(
@@ -24,33 +32,10 @@ def open_core(
     limits = limits or DEFAULT_LIMITS
     r = ref if isinstance(ref, ImageRef) else parse_reference(ref)
     if platform is not None:
-        from finalstage.image.platform import Platform
-
         Platform.parse(platform)  # fail early on a malformed --platform
     if r.transport in ("docker-archive", "oci-archive", "archive"):
-        from finalstage.image.tarindex import TarIndex
-
-        index = TarIndex(r.path, limits=limits)
-        transport = r.transport
-        if transport == "archive":
-            is_oci = (
-                "index.json" in index.members
-                and "oci-layout" in index.members
-                and "manifest.json" not in index.members
-            )
-            transport = "oci-archive" if is_oci else "docker-archive"
-        if transport == "oci-archive":
-            from finalstage.image import layout
-
-            return layout.open_archive_core(
-                r.path, r.ref, platform=platform, index=index, limits=limits
-            )
-        from finalstage.image import archive
-
-        return archive.open_core(r.path, r.ref, index=index, limits=limits)
+        return _open_archive(r, platform, limits)
     if r.transport == "oci":
-        from finalstage.image import layout
-
         return layout.open_dir_core(
             r.path,
             r.ref,
@@ -58,10 +43,33 @@ def open_core(
             shared_blobs=source_options.get("shared_blobs"),
             limits=limits,
         )
-    remote = {"docker": "registry", "docker-daemon": "daemon", "containers-storage": "storage"}
-    module_name = remote[r.transport]
+    return _open_remote(r, platform, limits, source_options)
+
+
+def _open_archive(r: ImageRef, platform: str | None, limits: Limits) -> ImageCore:
+    """A docker-archive or an OCI layout archive; a bare ``.tar`` is told apart by its members."""
+    index = TarIndex(r.path, limits=limits)
+    transport = r.transport
+    if transport == "archive":
+        is_oci = (
+            "index.json" in index.members
+            and "oci-layout" in index.members
+            and "manifest.json" not in index.members
+        )
+        transport = "oci-archive" if is_oci else "docker-archive"
+    if transport == "oci-archive":
+        return layout.open_archive_core(
+            r.path, r.ref, platform=platform, index=index, limits=limits
+        )
+    return archive.open_core(r.path, r.ref, index=index, limits=limits)
+
+
+def _open_remote(
+    r: ImageRef, platform: str | None, limits: Limits, source_options: dict[str, Any]
+) -> ImageCore:
+    """A registry, daemon or containers-storage image, through its source module."""
     try:
-        module = importlib.import_module(f"finalstage.image.{module_name}")
+        module = importlib.import_module(f"finalstage.image.{_REMOTE_MODULES[r.transport]}")
     except ModuleNotFoundError as err:
         if err.name and err.name.startswith("finalstage.image"):
             raise ImageError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -78,8 +79,6 @@ def check_single_platform(raw_config: bytes, wanted: str | None, what: str) -> N
     """
     if wanted is None:
         return
-    import json
-
     want = Platform.parse(wanted)
     try:
         cfg = json.loads(raw_config)

@@ -24,10 +24,11 @@ import tempfile
 from pathlib import Path
 
 from finalstage.errors import ImageError, ImageNotFoundError, UsageError
+from finalstage.escape import one_line
+from finalstage.image import layout
 from finalstage.image.platform import check_single_platform
 from finalstage.image.spooled import SpooledCore
 from finalstage.limits import DEFAULT_LIMITS, Limits, limit_hint
-from finalstage.escape import one_line
 
 _NOT_FOUND = ("does not resolve to an image id", "image not known", "no such image")
 
@@ -82,8 +83,6 @@ def open_core(
     try:
         layout_dir = Path(tmp.name) / "oci"
         _skopeo_copy(name, layout_dir, limits.storage_timeout if timeout is None else timeout)
-        from finalstage.image import layout  # lazy: only this source needs it
-
         inner = layout.open_dir_core(str(layout_dir), "image", limits=limits)
         check_single_platform(inner.raw_config(), platform, f"containers-storage:{name}")
     except BaseException:

@@ -24,18 +24,11 @@ from dataclasses import dataclass
 from typing import BinaryIO, cast
 
 from finalstage.errors import CorruptImageError, ImageNotFoundError, UnsafeArchiveError
-from finalstage.fs.tarstream import (
-    DEFAULT_LIMITS,
-    DIR,
-    HARDLINK,
-    REG,
-    SYMLINK,
-    Limits,
-    iter_tar,
-    limit_hint,
-    normalise,
-)
-from finalstage.image.layers import CHUNK, _Stream, sniff
+from finalstage.image.blobstream import CHUNK, LayerStream
+from finalstage.image.compression import sniff
+from finalstage.image.tarheader import DIR, HARDLINK, REG, SYMLINK, normalise
+from finalstage.image.tarstream import iter_tar
+from finalstage.limits import DEFAULT_LIMITS, Limits, limit_hint
 
 
 @dataclass(frozen=True)
@@ -149,7 +142,7 @@ class TarIndex:
 
     def _unwrap(self, kind: str, limits: Limits) -> BinaryIO:
         size = os.fstat(self.fd).st_size
-        src = _Stream(
+        src = LayerStream(
             cast(BinaryIO, _Slice(self, 0, size)),
             context=f"{self.context}: {kind} wrapper",
             limits=limits,

@@ -8,6 +8,7 @@ read; they produce a clear warning instead.
 
 from __future__ import annotations
 
+import sqlite3
 import struct
 
 from finalstage.analysis.packages.model import Ecosystem, Package, ParseResult
@@ -107,8 +108,6 @@ def parse_sqlite(data: bytes, location: str = SQLITE_PATHS[0]) -> ParseResult:
     if data[18:20] == b"\x02\x02":
         # WAL mode cannot be deserialized; rpm checkpoints on close, so legacy mode reads the same.
         data = data[:18] + b"\x01\x01" + data[20:]
-    import sqlite3  # here, not at import: only rpm images pay for it (~5 ms)
-
     packages: list[Package] = []
     warnings: list[str] = []
     try:

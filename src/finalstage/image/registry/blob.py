@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 import httpx
 
 from finalstage.errors import CorruptImageError, RegistryError
+from finalstage.image.registry.transport import RegistryTransport
 from finalstage.limits import limit_hint
-
-if TYPE_CHECKING:
-    from finalstage.image.registry.transport import RegistryTransport
 
 MAX_RESUMES = 3
 CHUNK = 256 * 1024

@@ -8,6 +8,7 @@ the normalisation keeps references meaning what users expect.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 
@@ -90,3 +91,18 @@ def parse_reference(text: str) -> Reference:
     if tag is None and not at:
         tag = "latest"
     return Reference(host=host, repository=repo, tag=tag, digest=digest if at else None)
+
+
+def is_loopback(host: str) -> bool:
+    """True for ``localhost``, ``127.0.0.0/8`` and ``::1`` (with or without a port)."""
+    name = host
+    if name.startswith("["):
+        name = name[1:].split("]", 1)[0]
+    elif name.count(":") == 1:
+        name = name.split(":", 1)[0]
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False

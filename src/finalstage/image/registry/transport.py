@@ -15,7 +15,8 @@ dropped on any hop to another scheme/host/port (blob storage behind a redirect).
 Failures: 429 and 5xx and connection errors are retried with exponential backoff (honouring
 ``Retry-After``, bounded), then reported as ``RegistryError`` with the status and the spec error
 codes from the JSON body (read at most ``max_response_bytes``). 401/403 → ``RegistryAuthError``;
-404 → ``ImageNotFoundError``. Every httpx exception is translated here and nowhere else.
+404 → ``ImageNotFoundError`` (``responses``). Every httpx exception is translated here or in
+``responses``, nowhere else.
 
 Bounds come from the run's ``Limits`` (``--limit``): ``timeout`` per connect/read/write,
 ``body_deadline_reads`` × ``timeout`` for a whole small body, ``max_redirects`` per request,
@@ -24,25 +25,28 @@ Bounds come from the run's ``Limits`` (``--limit``): ``timeout`` per connect/rea
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 
 from finalstage.errors import (
-    CorruptImageError,
     ImageError,
-    ImageNotFoundError,
     RegistryAuthError,
     RegistryError,
 )
 from finalstage.image.registry.auth import Challenge, Credentials, parse_challenge
+from finalstage.image.registry.reference import is_loopback
+from finalstage.image.registry.responses import (
+    describe_transport_error,
+    read_bounded,
+    retry_after,
+    status_error,
+)
 from finalstage.limits import DEFAULT_LIMITS, Limits, limit_hint
 
 USER_AGENT = "finalstage"
@@ -57,61 +61,8 @@ class RetryPolicy:
     cap: float = 10.0
 
 
-def is_loopback(host: str) -> bool:
-    """True for ``localhost``, ``127.0.0.0/8`` and ``::1`` (with or without a port)."""
-    name = host
-    if name.startswith("["):
-        name = name[1:].split("]", 1)[0]
-    elif name.count(":") == 1:
-        name = name.split(":", 1)[0]
-    if name == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
-
-
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
     return (url.scheme, url.host, url.port)
-
-
-def _describe_transport_error(err: httpx.HTTPError, timeout: float | None = None) -> str:
-    if isinstance(err, httpx.TimeoutException):
-        if timeout is None:
-            return "timed out"
-        return f"timed out after {timeout:g} s ({limit_hint('timeout')})"
-    text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-    return text.lower() if text else "connection failed"
-
-
-def _spec_errors(body: bytes) -> tuple[tuple[str, ...], str]:
-    """Spec error codes and the first message from an ``{"errors": [...]}`` body."""
-    try:
-        doc = json.loads(body)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        return (), ""
-    errors = doc.get("errors") if isinstance(doc, dict) else None
-    if not isinstance(errors, list):
-        return (), ""
-    codes = tuple(str(e.get("code")) for e in errors if isinstance(e, dict) and e.get("code"))
-    first = next((e for e in errors if isinstance(e, dict)), {})
-    message = str(first.get("message") or "")
-    return codes, message
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError):
-        return None
 
 
 @dataclass
@@ -195,12 +146,16 @@ class RegistryTransport:
             return self._base
         assert last_err is not None
         raise RegistryError(
-            f"connecting to {self.host}: {_describe_transport_error(last_err, self.timeout)}",
+            f"connecting to {self.host}: {describe_transport_error(last_err, self.timeout)}",
             is_temporary=True,
         ) from last_err
 
     def _client_for_scheme(self, scheme: str) -> httpx.Client:
-        if scheme == "https" and self._is_insecure_allowed():
+        return self._shared_client(verify=not (scheme == "https" and self._is_insecure_allowed()))
+
+    def _shared_client(self, *, verify: bool) -> httpx.Client:
+        """The one client that checks certificates, or the one that does not (made once)."""
+        if not verify:
             if self._insecure_client is None:
                 self._insecure_client = self._make_client(verify=False)
             return self._insecure_client
@@ -301,7 +256,7 @@ class RegistryTransport:
                 continue
             is_retryable = response.status_code == 429 or response.status_code >= 500
             if is_retryable and attempt < max_attempts:
-                delay = _retry_after(response)
+                delay = retry_after(response)
                 if delay is None:
                     delay = self.retry.base * 2 ** (attempt - 1)
                 response.close()
@@ -359,7 +314,7 @@ class RegistryTransport:
                 )
             except _TransportFailure as failure:
                 raise RegistryError(
-                    f"{what}: {_describe_transport_error(failure.err, self.timeout)}",
+                    f"{what}: {describe_transport_error(failure.err, self.timeout)}",
                     is_temporary=True,
                 ) from failure.err
             if response.status_code == 401 and is_home and not is_retried_auth:
@@ -407,51 +362,22 @@ class RegistryTransport:
             deadline_reads=self.limits.body_deadline_reads,
         )
 
+    def status_error(
+        self, response: httpx.Response, body: bytes, what: str, *, not_found: str | None = None
+    ) -> ImageError:
+        """The error for a response with an unexpected status (``not_found`` words a 404)."""
+        return status_error(response, body, what, host=self.host, credentials=self.credentials,
+                            not_found=not_found)
+
     def _client_for_url(self, url: httpx.URL, base: httpx.URL) -> httpx.Client:
         if _origin(url) == _origin(base):
             return self.client
         # Another host (blob storage): verify its certificate unless it is loopback or the user
         # turned verification off.
-        if url.scheme == "https" and (self.tls_verify is False or is_loopback(url.host)):
-            if self._insecure_client is None:
-                self._insecure_client = self._make_client(verify=False)
-            return self._insecure_client
-        if self._client is None:
-            self._client = self._make_client(verify=True)
-        return self._client
-
-    def status_error(
-        self,
-        response: httpx.Response,
-        body: bytes,
-        what: str,
-        *,
-        not_found: str | None = None,
-    ) -> ImageError:
-        """The error for a response with an unexpected status (``not_found`` words a 404)."""
-        status = response.status_code
-        codes, message = _spec_errors(body)
-        detail = message.lower() if message else response.reason_phrase.lower()
-        code_text = f" ({', '.join(codes)})" if codes else ""
-        if status in (401, 403):
-            if status == 403:
-                why = "access denied"
-            elif self.credentials:
-                why = f"unauthorized: wrong username or password for {self.credentials.username!r}"
-            else:
-                why = f"unauthorized: no credentials for {self.host} in the auth files"
-            return RegistryAuthError(
-                f"{what}: {status} {why}{code_text}", status=status, codes=codes
-            )
-        if status == 404:
-            return ImageNotFoundError(not_found or f"{what}: not found{code_text}")
-        return RegistryError(
-            f"{what}: {status} {detail}{code_text}",
-            status=status,
-            codes=codes,
-            is_temporary=status == 429 or status >= 500,
+        is_unchecked = url.scheme == "https" and (
+            self.tls_verify is False or is_loopback(url.host)
         )
-
+        return self._shared_client(verify=not is_unchecked)
 
 class _TransportFailure(Exception):
     """Internal: a connection-level failure that outlived its retries."""
@@ -461,48 +387,3 @@ class _TransportFailure(Exception):
         self.err = err
 
 
-def read_bounded(
-    response: httpx.Response,
-    limit: int,
-    what: str,
-    *,
-    is_error_body: bool = False,
-    limit_fields: tuple[str, ...] = (),
-    deadline_reads: int = DEFAULT_LIMITS.body_deadline_reads,
-) -> bytes:
-    """Read a streamed body of at most ``limit`` bytes (error bodies are just cut).
-
-    The read timeout bounds each read; a server dripping one byte per read would never trip it,
-    so small bodies also get an overall deadline of ``deadline_reads`` read timeouts.
-    ``limit_fields`` name the ``--limit`` keys that raise ``limit``, for the error message.
-    """
-    chunks: list[bytes] = []
-    total = 0
-    read_timeout = (response.request.extensions.get("timeout") or {}).get("read")
-    allowed = deadline_reads * read_timeout if read_timeout else None
-    deadline = time.monotonic() + allowed if allowed is not None else None
-    try:
-        for chunk in response.iter_bytes():
-            if deadline is not None and time.monotonic() > deadline:
-                if is_error_body:
-                    break
-                raise RegistryError(
-                    f"{what}: body not received within {allowed:g} s"
-                    f" ({limit_hint('timeout', 'body_deadline_reads')})",
-                    is_temporary=True,
-                )
-            total += len(chunk)
-            if total > limit:
-                if is_error_body:
-                    chunks.append(chunk[: limit - (total - len(chunk))])
-                    break
-                hint = f" ({limit_hint(*limit_fields)})" if limit_fields else ""
-                raise CorruptImageError(f"{what}: response larger than {limit} bytes{hint}")
-            chunks.append(chunk)
-    except httpx.HTTPError as err:
-        if is_error_body:
-            return b"".join(chunks)
-        raise RegistryError(
-            f"{what}: {_describe_transport_error(err, read_timeout)}", is_temporary=True
-        ) from err
-    return b"".join(chunks)
