@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from finalstage import __version__
+from finalstage._version import __version__
 from finalstage.analysis import capture
 from finalstage.analysis.analyze import analyze
 from finalstage.analysis.capture import Captured, capture_hooks
