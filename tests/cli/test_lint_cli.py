@@ -7,42 +7,13 @@ minus interpreter start-up); a few run the real process to prove exit codes and 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from tests.cli._cli import run, run_process
 
 CLEAN = "FROM alpine:3.20\nUSER 1000\nCMD [\"/app\"]\n"
 DIRTY = "FROM alpine\nCOPY . /app\n"          # FS102 warning, FS103 error, FS401 warning
-
-
-def run_process(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    """The real ``python -m finalstage`` process."""
-    return subprocess.run([sys.executable, "-m", "finalstage", *args], capture_output=True,
-                          text=True, input=stdin, timeout=60, check=False)
-
-
-def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    """``finalstage.cli.main`` in-process, with stdin/stdout/stderr captured."""
-    import contextlib
-    import io
-
-    from finalstage.cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    old_stdin = sys.stdin
-    sys.stdin = io.StringIO(stdin or "")
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                main(list(args))
-                code = 0
-            except SystemExit as exc:
-                code = exc.code if isinstance(exc.code, int) else 0
-    finally:
-        sys.stdin = old_stdin
-    return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
 
 
 @pytest.fixture()
@@ -196,7 +167,9 @@ def test_rules_prints_docs(ref: str) -> None:
 
 def test_rules_json_and_unknown() -> None:
     data = json.loads(run("rules", "FS101", "--format", "json").stdout)
-    assert data["name"] == "sdk-base-image" and "## What it does" in data["doc"]
+    (rule,) = data["rules"]
+    assert data["command"] == "rules" and data["schema_version"] == 1
+    assert rule["name"] == "sdk-base-image" and "## What it does" in rule["doc"]
     result = run("rules", "FS999")
     assert result.returncode == 2 and "FS999" in result.stderr
 

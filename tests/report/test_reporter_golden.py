@@ -18,6 +18,8 @@ EXTENSIONS = {
     "sarif": "sarif",
     "junit": "xml",
     "github": "github.txt",
+    "gitlab": "gitlab.json",
+    "checkstyle": "checkstyle.xml",
 }
 
 
@@ -28,6 +30,7 @@ def _fixed_driver(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(sarif, "__version__", "0.0.0-test")
     monkeypatch.setattr(sarif, "_information_uri", lambda: "https://finalstage.invalid/")
+    monkeypatch.setattr(sarif, "_documentation_uri", lambda: "https://finalstage.invalid/docs")
 
 
 @pytest.mark.parametrize("fmt", sorted(EXTENSIONS))

@@ -23,7 +23,8 @@ from finalstage.report._base import Reporter
 
 
 def test_formats_and_reporters() -> None:
-    assert [f.value for f in OutputFormat] == ["text", "json", "sarif", "junit", "github"]
+    assert [f.value for f in OutputFormat] == ["text", "json", "sarif", "junit", "github",
+                                               "gitlab", "checkstyle"]
     for fmt in OutputFormat:
         reporter = fmt.reporter()
         assert isinstance(reporter, Reporter)
@@ -35,7 +36,8 @@ def test_parse_format() -> None:
     with pytest.raises(UsageError) as err:
         OutputFormat.parse("xml\n\x1b[31m")
     message = str(err.value)
-    assert message == "unknown output format 'xml \\x1b[31m': use text|json|sarif|junit|github"
+    assert message == ("unknown output format 'xml \\x1b[31m': "
+                       "use text|json|sarif|junit|github|gitlab|checkstyle")
     with pytest.raises(UsageError):
         render(REPORTS["lint"](), "html")
 

@@ -46,18 +46,23 @@ def check(
     fail_on: Severity | None = None,
     select: Iterable[str] | None = None,
     ignore: Iterable[str] | None = None,
+    severities: Mapping[str, Severity] | None = None,
     platform: str | None = None,
     limits: Limits | None = None,
     tls_verify: bool | None = None,
     auth_file: str | None = None,
     run_commands: bool = True,
+    podman_args: Sequence[str] = (),
     progress: Progress | None = None,
 ) -> Report:
     """Gate ``image`` (a reference or an opened ``Image``). ``policy`` is a ``Settings``, a
     settings/policy file, or None for the nearest ``finalstage.toml`` above the Dockerfile (else
-    the working directory). Raises FinalstageError subclasses on bad input."""
+    the working directory). Structure tests' commands run under podman with its own
+    configuration, ``podman_args`` (global options such as ``--runtime``) overriding it.
+    Raises FinalstageError subclasses on bad input."""
     start = Path(dockerfile).parent if dockerfile else Path.cwd()
-    settings = resolve_settings(policy, start, select=select, ignore=ignore, fail_on=fail_on)
+    settings = resolve_settings(policy, start, select=select, ignore=ignore, fail_on=fail_on,
+                                severities=severities)
     configs = tuple(load_cst(path) for path in cst)
     known = baselines.read_baseline(baseline) if baseline is not None else None
     parsed = load(dockerfile, build_args=build_args or {}, target=target) if dockerfile else None
@@ -66,7 +71,8 @@ def check(
                            auth_file=auth_file)
     facts = Facts(dockerfile=parsed, dockerfile_path=str(dockerfile) if dockerfile else None,
                   target=target, image=image, progress=progress,
-                  structure_tests=StructureTests(configs, run_commands, image.reference))
+                  structure_tests=StructureTests(configs, run_commands, image.reference,
+                                                 tuple(podman_args)))
     targets = (image.reference,) + ((str(dockerfile),) if dockerfile else ())
     report = evaluate(facts, settings, command="check", targets=targets, baseline=known)
     if write_baseline is not None:

@@ -23,7 +23,8 @@ from finalstage.dockerfile import load, parse_text
 from finalstage.engine import evaluate
 from finalstage.errors import DockerfileError, UsageError
 from finalstage.facts import Facts
-from finalstage.findings import Finding, Report, RuleInfo, Severity
+from finalstage.findings import Finding, Report, RuleInfo, RuleOutcome, Severity
+from finalstage.rules import get
 from finalstage.settings import Settings, find_settings, load_settings
 
 SettingsArg = Settings | str | Path | None
@@ -31,10 +32,12 @@ SettingsArg = Settings | str | Path | None
 
 def resolve_settings(settings: SettingsArg, start: str | Path, *,
                      select: Iterable[str] | None = None, ignore: Iterable[str] | None = None,
-                     fail_on: Severity | None = None,
-                     disable_ignore_pragma: bool = False) -> Settings:
+                     fail_on: Severity | None = None, disable_ignore_pragma: bool = False,
+                     severities: Mapping[str, Severity] | None = None) -> Settings:
     """``settings`` as given (a path is read), else the nearest config file from ``start``;
-    then the command line's overrides: ``select`` replaces, ``ignore`` adds (ruff)."""
+    then the command line's overrides: ``select`` replaces, ``ignore`` adds (ruff),
+    ``severities`` (rule code, name or alias → severity: hadolint's ``--error RULE``) win over
+    the file's."""
     if isinstance(settings, (str, Path)):
         settings = load_settings(settings)
     elif settings is None:
@@ -44,6 +47,9 @@ def resolve_settings(settings: SettingsArg, start: str | Path, *,
         changes["select"] = tuple(select)
     if ignore:
         changes["ignore"] = settings.ignore + tuple(ignore)
+    if severities:
+        changes["severities"] = {**settings.severities,
+                                 **{get(ref).code: level for ref, level in severities.items()}}
     if fail_on is not None:
         changes["fail_on"] = fail_on
     if disable_ignore_pragma:
@@ -61,11 +67,13 @@ def lint(
     ignore: Iterable[str] | None = None,
     disable_ignore_pragma: bool = False,
     fail_on: Severity | None = None,
+    severities: Mapping[str, Severity] | None = None,
 ) -> Report:
     """Lint each Dockerfile (``-`` reads standard input) into one Report.
 
     ``settings`` is a ``Settings``, a config file, or None to use the nearest
-    ``finalstage.toml``/``pyproject.toml`` above each Dockerfile.
+    ``finalstage.toml``/``pyproject.toml`` above each Dockerfile; ``severities`` overrides the
+    severity of rules (code, name or alias → Severity).
     """
     paths = [dockerfiles] if isinstance(dockerfiles, (str, Path)) else list(dockerfiles)
     if not paths:
@@ -78,7 +86,7 @@ def lint(
         if start not in found:
             found[start] = resolve_settings(
                 settings, start, select=select, ignore=ignore, fail_on=fail_on,
-                disable_ignore_pragma=disable_ignore_pragma)
+                disable_ignore_pragma=disable_ignore_pragma, severities=severities)
         facts = _facts(path, build_args, target, keep_going=len(paths) > 1)
         reports.append(evaluate(facts, found[start], command="lint", targets=(path,)))
     return combine(reports, "lint")
@@ -116,18 +124,32 @@ def _facts(path: str, build_args: Mapping[str, str] | None, target: str | None, 
 
 def combine(reports: Sequence[Report], command: str) -> Report:
     """One report of many (one per linted file): findings and targets in order, every rule that
-    ran once, the first threshold."""
+    ran once, each rule's outcome (skipped only where it ran on no file), the first
+    threshold."""
     rules: dict[str, RuleInfo] = {}
+    outcomes: dict[str, RuleOutcome] = {}
     for report in reports:
         rules.update((info.code, info) for info in report.rules)
+        for outcome in report.outcomes:  # a rule that ran on one file ran
+            known = outcomes.get(outcome.code)
+            if known is None or _RANK[outcome.status] > _RANK[known.status]:
+                outcomes[outcome.code] = dataclasses.replace(
+                    outcome, findings=outcome.findings + (known.findings if known else 0))
+            else:
+                outcomes[outcome.code] = dataclasses.replace(
+                    known, findings=known.findings + outcome.findings)
     return Report(
         command=command,
         findings=tuple(f for r in reports for f in r.findings),
         targets=tuple(t for r in reports for t in r.targets),
         rules=tuple(sorted(rules.values(), key=lambda info: info.code)),
         fail_on=reports[0].fail_on if reports else Severity.ERROR,
+        outcomes=tuple(outcomes.values()),
         suppressed=tuple(f for r in reports for f in r.suppressed),
     )
+
+
+_RANK = {"skip": 0, "pass": 1, "fail": 2}
 
 
 __all__ = ["combine", "lint", "lint_text", "resolve_settings"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated
 
 import typer
@@ -10,17 +11,20 @@ from finalstage.api import inspect as run_inspect
 from finalstage.api import memoized, open_image
 from finalstage.cli._app import (
     AuthFile,
+    Formats,
     ImageArg,
     Limit,
-    OutputFile,
+    Outputs,
     Platform,
+    Quiet,
     TlsVerify,
-    app,
-    emit,
+    command,
     limits_of,
     progress_for_tty,
+    write,
 )
-from finalstage.report import render
+from finalstage.findings import Report
+from finalstage.report import plan, render
 
 Cache = Annotated[bool, typer.Option(
     "--cache/--no-cache", help="Reuse verified layer indexes and reports from the cache "
@@ -30,7 +34,7 @@ Verify = Annotated[bool, typer.Option(
     "--verify/--no-verify", help="Check layer digests (--no-verify seeks past file data).")]
 
 
-@app.command()
+@command()
 def inspect(
     image: ImageArg,
     platform: Platform = None,
@@ -38,8 +42,8 @@ def inspect(
         "--depth", min=0, max=64, help="Depth of the filesystem tree.")] = 2,
     top: Annotated[int, typer.Option(
         "--top", min=0, max=100000, help="How many largest/wasted files to show.")] = 10,
-    output_format: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
-    output: OutputFile = None,
+    output_format: Formats = [],  # noqa: B006 - typer reads the default, never mutates it
+    output: Outputs = [],  # noqa: B006
     verify: Verify = True,
     classify: Annotated[bool, typer.Option(
         "--classify/--no-classify",
@@ -50,18 +54,24 @@ def inspect(
     packages: Annotated[bool, typer.Option(
         "--packages", help="List packages in the text output.")] = False,
     cache: Cache = True,
-    limit: Limit = [],  # noqa: B006 - typer reads the default, never mutates it
+    limit: Limit = [],  # noqa: B006
     tls_verify: TlsVerify = None,
     authfile: AuthFile = None,
+    quiet: Quiet = False,
 ) -> None:
     """Show size, layers, the merged filesystem, largest files, waste, config and contents of
-    IMAGE."""
+    IMAGE. Formats: text, json."""
+    outputs = plan("inspect", output_format, output)
     limits = limits_of(limit)
     img = open_image(image, platform=platform, limits=limits, tls_verify=tls_verify,
                      auth_file=authfile, verify=verify, cache=cache)
-    options = (depth, top, output_format, classify, elf, packages, img.limits)
-    text = memoized(img, image, options, lambda: render(
-        run_inspect(img, depth=depth, top=top, classify=classify, elf=elf,
-                    progress=progress_for_tty()),
-        output_format, color=False, packages=packages))
-    emit(text, output_format, output)
+
+    @functools.cache
+    def report() -> Report:  # read once, only when some output is not in the report cache
+        return run_inspect(img, depth=depth, top=top, classify=classify, elf=elf,
+                           progress=progress_for_tty(quiet))
+
+    for out in outputs:
+        options = (depth, top, out.format, classify, elf, packages, img.limits)
+        write(memoized(img, image, options, lambda fmt=out.format: render(
+            report(), fmt, color=False, packages=packages)), out.path)

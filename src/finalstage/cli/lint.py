@@ -12,22 +12,33 @@ import typer
 
 from finalstage.api import lint as run_lint
 from finalstage.cli._app import (
+    AsError,
+    AsInfo,
+    AsStyle,
+    AsWarning,
     BuildArg,
+    ExitZero,
     FailOn,
+    Formats,
     Ignore,
-    OutputFile,
+    NoColor,
+    Outputs,
+    Quiet,
     Select,
+    Statistics,
     Target,
     Verbose,
-    app,
     build_args_of,
+    command,
     emit,
     rule_refs,
+    severities_of,
     severity_of,
 )
+from finalstage.report import plan
 
 
-@app.command()
+@command()
 def lint(
     dockerfiles: Annotated[list[str], typer.Argument(
         metavar="DOCKERFILE", help="Dockerfiles to lint ('-' reads stdin).")],
@@ -35,20 +46,32 @@ def lint(
     target: Target = None,
     select: Select = [],  # noqa: B006
     ignore: Ignore = [],  # noqa: B006
+    error: AsError = [],  # noqa: B006
+    warning: AsWarning = [],  # noqa: B006
+    info: AsInfo = [],  # noqa: B006
+    style: AsStyle = [],  # noqa: B006
     config: Annotated[str | None, typer.Option(
         "--config", metavar="FILE", help="finalstage.toml or pyproject.toml to use.")] = None,
-    output_format: Annotated[str, typer.Option(
-        "--format", metavar="FORMAT", help="text, json, sarif, junit or github.")] = "text",
+    output_format: Formats = [],  # noqa: B006
+    output: Outputs = [],  # noqa: B006
     fail_on: FailOn = None,
+    exit_zero: ExitZero = False,
     disable_ignore_pragma: Annotated[bool, typer.Option(
         "--disable-ignore-pragma", help="Ignore '# finalstage: ignore=' comments.")] = False,
-    output: OutputFile = None,
+    statistics: Statistics = False,
+    quiet: Quiet = False,
     verbose: Verbose = False,
+    no_color: NoColor = False,
 ) -> None:
-    """Lint the final stage of DOCKERFILE(s): what reaches the image that ships."""
+    """Lint the final stage of DOCKERFILE(s): what reaches the image that ships. Formats: text,
+    json, sarif, junit, github, gitlab, checkstyle."""
+    outputs = plan("lint", output_format, output, statistics=statistics)
     report = run_lint(dockerfiles, build_args=build_args_of(build_arg), target=target,
                       settings=config, select=rule_refs(select) if select else None,
                       ignore=rule_refs(ignore), disable_ignore_pragma=disable_ignore_pragma,
-                      fail_on=severity_of(fail_on))
-    emit(report, output_format, output, verbose=verbose)
-    raise typer.Exit(report.exit_code)
+                      fail_on=severity_of(fail_on),
+                      severities=severities_of(error=error, warning=warning, info=info,
+                                               style=style))
+    emit(report, outputs, no_color=no_color, statistics=statistics, verbose=verbose,
+         quiet=quiet)
+    raise typer.Exit(0 if exit_zero else report.exit_code)

@@ -10,19 +10,22 @@ from finalstage.api import ls as run_ls
 from finalstage.api import open_image
 from finalstage.cli._app import (
     AuthFile,
+    Formats,
     ImageArg,
     Limit,
-    OutputFile,
+    Outputs,
     Platform,
+    Quiet,
     TlsVerify,
-    app,
+    command,
     emit,
     limits_of,
     progress_for_tty,
 )
+from finalstage.report import plan
 
 
-@app.command()
+@command()
 def ls(
     image: ImageArg,
     path: Annotated[str, typer.Argument(help="Path inside the image.")] = "/",
@@ -31,17 +34,19 @@ def ls(
     is_recursive: Annotated[bool, typer.Option(
         "-R", "--recursive", help="List subdirectories recursively.")] = False,
     platform: Platform = None,
-    output_format: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
-    output: OutputFile = None,
+    output_format: Formats = [],  # noqa: B006 - typer reads the default, never mutates it
+    output: Outputs = [],  # noqa: B006
     cache: Annotated[bool, typer.Option(
         "--cache/--no-cache", help="Reuse verified layer indexes from the cache.")] = True,
-    limit: Limit = [],  # noqa: B006 - typer reads the default, never mutates it
+    limit: Limit = [],  # noqa: B006
     tls_verify: TlsVerify = None,
     authfile: AuthFile = None,
+    quiet: Quiet = False,
 ) -> None:
     """List PATH (default /) of IMAGE's merged filesystem; -l shows the layer each entry came
-    from."""
+    from. Formats: text, json."""
+    outputs = plan("ls", output_format, output)
     img = open_image(image, platform=platform, limits=limits_of(limit), tls_verify=tls_verify,
                      auth_file=authfile, cache=cache)
-    report = run_ls(img, path, recursive=is_recursive, progress=progress_for_tty())
-    emit(report, output_format, output, is_long=is_long)
+    report = run_ls(img, path, recursive=is_recursive, progress=progress_for_tty(quiet))
+    emit(report, outputs, is_long=is_long)

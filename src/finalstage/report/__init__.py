@@ -1,49 +1,60 @@
-"""Reporters: render the one ``Report`` as text, JSON, SARIF 2.1.0, JUnit XML or GitHub annotations.
+"""Reporters: render the one ``Report`` as text, JSON, SARIF 2.1.0, JUnit XML, GitHub
+annotations, GitLab Code Quality or checkstyle XML.
 
     from finalstage.report import render
     sys.stdout.write(render(report, "sarif"))
 
-One module per format behind ``Reporter`` (``_base.py``). ``inspect`` and ``ls`` reports render
-as text and JSON; findings formats (SARIF, JUnit, GitHub) are for ``lint`` and ``check``.
+One module per format behind ``Reporter`` (``_base.py``). ``inspect``, ``ls`` and ``rules``
+reports render as text and JSON; findings formats (SARIF, JUnit, GitHub, GitLab, checkstyle) are
+for ``lint`` and ``check``. ``outputs.plan_outputs`` says where each rendering goes.
 """
 
 from __future__ import annotations
 
 import enum
 import os
+from collections.abc import Sequence
 from typing import TextIO, assert_never
 
 from finalstage.errors import UsageError
 from finalstage.escape import one_line
 from finalstage.findings import Report
 from finalstage.report._base import Reporter
+from finalstage.report.checkstyle import CheckstyleReporter
 from finalstage.report.github import GithubReporter
+from finalstage.report.gitlab import GitlabReporter
 from finalstage.report.json import JsonReporter
 from finalstage.report.junit import JunitReporter
+from finalstage.report.outputs import Output, plan_outputs
 from finalstage.report.sarif import SarifReporter
+from finalstage.report.statistics import render_statistics
 from finalstage.report.text import TextReporter
 
+_FINDINGS_FORMATS = ("text", "json", "sarif", "junit", "github", "gitlab", "checkstyle")
 # What each command's report can be rendered as (the findings formats need findings).
 FORMATS: dict[str, tuple[str, ...]] = {
-    "lint": ("text", "json", "sarif", "junit", "github"),
-    "check": ("text", "json", "sarif", "junit", "github"),
+    "lint": _FINDINGS_FORMATS,
+    "check": _FINDINGS_FORMATS,
     "inspect": ("text", "json"),
     "ls": ("text", "json"),
+    "rules": ("text", "json"),
 }
 
 
 class OutputFormat(enum.StrEnum):
-    """The output formats of ``lint`` and ``check`` (``--format``)."""
+    """Every output format (``--format``); ``FORMATS`` says which a command has."""
 
     TEXT = "text"
     JSON = "json"
     SARIF = "sarif"
     JUNIT = "junit"
     GITHUB = "github"
+    GITLAB = "gitlab"
+    CHECKSTYLE = "checkstyle"
 
     def reporter(self, *, color: bool = False, **text_options: bool) -> Reporter:
         """A reporter for this format; ``color`` and the text options (``verbose``,
-        ``packages``, ``is_long``) only affect the text format."""
+        ``quiet``, ``packages``, ``is_long``) only affect the text format."""
         if self is OutputFormat.TEXT:
             return TextReporter(color=color, **text_options)
         if self is OutputFormat.JSON:
@@ -54,6 +65,10 @@ class OutputFormat(enum.StrEnum):
             return JunitReporter()
         if self is OutputFormat.GITHUB:
             return GithubReporter()
+        if self is OutputFormat.GITLAB:
+            return GitlabReporter()
+        if self is OutputFormat.CHECKSTYLE:
+            return CheckstyleReporter()
         assert_never(self)
 
     @classmethod
@@ -63,8 +78,10 @@ class OutputFormat(enum.StrEnum):
         choices = allowed or tuple(member.value for member in cls)
         name = value.strip().lower()
         if name not in choices:
-            raise UsageError(f"unknown output format '{one_line(value)}': use "
-                             f"{'|'.join(choices)}")
+            known = name in tuple(member.value for member in cls)
+            raise UsageError(f"{'output format' if known else 'unknown output format'} "
+                             f"'{one_line(value)}'{' is not available here' if known else ''}"
+                             f": use {'|'.join(choices)}")
         return cls(name)
 
 
@@ -72,13 +89,15 @@ def color_for(stream: TextIO) -> bool:
     """Whether to colour output written to ``stream``.
 
     Follows the no-color.org and FORCE_COLOR conventions: ``NO_COLOR`` (non-empty) turns colour
-    off, ``FORCE_COLOR`` (non-empty, not ``0``/``false``) turns it on, otherwise colour only on
-    a terminal.
+    off, ``FORCE_COLOR`` (non-empty, not ``0``/``false``) turns it on, ``TERM=dumb`` turns it
+    off, otherwise colour only on a terminal.
     """
     if os.environ.get("NO_COLOR"):
         return False
     if _forced():
         return True
+    if os.environ.get("TERM") == "dumb":
+        return False
     isatty = getattr(stream, "isatty", None)
     try:
         return bool(isatty and isatty())
@@ -92,19 +111,33 @@ def _forced() -> bool:
     return value.lower() not in ("", "0", "false", "no")
 
 
-def render(report: Report, fmt: str, *, color: bool | None = None, **text_options: bool) -> str:
-    """Render ``report`` in format ``fmt`` (text|json|sarif|junit|github).
+def render(report: Report, fmt: str, *, color: bool | None = None, statistics: bool = False,
+           **text_options: bool) -> str:
+    """Render ``report`` in format ``fmt`` (text|json|sarif|junit|github|gitlab|checkstyle).
 
     ``color`` only matters for text: True/False as given (the CLI passes
     ``color_for(sys.stdout)``); None means no colour unless ``FORCE_COLOR`` is set and
-    ``NO_COLOR`` is not. Raises UsageError for an unknown format, or one the report's command
-    has no use for (SARIF of an ``ls``).
+    ``NO_COLOR`` is not. ``statistics`` renders the finding count of each rule instead of the
+    findings (text or json). Raises UsageError for an unknown format, or one the report's
+    command has no use for (SARIF of an ``ls``).
     """
     allowed = FORMATS.get(report.command, tuple(f.value for f in OutputFormat))
-    chosen = OutputFormat.parse(fmt, allowed)
+    chosen = OutputFormat.parse(fmt, ("text", "json") if statistics else allowed)
+    if statistics:
+        return render_statistics(report, chosen.value)
     if color is None:
         color = _forced() and not os.environ.get("NO_COLOR")
     return chosen.reporter(color=color, **text_options).render(report)
 
 
-__all__ = ["FORMATS", "OutputFormat", "color_for", "render"]
+def plan(command: str, formats: Sequence[str], outputs: Sequence[str], *,
+         statistics: bool = False) -> list[Output]:
+    """Where each rendering of ``command``'s report goes (``--format`` and ``-o``, see
+    ``outputs.py``), every format checked before any work is done: UsageError for a format
+    the command cannot render (``--statistics``: text or json only)."""
+    planned = plan_outputs(formats, outputs, known=tuple(f.value for f in OutputFormat))
+    allowed = ("text", "json") if statistics else FORMATS[command]
+    return [Output(OutputFormat.parse(o.format, allowed).value, o.path) for o in planned]
+
+
+__all__ = ["FORMATS", "Output", "OutputFormat", "color_for", "plan", "render"]

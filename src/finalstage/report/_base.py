@@ -124,6 +124,30 @@ def display_path(file: str, cwd: Path | None = None) -> tuple[str, bool]:
     return path.as_posix(), False
 
 
+# The reference forms whose path is a file or directory the repository may hold.
+_LOCAL_TRANSPORTS = ("docker-archive:", "oci-archive:", "oci:")
+
+
+def image_path(image: str) -> str | None:
+    """The local file or directory an image reference names, when it names one."""
+    for prefix in _LOCAL_TRANSPORTS:
+        if image.startswith(prefix):
+            path = image[len(prefix):]
+            # docker-archive:PATH:TAG / oci:DIR:REF: the path is the part that exists
+            while path and not os.path.exists(path) and ":" in path:
+                path = path.rsplit(":", 1)[0]
+            return path if os.path.exists(path) else None
+    return image if os.path.exists(image) else None
+
+
+def check_dockerfile(report: Report, image: str) -> str | None:
+    """The Dockerfile a ``check`` report was given (its target other than the image), else
+    None: where code-review services show the image findings that no line is tied to."""
+    if report.command != "check":
+        return None
+    return next((t for t in report.targets if t != image), None)
+
+
 def count_by_severity(findings: list[Finding] | tuple[Finding, ...]) -> dict[Severity, int]:
     """How many findings of each severity, every severity present (most severe first)."""
     counts = {severity: 0 for severity in SEVERITIES}
@@ -187,10 +211,12 @@ def shorten_created_by(created_by: str, limit: int = 80) -> str:
 __all__ = [
     "SEVERITIES",
     "Reporter",
+    "check_dockerfile",
     "count_by_severity",
     "display_path",
     "finding_order",
     "image_facts",
+    "image_path",
     "image_target",
     "rule_table",
     "shorten_created_by",

@@ -1,5 +1,5 @@
 """The JSON of each command's own payload (``Report.detail``), merged at the top level of the
-document next to the findings: inspect's summary, ls's rows, check's verdicts."""
+document next to the findings: inspect's summary, ls's rows, check's verdicts, the rules."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from finalstage.engine.verdicts import CheckDetail
 from finalstage.facts.listing import Listing
 from finalstage.facts.summary import InspectResult
 from finalstage.findings import Report
+from finalstage.report.catalog import catalog_json
 from finalstage.report.inspect_json import to_json
 from finalstage.report.listing import listing_json
+from finalstage.rules.docs import RuleCatalog
 
 
 def detail_json(report: Report) -> dict[str, Any]:
@@ -23,6 +25,8 @@ def detail_json(report: Report) -> dict[str, Any]:
         return listing_json(detail)
     if isinstance(detail, CheckDetail):
         return check_json(report, detail)
+    if isinstance(detail, RuleCatalog):
+        return catalog_json(detail)
     return {}
 
 

@@ -150,7 +150,8 @@ def _structure_suite(root: ET.Element, tests: tuple[CstResult, ...]) -> tuple[in
         case = ET.SubElement(suite, "testcase", {
             "name": escape_control(result.name),
             "classname": escape_control(result.test.file).replace(".", "_"), "time": "0"})
-        text = "\n".join(escape_control(e) for e in result.errors)
+        # escaped line by line: a command's output keeps its lines, each made XML-safe once
+        text = "\n".join(escape_control(line) for e in result.errors for line in e.split("\n"))
         if result.status == "fail":
             failures += 1
             failure = ET.SubElement(case, "failure", {

@@ -12,7 +12,6 @@ layer and paths go in the result's property bag.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from importlib import metadata
 from pathlib import Path
@@ -23,7 +22,9 @@ from finalstage._version import __version__
 from finalstage.findings import Finding, Report, RuleInfo, Severity
 from finalstage.report._base import (
     Reporter,
+    check_dockerfile,
     display_path,
+    image_path,
     image_target,
     rule_table,
     sorted_findings,
@@ -64,7 +65,7 @@ def _quote(text: str, safe: str = "/") -> str:
     return quote(raw, safe=safe)
 
 
-def _describe(info: RuleInfo) -> dict[str, object]:
+def _describe(info: RuleInfo, docs: str | None) -> dict[str, object]:
     match = _WHAT_IT_DOES.search(info.help)
     full = " ".join(match.group(1).split()) if match else ""
     descriptor: dict[str, object] = {
@@ -76,12 +77,12 @@ def _describe(info: RuleInfo) -> dict[str, object]:
     }
     if info.help.strip():
         descriptor["help"] = {"text": info.help, "markdown": info.help}
+        if docs:  # the page scripts/gen_rule_docs.py writes for every registered rule
+            descriptor["helpUri"] = f"{docs.rstrip('/')}/rules/{quote(info.name)}.md"
     return descriptor
 
 
 SRCROOT = "%SRCROOT%"
-# The reference forms whose path is a file or directory the repository may hold.
-_LOCAL_TRANSPORTS = ("docker-archive:", "oci-archive:", "oci:")
 
 
 def _artifact(file: str) -> dict[str, object]:
@@ -111,18 +112,6 @@ def _region(finding: Finding) -> dict[str, object]:
     return region
 
 
-def _image_path(image: str) -> str | None:
-    """The local file or directory an image reference names, when it names one."""
-    for prefix in _LOCAL_TRANSPORTS:
-        if image.startswith(prefix):
-            path = image[len(prefix):]
-            # docker-archive:PATH:TAG / oci:DIR:REF: the path is the part that exists
-            while path and not os.path.exists(path) and ":" in path:
-                path = path.rsplit(":", 1)[0]
-            return path if os.path.exists(path) else None
-    return image if os.path.exists(image) else None
-
-
 def _logical(finding: Finding, image: str) -> list[dict[str, object]]:
     """Where an image finding is in the image: the image, its layer, the path."""
     out: list[dict[str, object]] = [{"name": image, "kind": "module"}]
@@ -146,7 +135,7 @@ def _location(finding: Finding, image: str, dockerfile: str | None) -> dict[str,
     out: dict[str, object] = {"logicalLocations": _logical(finding, image)}
     # Code scanning shows a result only at a file of the repository: the Dockerfile that made
     # the image, else the image archive itself when it is a file there.
-    anchor = dockerfile or _image_path(image)
+    anchor = dockerfile or image_path(image)
     if anchor is not None:
         physical: dict[str, object] = {"artifactLocation": _artifact(anchor)}
         if dockerfile is not None:
@@ -195,8 +184,7 @@ def report_to_sarif(report: Report) -> dict[str, object]:
     rules = rule_table(report)
     index = {info.code: i for i, info in enumerate(rules)}
     image = image_target(report)
-    dockerfile = next((t for t in report.targets if t != image), None) \
-        if report.command == "check" else None
+    dockerfile = check_dockerfile(report, image)
     results = []
     for finding in sorted_findings(report):
         results.append({
@@ -212,7 +200,8 @@ def report_to_sarif(report: Report) -> dict[str, object]:
     uri = _information_uri()
     if uri:
         driver["informationUri"] = uri
-    driver["rules"] = [_describe(info) for info in rules]
+    docs = _documentation_uri()
+    driver["rules"] = [_describe(info, docs) for info in rules]
     return {
         "$schema": SARIF_SCHEMA,
         "version": SARIF_VERSION,
@@ -234,18 +223,29 @@ def report_to_sarif(report: Report) -> dict[str, object]:
     }
 
 
-def _information_uri() -> str | None:
-    """The project's home page from the installed package metadata, if it declares one."""
+def _project_urls() -> dict[str, str]:
+    """The ``Project-URL`` entries of the installed package (label, lower-case → URL)."""
     try:
         meta = metadata.metadata("finalstage")
     except metadata.PackageNotFoundError:
-        return None
+        return {}
+    urls: dict[str, str] = {}
     for entry in meta.get_all("Project-URL") or []:
-        _, _, url = entry.partition(",")
+        label, _, url = entry.partition(",")
         if url.strip().startswith(("https://", "http://")):
-            return url.strip()
-    home = (meta.get_all("Home-page") or [None])[0]
-    return home if home and home.startswith(("https://", "http://")) else None
+            urls.setdefault(label.strip().lower(), url.strip())
+    return urls
+
+
+def _information_uri() -> str | None:
+    """The project's home page from the installed package metadata, if it declares one."""
+    urls = _project_urls()
+    return urls.get("homepage") or next(iter(urls.values()), None)
+
+
+def _documentation_uri() -> str | None:
+    """Where the project's documentation (``docs/``) is published, if the metadata says."""
+    return _project_urls().get("documentation")
 
 
 class SarifReporter(Reporter):

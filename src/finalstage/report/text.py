@@ -21,6 +21,7 @@ from finalstage.escape import escape_control, one_line
 from finalstage.facts.listing import Listing
 from finalstage.facts.summary import InspectResult
 from finalstage.findings import Finding, Report, Severity
+from finalstage.rules.docs import RuleCatalog
 from finalstage.report._base import (
     Reporter,
     count_by_severity,
@@ -29,6 +30,7 @@ from finalstage.report._base import (
     sorted_findings,
     target_of,
 )
+from finalstage.report.catalog import render_catalog
 from finalstage.report.check_text import render_skipped, render_suppressed, render_verdicts
 from finalstage.report.inspect_text import render_text as render_inspect
 from finalstage.report.listing import render_listing
@@ -61,10 +63,11 @@ class TextReporter(Reporter):
 
     human_readable: ClassVar[bool] = True
 
-    def __init__(self, *, color: bool = False, verbose: bool = False, packages: bool = False,
-                 is_long: bool = False) -> None:
+    def __init__(self, *, color: bool = False, verbose: bool = False, quiet: bool = False,
+                 packages: bool = False, is_long: bool = False) -> None:
         self.color = color
         self.verbose = verbose
+        self.quiet = quiet          # the findings only: no summary, verdicts or sections
         self.packages = packages    # inspect: list the packages
         self.is_long = is_long      # ls: mode, owner, size, mtime and layer
 
@@ -72,15 +75,20 @@ class TextReporter(Reporter):
         return f"\x1b[{sgr}m{text}{_RESET}" if self.color and text else text
 
     def render(self, report: Report) -> str:
-        """The command's own view (inspect's summary, ls's listing), or every finding (sorted,
-        a blank line between them) and the summary line; check adds its verdicts."""
+        """The command's own view (inspect's summary, ls's listing, the rules), or every finding
+        (sorted, a blank line between them) and the summary line; check adds its verdicts.
+        ``quiet`` keeps the findings alone."""
         detail = report.detail
         if isinstance(detail, InspectResult):
             return render_inspect(detail, report.findings, packages=self.packages)
         if isinstance(detail, Listing):
             return render_listing(detail, is_long=self.is_long)
+        if isinstance(detail, RuleCatalog):
+            return render_catalog(detail)
         image = image_target(report)
         blocks = ["\n".join(self._finding(f, image)) for f in sorted_findings(report)]
+        if self.quiet:
+            return "\n\n".join(blocks) + "\n" if blocks else ""
         blocks.append(self._summary(report))
         text = "\n\n".join(blocks) + "\n"
         if isinstance(detail, CheckDetail):

@@ -8,10 +8,20 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from finalstage.rules._base import Rule
 
 SOURCE_ROOT = "src/finalstage/rules"
+
+
+@dataclass(frozen=True)
+class RuleCatalog:
+    """The payload of ``finalstage rules``: the rules listed, or the one rule asked for by
+    reference (``is_page``: print its documentation page)."""
+
+    rules: tuple[type[Rule], ...]
+    is_page: bool = False
 
 
 def source_path(rule: type[Rule]) -> str:
@@ -106,4 +116,4 @@ def expected_files(rules: Iterable[type[Rule]]) -> dict[str, str]:
     return out
 
 
-__all__ = ["expected_files", "render_index", "render_page", "source_path"]
+__all__ = ["RuleCatalog", "expected_files", "render_index", "render_page", "source_path"]
