@@ -121,7 +121,8 @@ def test_baseline_round_trip(policy: Path, tmp_path: Path,
     assert [f["rule"] for f in json.loads(out)["findings"]] == ["FS903"]
 
 
-@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "junit", "github"])
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "junit", "github", "gitlab",
+                                 "checkstyle"])
 def test_every_format(fmt: str, policy: Path, tmp_path: Path,
                       capsys: pytest.CaptureFixture[str]) -> None:
     out_file = tmp_path / f"report.{fmt}"

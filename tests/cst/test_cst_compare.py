@@ -17,19 +17,22 @@ import json
 import shutil
 import subprocess
 import sys
+import tarfile
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.harness.scratch import PODMAN_ARGS, scratch_image
 
 from finalstage.api import check
+from finalstage.report import render
 from finalstage.settings import Settings
 
 CST_BIN = shutil.which("container-structure-test") or str(
     Path(sys.executable).parent / "container-structure-test")
 HAVE_CST = Path(CST_BIN).is_file()
 HAVE_ENGINE = bool(shutil.which("buildah") and shutil.which("skopeo") and shutil.which("busybox"))
-_BUD = ["buildah", "bud", "--layers", "--isolation", "chroot", "--network", "host",
-        "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"]
 
 DOCKERFILE = """\
 FROM scratch
@@ -159,7 +162,7 @@ METADATA_SINGLE = {
 
 
 @pytest.fixture(scope="module")
-def cst_image(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def cst_image(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     if not HAVE_ENGINE:
         pytest.skip("needs buildah, skopeo and the host's busybox")
     work = tmp_path_factory.mktemp("cst")
@@ -169,14 +172,12 @@ def cst_image(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (ctx / "rootfs" / rel).write_text(text)
     shutil.copy(shutil.which("busybox"), ctx / "busybox")  # type: ignore[arg-type]
     (ctx / "Dockerfile").write_text(DOCKERFILE)
-    tag = "localhost/finalstage-test-cst:latest"
-    subprocess.run([*_BUD, "-q", "-t", tag, str(ctx)], check=True, capture_output=True,
-                   timeout=600)
-    archive = work / "cst.tar"
-    subprocess.run(["skopeo", "copy", f"containers-storage:{tag}",
-                    f"docker-archive:{archive}:{tag}"], check=True, capture_output=True,
-                   timeout=300)
-    return archive
+    with scratch_image(ctx, "cst:latest") as tag:
+        archive = work / "cst.tar"
+        subprocess.run(["skopeo", "copy", f"containers-storage:{tag}",
+                        f"docker-archive:{archive}:{tag}"], check=True, capture_output=True,
+                       timeout=300)
+        yield archive
 
 
 def real_cst(archive: Path, config: Path) -> list[tuple[str, bool, list[str]]]:
@@ -265,10 +266,88 @@ def test_command_tests_run_with_podman_or_are_skipped(cst_image: Path, tmp_path:
         "  - name: wrong output\n    command: /bin/echo\n    args: [bye]\n"
         "    expectedOutput: ['hello']\n")
     results = {r.name: r for r in check(f"docker-archive:{cst_image}", policy=Settings(),
-                                        cst=[config]).detail.structure_tests}
+                                        cst=[config], podman_args=PODMAN_ARGS)
+               .detail.structure_tests}
     if shutil.which("podman") is None:
         assert all(r.status == "skip" and "podman" in r.errors[0] for r in results.values())
         return
     assert results["Command Test: echo"].status == "pass", results["Command Test: echo"].errors
     assert results["Command Test: exit code"].status == "pass"
     assert results["Command Test: wrong output"].status == "fail"
+
+
+def _podman_images() -> set[str]:
+    done = subprocess.run(["podman", "images", "-a", "-q", "--no-trunc"], capture_output=True,
+                          text=True, timeout=120, check=True)
+    return set(done.stdout.split())
+
+
+needs_podman = pytest.mark.skipif(shutil.which("podman") is None, reason="podman not installed")
+
+
+@pytest.mark.engine
+@needs_podman
+def test_a_failed_command_shows_its_output_beside_the_expectation(cst_image: Path,
+                                                                  tmp_path: Path) -> None:
+    config = tmp_path / "cmd.yaml"
+    config.write_text(
+        "schemaVersion: 2.0.0\ncommandTests:\n"
+        "  - name: version\n    command: /bin/echo\n    args: [v1.2, \"quote's\"]\n"
+        "    expectedOutput: ['^v\\d+\\.\\d+\\.\\d+']\n    excludedOutput: ['quote']\n"
+        "  - name: exit\n    command: /bin/sh\n    args: ['-c', 'echo oops >&2; exit 4']\n")
+    results = {r.name: r for r in check(f"docker-archive:{cst_image}", policy=Settings(),
+                                        cst=[config], podman_args=PODMAN_ARGS)
+               .detail.structure_tests}
+    version = results["Command Test: version"]
+    assert version.status == "fail"
+    # the pattern as written (one backslash, not repr's two) beside what the command printed
+    assert version.errors == (
+        "expected '^v\\d+\\.\\d+\\.\\d+' not found in output 'v1.2 quote's'",
+        "excluded 'quote' found in output 'v1.2 quote's'")
+    assert results["Command Test: exit"].errors == ("exit code 4, expected 0; error 'oops'",)
+    report = check(f"docker-archive:{cst_image}", policy=Settings(), cst=[config],
+                   podman_args=PODMAN_ARGS)
+    junit = ET.fromstring(render(report, "junit").encode())
+    (case,) = [c for c in junit.iter("testcase") if c.get("name") == "Command Test: version"]
+    failure = case.find("failure")
+    assert failure is not None
+    assert failure.text is not None and "'^v\\d+\\.\\d+\\.\\d+' not found in output 'v1.2 " \
+        "quote's'" in failure.text
+    text = render(report, "text")
+    assert "expected '^v\\d+\\.\\d+\\.\\d+' not found in output 'v1.2 quote's'" in text
+
+
+@pytest.mark.engine
+@needs_podman
+def test_podman_args_override_podmans_configuration(cst_image: Path, tmp_path: Path) -> None:
+    config = tmp_path / "cmd.yaml"
+    config.write_text("schemaVersion: 2.0.0\ncommandTests:\n"
+                      "  - {name: echo, command: /bin/echo, args: [hi], expectedOutput: [hi]}\n")
+    broken = ("--runtime", str(tmp_path / "no-such-runtime"))
+    (result,) = check(f"docker-archive:{cst_image}", policy=Settings(), cst=[config],
+                      podman_args=broken).detail.structure_tests
+    assert result.status == "fail" and "no-such-runtime" in " ".join(result.errors)
+    (result,) = check(f"docker-archive:{cst_image}", policy=Settings(), cst=[config],
+                      podman_args=PODMAN_ARGS).detail.structure_tests
+    assert result.status == "pass", result.errors
+
+
+@pytest.mark.engine
+@needs_podman
+def test_command_tests_leave_podman_storage_as_they_found_it(tmp_path: Path) -> None:
+    archive = Path(__file__).resolve().parents[2] / "examples" / "images" / "busybox-minimal.tar"
+    if not archive.is_file():
+        pytest.skip("examples/images not built")
+    config = tmp_path / "cmd.yaml"
+    config.write_text("schemaVersion: 2.0.0\ncommandTests:\n"
+                      "  - {name: v, command: /app/app.sh, args: [--version]}\n")
+    with tarfile.open(archive) as tar:
+        (entry,) = json.load(tar.extractfile("manifest.json"))  # type: ignore[arg-type]
+    image_id = "sha256:" + Path(entry["Config"]).name.removesuffix(".json")
+    if image_id in _podman_images():
+        pytest.skip(f"{image_id} is in podman's storage already (nothing to clean up)")
+    (result,) = check(f"docker-archive:{archive}", policy=Settings(), cst=[config],
+                      podman_args=PODMAN_ARGS).detail.structure_tests
+    assert result.status == "pass", result.errors  # podman loaded the archive to run it…
+    assert image_id not in _podman_images()  # …and the run removed it again
+

@@ -69,10 +69,10 @@ def check_file_content(spec: Mapping[str, Any], fs: FileSystemView, meta: ImageM
     errors = []
     for pattern in spec.get("expectedContents", ()):
         if not regex(pattern).search(text):
-            errors.append(f"expected {pattern!r} not found in {path}")
+            errors.append(f"expected contents '{pattern}' not found in {path}")
     for pattern in spec.get("excludedContents", ()):
         if regex(pattern).search(text):
-            errors.append(f"excluded {pattern!r} found in {path}")
+            errors.append(f"excluded contents '{pattern}' found in {path}")
     return errors
 
 

@@ -16,6 +16,8 @@ from finalstage.cst.model import (
 )
 from finalstage.cst.patterns import regex
 
+MAX_SHOWN = 400  # characters of a command's output a failure message quotes
+
 
 def run_cst(
     config: CstConfig,
@@ -54,13 +56,25 @@ def _command(test: CstTest, runner: CommandRunner,
         return CstResult(test, "fail", (f"cannot run the container: {err}",))
     errors = []
     if code != spec.get("exitCode", 0):
-        errors.append(f"exit code {code}, expected {spec.get('exitCode', 0)}")
-    for key, text, should in (("expectedOutput", stdout, True), ("excludedOutput", stdout, False),
-                              ("expectedError", stderr, True), ("excludedError", stderr, False)):
-        for pattern in spec.get(key, ()):
-            if bool(regex(pattern).search(text)) != should:
-                errors.append(f"{key}: {pattern!r} {'not found' if should else 'found'}")
+        errors.append(f"exit code {code}, expected {spec.get('exitCode', 0)}"
+                      + (f"; error {shown(stderr)}" if stderr.strip() else ""))
+    for key, text, stream in (("Output", stdout, "output"), ("Error", stderr, "error")):
+        for pattern in spec.get(f"expected{key}", ()):
+            if not regex(pattern).search(text):
+                errors.append(f"expected '{pattern}' not found in {stream} {shown(text)}")
+        for pattern in spec.get(f"excluded{key}", ()):
+            if regex(pattern).search(text):
+                errors.append(f"excluded '{pattern}' found in {stream} {shown(text)}")
     return CstResult(test, "fail" if errors else "pass", tuple(errors))
 
 
-__all__ = ["run_cst"]
+def shown(text: str, limit: int = MAX_SHOWN) -> str:
+    """What a command printed, quoted as it is (the reporters escape it once, for where it
+    goes), cut at ``limit`` characters."""
+    text = text.rstrip("\n")
+    if len(text) > limit:
+        text = text[:limit] + f"… ({len(text) - limit} more characters)"
+    return f"'{text}'"
+
+
+__all__ = ["MAX_SHOWN", "run_cst", "shown"]

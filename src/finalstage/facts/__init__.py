@@ -44,6 +44,7 @@ class StructureTests:
     configs: tuple[CstConfig, ...] = ()   # loaded before the image is read
     run_commands: bool = True
     image_ref: str | None = None    # the reference podman runs command tests against
+    podman_args: tuple[str, ...] = ()   # global podman options (--runtime, --cgroup-manager…)
 
 
 class Facts:
@@ -131,7 +132,8 @@ class Facts:
         """Results of the container-structure-test files given for this run."""
         return run_structure_tests(self.cst.configs, self._image(), self.tree,
                                    image_ref=self.cst.image_ref,
-                                   run_commands=self.cst.run_commands)
+                                   run_commands=self.cst.run_commands,
+                                   podman_args=self.cst.podman_args)
 
     def wait_verified(self) -> None:
         """Block until every layer read so far is verified; raise on the first mismatch.

@@ -7,6 +7,7 @@ or are skipped with the reason when they cannot run.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 
 from finalstage.fs.merge import MergedTree
@@ -27,24 +28,27 @@ _MAX_CAPTURE = 16 << 20   # bytes read per file for the content tests
 
 
 def run_structure_tests(configs: Sequence[CstConfig], image: Image, tree: MergedTree, *,
-                        image_ref: str | None, run_commands: bool) -> tuple[CstResult, ...]:
-    """Every test of ``configs`` on ``image``; a failing test is a result, never an error."""
+                        image_ref: str | None, run_commands: bool,
+                        podman_args: Sequence[str] = ()) -> tuple[CstResult, ...]:
+    """Every test of ``configs`` on ``image``; a failing test is a result, never an error.
+    ``podman_args`` go before ``podman run`` (``--runtime runc``): podman's own configuration
+    otherwise."""
     cfg = image.config
     view = TreeView(tree)
     view.contents = read_files(image, tree, needed_files(configs, view, dict(cfg.env)))
     metadata = ImageMetadata(env=cfg.env, labels=cfg.labels, entrypoint=cfg.entrypoint,
                              cmd=cfg.cmd, workdir=cfg.workdir, user=cfg.user,
                              exposed_ports=cfg.exposed_ports, volumes=cfg.volumes)
-    runner = None
-    reason = "command tests need podman (not found)"
-    if any(t.kind == "command" for c in configs for t in c.tests):
-        if not run_commands:
-            reason = "command tests disabled"
-        else:
-            runner = podman_runner(podman_image_ref(image_ref or image.reference))
+    has_commands = any(t.kind == "command" for c in configs for t in c.tests)
+    reason = "command tests need podman (not found)" if run_commands else \
+        "command tests disabled"
+    session = podman_runner(podman_image_ref(image_ref or image.reference),
+                            image_id=image.config_digest, podman_args=podman_args) \
+        if has_commands and run_commands else contextlib.nullcontext(None)
     results: list[CstResult] = []
-    for config in configs:
-        results.extend(run_cst(config, view, metadata, runner=runner, skip_reason=reason))
+    with session as runner:
+        for config in configs:
+            results.extend(run_cst(config, view, metadata, runner=runner, skip_reason=reason))
     return tuple(results)
 
 
