@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 FS     := $(VENV)/bin/finalstage
 
-.PHONY: demo test install install-test system-deps bench fuzz clean
+.PHONY: demo test install install-test system-deps bench fuzz dist clean clean-test-images
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,5 +45,16 @@ fuzz: install-test
 	$(PY) tests/fuzz/atheris_tar.py -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 \
 	  -artifact_prefix=$${TMPDIR:-/tmp}/ $${TMPDIR:-/tmp}/finalstage-atheris-corpus
 
+# The wheel and the source distribution (tests, docs and examples included) in dist/:
+# `pip install dist/finalstage-*.whl` installs finalstage anywhere, with no index entry needed.
+dist: install-test
+	rm -rf dist
+	$(PY) -m build --outdir dist .
+
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info
+
+# What the tests left in containers-storage (localhost/finalstage-test/*) and the build cache
+# (tests/harness/README.md, "Cleaning up").
+clean-test-images:
+	$(PYTHON) tests/harness/build.py clean
