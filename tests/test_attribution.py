@@ -12,9 +12,11 @@ import json
 import shutil
 import subprocess
 import tarfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.harness.scratch import scratch_image
 
 from finalstage.attribution import (
     Confidence,
@@ -260,12 +262,10 @@ def test_order_only_match_is_low_confidence(tmp_path: Path) -> None:
 # -- an image built here with buildah -------------------------------------------------------
 
 BUILDAH = shutil.which("buildah") and shutil.which("skopeo")
-_BUD = ["buildah", "bud", "--layers", "--isolation", "chroot", "--network", "host",
-        "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"]
 _BUSYBOX = shutil.which("busybox")
 
 APP_DOCKERFILE = """\
-FROM localhost/finalstage-test-busybox:latest AS base
+FROM localhost/finalstage-test/attr-busybox:latest AS base
 ARG VERSION=1.0
 ENV APP_HOME=/app
 WORKDIR /app
@@ -284,33 +284,27 @@ CMD ["cat /app/version"]
 """
 
 
-def _busybox_base(work: Path) -> None:
-    ctx = work / "busybox"
-    ctx.mkdir()
-    shutil.copy(_BUSYBOX, ctx / "busybox")  # type: ignore[arg-type]
-    (ctx / "Dockerfile").write_text(
+@pytest.fixture(scope="module")
+def buildah_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
+    work = tmp_path_factory.mktemp("attr")
+    base = work / "busybox"
+    base.mkdir()
+    shutil.copy(_BUSYBOX, base / "busybox")  # type: ignore[arg-type]
+    (base / "Dockerfile").write_text(
         'FROM scratch\nCOPY busybox /bin/busybox\n'
         'RUN ["/bin/busybox", "--install", "-s", "/bin"]\nCMD ["sh"]\n')
-    subprocess.run([*_BUD, "-q", "-t", "localhost/finalstage-test-busybox:latest", str(ctx)],
-                   check=True, capture_output=True, timeout=300)
-
-
-@pytest.fixture(scope="module")
-def buildah_app(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    work = tmp_path_factory.mktemp("attr")
-    _busybox_base(work)
     ctx = work / "app"
     (ctx / "d").mkdir(parents=True)
     (ctx / "hello.txt").write_text("hello\n")
     (ctx / "d" / "x").write_text("x\n")
     (ctx / "Dockerfile").write_text(APP_DOCKERFILE)
-    subprocess.run([*_BUD, "-q", "-t", "localhost/finalstage-test-attr:latest", str(ctx)],
-                   check=True, capture_output=True, timeout=300)
-    archive = work / "app.tar"
-    subprocess.run(["skopeo", "copy", "containers-storage:localhost/finalstage-test-attr:latest",
-                    f"docker-archive:{archive}:attr:latest"],
-                   check=True, capture_output=True, timeout=300)
-    return ctx / "Dockerfile", archive
+    # both are removed when the module is done (the app first: it is built on the base)
+    with scratch_image(base, "attr-busybox:latest"), scratch_image(ctx, "attr:latest") as app:
+        archive = work / "app.tar"
+        subprocess.run(["skopeo", "copy", f"containers-storage:{app}",
+                        f"docker-archive:{archive}:attr:latest"],
+                       check=True, capture_output=True, timeout=300)
+        yield ctx / "Dockerfile", archive
 
 
 @pytest.mark.engine

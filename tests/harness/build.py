@@ -2,8 +2,13 @@
 
 Docker Hub is not reachable from the machines this runs on, so the public base images the
 examples name (``golang:1.22-bookworm``, ``node:20-bookworm-slim``, ``python:3.12-slim-bookworm``,
-``gcr.io/distroless/static-debian12``, ``busybox:1.36`` …) are made locally as *stand-ins* with the
-same names in containers-storage; ``buildah bud --pull=never`` then uses them instead of pulling:
+``gcr.io/distroless/static-debian12``, ``busybox:1.36`` …) are made locally as *stand-ins*. They
+are named in the test namespace, never under the public names, so a developer's own
+``golang:1.22-bookworm`` is never shadowed: ``localhost/finalstage-test/golang:1.22-bookworm``,
+``localhost/finalstage-test/distroless/static-debian12:nonroot`` (``local_name``). An example is
+built from a copy of its Dockerfile whose ``FROM`` lines name the stand-ins by image id
+(``rewrite_from``), with ``buildah bud --pull=never``; the examples themselves keep the names
+people write:
 
 - ``debian:bookworm-slim``: ``debootstrap --variant=minbase bookworm`` from the Debian mirror the
   host's apt already uses (read at run time, never written into the repository), imported with
@@ -15,10 +20,14 @@ same names in containers-storage; ``buildah bud --pull=never`` then uses them in
   65532), ``/etc/group``, ``/tmp`` and Debian's CA bundle.
 
 Everything is keyed by content: a stand-in by its recipe and its parent's image id, an example
-image by its Dockerfile, its context files and the ids of the images its ``FROM`` lines name.
-Exports (docker-archive, OCI layout dir, OCI archive) live under a cache directory outside the
-repository (``$FINALSTAGE_TEST_CACHE``, default ``/var/tmp/finalstage-test-cache``), so a rerun
-is a few ``podman image inspect`` calls. A lock file serialises concurrent sessions.
+image by its Dockerfile, its context files and the ids of the images its ``FROM`` lines name; an
+example's tag carries its key (``localhost/finalstage-test/examples-go:minimal-<key>``), so two
+caches on one machine never move each other's tags. Exports (docker-archive, OCI layout dir, OCI
+archive) live under a cache directory outside the repository (``$FINALSTAGE_TEST_CACHE``,
+default ``/var/tmp/finalstage-test-cache``), so a rerun is a few ``podman image inspect`` calls.
+A lock file serialises concurrent sessions. What the cache keeps is kept on purpose; an
+example's image of an older key is removed when its new one is built, and ``clean`` removes
+everything (README.md, "Cleaning up").
 
 Behind a TLS-inspecting proxy npm and pip inside the build need the host's CA bundle: it is
 bind-mounted read-only for ``RUN`` steps only (``buildah bud -v`` onto ``/mnt``) and named through the generic
@@ -28,6 +37,7 @@ Run as a script for manual use::
 
     python3 tests/harness/build.py build go minimal     # prints the BuiltImage
     python3 tests/harness/build.py ship examples/images # the small images shipped in the repo
+    python3 tests/harness/build.py clean [--legacy]     # remove the test images and the cache
 """
 
 from __future__ import annotations
@@ -46,6 +56,11 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make `tests.harness` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.harness.scratch import NAMESPACE, remove_images  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES_DIR = REPO / "examples"
@@ -91,7 +106,7 @@ class BuiltImage:
 
     example: str
     variant: str
-    name: str  # tag in containers-storage, e.g. localhost/finalstage-examples-go:fat
+    name: str  # tag in containers-storage: localhost/finalstage-test/examples-go:fat-<key>
     image_id: str
     dockerfile: Path
     docker_archive: Path  # `docker save` layout (skopeo docker-archive), reference tag = name
@@ -101,11 +116,16 @@ class BuiltImage:
 
 @dataclass(frozen=True)
 class StandIn:
-    """A local image made under a public name; ``recipe`` is a Dockerfile (None = special)."""
+    """A local image standing in for public ``names`` (the names Dockerfiles write); it is
+    tagged ``local_names`` in containers-storage. ``recipe`` is a Dockerfile (None = special)."""
 
     names: tuple[str, ...]
     parent: str | None
     recipe: str | None
+
+    @property
+    def local_names(self) -> tuple[str, ...]:
+        return tuple(local_name(n) for n in self.names)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -195,6 +215,29 @@ _BY_NAME = {n: key for key, s in STANDINS.items() for n in s.names}
 
 # ---------------------------------------------------------------------------------------------
 # small helpers
+
+
+def local_name(public: str) -> str:
+    """The test-namespace name of a stand-in for public image ``public``:
+    ``docker.io/library/golang:1.22`` → ``localhost/finalstage-test/golang:1.22``,
+    ``gcr.io/distroless/static-debian12:nonroot`` → ``…/distroless/static-debian12:nonroot``."""
+    full = qualify(public)
+    path = full.split("/", 1)[1]
+    return f"{NAMESPACE}/{path.removeprefix('library/')}"
+
+
+def rewrite_from(dockerfile_text: str, ids: dict[str, str]) -> str:
+    """``dockerfile_text`` with each ``FROM`` image that ``ids`` knows (by its qualified name)
+    replaced by that image id; every other byte, and so every line number, unchanged."""
+    def one(match: re.Match[str]) -> str:
+        image = match.group(2)
+        iid = ids.get(qualify(image)) if image != "scratch" else None
+        return match.group(1) + (iid or image)
+    return _FROM.sub(one, dockerfile_text)
+
+
+# FROM [--flag=value…] IMAGE: the image is the first word that is not a flag
+_FROM = re.compile(r"^(\s*FROM\s+(?:--\S+\s+)*)(\S+)", re.IGNORECASE | re.MULTILINE)
 
 
 def cache_dir() -> Path:
@@ -416,28 +459,33 @@ class Builder:
         parent_id = self._ensure_standin(_BY_NAME[spec.parent]) if spec.parent else ""
         want = _sha(HARNESS_VERSION, key, spec.recipe or "", parent_id)
         stamp = self._stamp(key)
-        with contextlib.suppress(OSError, ValueError):
+        with contextlib.suppress(OSError, ValueError, KeyError):
             meta = json.loads(stamp.read_text())
-            if meta["key"] == want and all(image_id(n) == meta["id"] for n in spec.names):
+            if meta["key"] == want and image_id(meta["id"]) == meta["id"]:
+                # the image is there by id: its names may have moved (another cache) or be
+                # missing (an older harness); naming it again costs milliseconds
+                self._tag_all(spec.local_names, str(meta["id"]))
                 return str(meta["id"])
         t0 = time.monotonic()
         if key == "debian-slim":
-            iid = self._import_minbase(spec.names)
+            iid = self._import_minbase(spec.local_names)
         elif key == "busybox":
-            iid = self._import_busybox(spec.names)
+            iid = self._import_busybox(spec.local_names)
         else:
-            iid = self._bud_standin(key, spec)
+            iid = self._bud_standin(key, spec, parent_id)
         self.timings[f"standin:{key}"] = time.monotonic() - t0
         stamp.parent.mkdir(parents=True, exist_ok=True)
-        stamp.write_text(json.dumps({"key": want, "id": iid, "names": spec.names}))
+        stamp.write_text(json.dumps({"key": want, "id": iid, "names": spec.local_names}))
         return iid
 
-    def _tag_all(self, names: Sequence[str]) -> str:
-        for extra in names[1:]:
-            run(["podman", "tag", names[0], extra], step=f"tagging {extra}")
-        iid = image_id(names[0])
+    def _tag_all(self, names: Sequence[str], iid: str | None = None) -> str:
+        """Point every one of ``names`` at ``iid`` (default: the image ``names[0]`` is)."""
+        iid = iid or image_id(names[0])
         if iid is None:
             raise HarnessError(f"stand-in {names[0]}: not in containers-storage after building")
+        for name in names:
+            if image_id(name) != iid:
+                run(["podman", "tag", iid, name], step=f"tagging {name}")
         return iid
 
     def _import_minbase(self, names: Sequence[str]) -> str:
@@ -496,15 +544,16 @@ class Builder:
                 stdin=tar.stdout, step=f"podman import {names[0]}")
         return self._tag_all(names)
 
-    def _bud_standin(self, key: str, spec: StandIn) -> str:
-        assert spec.recipe is not None
+    def _bud_standin(self, key: str, spec: StandIn, parent_id: str) -> str:
+        assert spec.recipe is not None and spec.parent is not None
         ctx = self.cache / "ctx" / key
         shutil.rmtree(ctx, ignore_errors=True)
         ctx.mkdir(parents=True)
-        (ctx / "Dockerfile").write_text(spec.recipe)
-        run([*BUD, "-t", spec.names[0], "-f", str(ctx / "Dockerfile"), str(ctx)],
-            log=self.logs / f"{key}.log", step=f"building stand-in {spec.names[0]}")
-        return self._tag_all(spec.names)
+        (ctx / "Dockerfile").write_text(rewrite_from(spec.recipe, {spec.parent: parent_id}))
+        name = spec.local_names[0]
+        run([*BUD, "-t", name, "-f", str(ctx / "Dockerfile"), str(ctx)],
+            log=self.logs / f"{key}.log", step=f"building stand-in {name}")
+        return self._tag_all(spec.local_names)
 
     # -- examples -------------------------------------------------------------------------
     def _context_digest(self, ctx: Path) -> str:
@@ -523,16 +572,16 @@ class Builder:
             text = dockerfile.read_text()
         except OSError as err:
             raise HarnessError(f"reading {dockerfile}: {err.strerror}") from err
-        base_ids = []
+        base_ids: dict[str, str] = {}
         for name in from_images(text):
             full = qualify(name)
             if full not in _BY_NAME:
                 raise HarnessError(f"{dockerfile}: no local stand-in for base image {name!r}")
-            base_ids.append(self._ensure_standin(_BY_NAME[full]))
+            base_ids[full] = self._ensure_standin(_BY_NAME[full])
         key = _sha(HARNESS_VERSION, example, variant, str(reproducible), text,
-                   self._context_digest(ctx), *base_ids)[:16]
+                   self._context_digest(ctx), *base_ids.values())[:16]
         suffix = "-repro" if reproducible else ""
-        tag = f"localhost/finalstage-examples-{example}:{variant}{suffix}"
+        tag = f"{NAMESPACE}/examples-{example}:{variant}{suffix}-{key}"
         out = self.cache / "images" / f"{example}-{variant}{suffix}-{key}"
         meta_path = out / "meta.json"
         img = BuiltImage(example, variant, tag, "", dockerfile, out / "docker-archive.tar",
@@ -540,8 +589,10 @@ class Builder:
         with contextlib.suppress(OSError, ValueError, KeyError):
             meta = json.loads(meta_path.read_text())
             iid = meta["image_id"]
+            if image_id(tag) != iid and image_id(iid) == iid:
+                run(["podman", "tag", iid, tag], step=f"tagging {tag}")
             if image_id(tag) != iid:
-                # storage was wiped (or the tag moved): restore the exact image from the export
+                # storage was wiped: restore the exact image from the export
                 run(["skopeo", "copy", "-q", f"oci-archive:{img.oci_archive}:latest",
                      f"containers-storage:{tag}"], step=f"restoring {tag}")
             if image_id(tag) == iid:
@@ -549,7 +600,11 @@ class Builder:
         t0 = time.monotonic()
         log = self.logs / f"{example}-{variant}{suffix}.log"
         log.unlink(missing_ok=True)
-        cmd = [*BUD, *_ca_args(self.cache), "-f", str(dockerfile), "-t", tag]
+        # the bases by image id: the public names the Dockerfile writes are not in storage
+        built_from = self.cache / "ctx" / f"{example}-{variant}{suffix}.Dockerfile"
+        built_from.parent.mkdir(parents=True, exist_ok=True)
+        built_from.write_text(rewrite_from(text, base_ids))
+        cmd = [*BUD, *_ca_args(self.cache), "-f", str(built_from), "-t", tag]
         if reproducible:
             # --no-cache: buildah's layer cache ignores --timestamp and would hand back the
             # layers (and creation time) of an ordinary build of the same steps
@@ -558,14 +613,23 @@ class Builder:
         iid = image_id(tag)
         if iid is None:
             raise HarnessError(f"building {example} {variant}: {tag} missing after the build")
-        # export next to the final place, then swap in: a crash never leaves a half entry
+        # export next to the final place, then swap in: a crash never leaves a half entry. The
+        # entries (and images) of older keys are not cached on purpose: they go.
         for old in out.parent.glob(f"{example}-{variant}{suffix}-*"):
+            with contextlib.suppress(OSError, ValueError, KeyError):
+                old_tag = json.loads((old / "meta.json").read_text())["tag"]
+                if old_tag != tag and old_tag.startswith(NAMESPACE + "/"):
+                    remove_images([old_tag])
             shutil.rmtree(old, ignore_errors=True)
         tmp = out.with_name(out.name + ".part")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         src = f"containers-storage:{tag}"
-        run(["skopeo", "copy", "-q", src, f"docker-archive:{tmp / 'docker-archive.tar'}:{tag}"],
+        # the name inside the archive: the committed example images keep the one they carry
+        archive_tag = f"localhost/finalstage-examples-{example}:{variant}-repro" \
+            if reproducible else tag
+        run(["skopeo", "copy", "-q", src,
+             f"docker-archive:{tmp / 'docker-archive.tar'}:{archive_tag}"],
             log=log, step=f"exporting {tag} to docker-archive")
         run(["skopeo", "copy", "-q", src, f"oci:{tmp / 'oci'}:latest"],
             log=log, step=f"exporting {tag} to an OCI layout")
@@ -611,8 +675,54 @@ def ship(dest: Path, builder: Builder | None = None) -> list[Path]:
     return written
 
 
+# ---------------------------------------------------------------------------------------------
+# cleaning up (README.md, "Cleaning up")
+
+# Names older harness versions gave their images: the stand-ins' public names (removed only
+# when the image is one of ours, by its history) and two localhost prefixes.
+_LEGACY_PREFIXES = ("localhost/finalstage-examples-", "localhost/finalstage-test-")
+
+
+def stored_names() -> dict[str, str]:
+    """Every image name in containers-storage → its image id."""
+    done = subprocess.run(["podman", "images", "--format", "{{.Id}} {{range .Names}}{{.}} {{end}}"],
+                          capture_output=True, text=True, timeout=300, check=False)
+    out: dict[str, str] = {}
+    for line in done.stdout.splitlines():
+        iid, *names = line.split()
+        out.update((name, iid) for name in names)
+    return out
+
+
+def _made_by_harness(iid: str) -> bool:
+    done = subprocess.run(["podman", "history", "--no-trunc", "--format", "{{.Comment}}", iid],
+                          capture_output=True, text=True, timeout=120, check=False)
+    return "finalstage test stand-in" in done.stdout
+
+
+def clean(cache: Path | None = None, *, legacy: bool = False) -> list[str]:
+    """Remove every image named in the test namespace (with ``legacy``, also the names older
+    harness versions used), the intermediate images only they used, and the cache directory.
+    Returns the names removed."""
+    names = stored_names()
+    doomed = [n for n in names if n.startswith(NAMESPACE + "/")]
+    if legacy:
+        doomed += [n for n in names if n.startswith(_LEGACY_PREFIXES)]
+        doomed += [n for n in names if n in _BY_NAME and _made_by_harness(names[n])]
+    left = sorted(set(doomed), key=lambda n: ("/examples-" not in n, n))  # children first
+    for _ in range(len(STANDINS) + 2):  # a parent goes once its children have gone
+        remove_images(left)
+        now = stored_names()
+        left = [n for n in left if n in now]
+        if not left:
+            break
+    shutil.rmtree(cache or cache_dir(), ignore_errors=True)
+    return sorted(set(doomed) - set(left))
+
+
 def main(argv: Sequence[str]) -> int:
-    """``build EXAMPLE VARIANT`` | ``ship DEST`` | ``standins``; errors → one block, exit 2."""
+    """``build EXAMPLE VARIANT`` | ``ship DEST`` | ``standins`` | ``clean [--legacy]``; errors
+    → one block, exit 2."""
     try:
         if len(argv) == 3 and argv[0] == "build":
             b = Builder()
@@ -625,9 +735,12 @@ def main(argv: Sequence[str]) -> int:
             b = Builder()
             for key in STANDINS:
                 print(key, b.ensure_standin(key)[:12])
+        elif argv[:1] == ["clean"] and set(argv[1:]) <= {"--legacy"}:
+            for name in clean(legacy="--legacy" in argv):
+                print("removed", name)
         else:
-            print("usage: build.py build EXAMPLE fat|minimal | ship DEST | standins",
-                  file=sys.stderr)
+            print("usage: build.py build EXAMPLE fat|minimal | ship DEST | standins | "
+                  "clean [--legacy]", file=sys.stderr)
             return 2
     except HarnessError as err:
         print(f"build.py: {err}", file=sys.stderr)

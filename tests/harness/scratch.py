@@ -24,7 +24,7 @@ from pathlib import Path
 NAMESPACE = "localhost/finalstage-test"
 PODMAN_ARGS = ("--runtime", "runc", "--cgroup-manager", "cgroupfs")
 BUD = ("buildah", "bud", "--layers", "--isolation", "chroot", "--network", "host",
-       "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024")
+       "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024", "--pull=never")
 
 
 def namespaced(name: str) -> str:
@@ -52,8 +52,10 @@ def scratch_image(context: Path, name: str, *, args: Sequence[str] = (),
     image when the block ends, whatever happened."""
     tag = namespaced(name)
     try:
-        subprocess.run([*BUD, "-q", *args, "-t", tag, str(context)], check=True,
-                       capture_output=True, timeout=timeout)
+        done = subprocess.run([*BUD, "-q", *args, "-t", tag, str(context)], capture_output=True,
+                              text=True, timeout=timeout, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"building {tag}: {done.stderr.strip()[-2000:]}")
         yield tag
     finally:
         remove_images([tag])

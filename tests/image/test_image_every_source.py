@@ -67,7 +67,7 @@ def test_every_source_gives_the_same_json(
 ) -> None:
     repo = f"examples/{example.example}:{example.variant}"
     skopeo_push(open_registry, f"oci:{example.oci_dir}:latest", repo)
-    daemon_name = f"localhost/finalstage-every-source/{example.example}:{example.variant}"
+    daemon_name = f"localhost/finalstage-test/every-source/{example.example}:{example.variant}"
     _load(podman_store.prefix, f"oci:{example.oci_dir}:latest", daemon_name)
 
     docs = {
