@@ -31,6 +31,7 @@ from finalstage.report._base import (
     image_path,
     image_target,
     sorted_findings,
+    xml_document,
 )
 
 #: the checkstyle version whose XMLLogger output this follows
@@ -41,7 +42,6 @@ SEVERITIES = {
     Severity.INFO: "info",
     Severity.STYLE: "info",
 }
-_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
 
 def _message(finding: Finding, image: str) -> str:
@@ -86,9 +86,7 @@ class CheckstyleReporter(Reporter):
 
     def render(self, report: Report) -> str:
         """The XML document (UTF-8 declaration, two-space indent), ending in a newline."""
-        root = report_to_checkstyle(report)
-        ET.indent(root, space="  ")
-        return _DECLARATION + ET.tostring(root, encoding="unicode") + "\n"
+        return xml_document(report_to_checkstyle(report))
 
 
 __all__ = ["CHECKSTYLE_VERSION", "SEVERITIES", "CheckstyleReporter", "report_to_checkstyle"]

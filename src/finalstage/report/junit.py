@@ -33,11 +33,11 @@ from finalstage.report._base import (
     rule_table,
     sorted_findings,
     target_of,
+    xml_document,
 )
 from finalstage.escape import escape_control, one_line
 from finalstage.rules.policy.structure_test_failed import StructureTestFailed
 
-_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
 
 def _describe(finding: Finding, image: str) -> str:
@@ -174,9 +174,7 @@ class JunitReporter(Reporter):
 
     def render(self, report: Report) -> str:
         """The XML document (UTF-8 declaration, two-space indent), ending in a newline."""
-        root = report_to_junit(report)
-        ET.indent(root, space="  ")
-        return _DECLARATION + ET.tostring(root, encoding="unicode") + "\n"
+        return xml_document(report_to_junit(report))
 
 
 __all__ = ["JunitReporter", "report_to_junit"]
