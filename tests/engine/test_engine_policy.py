@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from make_layers import F, config, docker_archive, layer, sha
 
-from finalstage.api import check
+from finalstage.api.check import check
 from finalstage.findings import Finding, Severity
 from finalstage.rules.policy.forbidden_path import path_matches
 from finalstage.settings import from_table

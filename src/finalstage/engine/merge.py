@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from finalstage.attribution import Attribution
 from finalstage.facts.dockerfile import DockerfileContext
 from finalstage.findings import Finding, Location
 from finalstage.redact import redact_text
+
+if TYPE_CHECKING:
+    from finalstage.attribution import Attribution
 
 Anchor = tuple[str, int]
 

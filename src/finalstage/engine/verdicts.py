@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from finalstage.attribution import Attribution
-from finalstage.cst import CstResult
 from finalstage.findings import RuleOutcome
 from finalstage.settings.model import Settings
+
+if TYPE_CHECKING:  # field types only: lint never loads attribution or structure tests
+    from finalstage.attribution import Attribution
+    from finalstage.cst import CstResult
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from finalstage.analysis.model import Analysis
-from finalstage.facts import Facts
+from typing import TYPE_CHECKING
+
 from finalstage.fs.efficiency import dive_efficiency
-from finalstage.fs.merge import MergedTree
 from finalstage.image.tarheader import DIR
-from finalstage.image.image import Image
 from finalstage.redact import redact_text, redact_value
+
+if TYPE_CHECKING:  # types only: the text and JSON writers read these without the readers
+    from finalstage.analysis.model import Analysis
+    from finalstage.facts import Facts
+    from finalstage.fs.merge import MergedTree
+    from finalstage.image.image import Image
 
 @dataclass(frozen=True)
 class ConfigSummary:

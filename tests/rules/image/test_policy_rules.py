@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from make_layers import F, config, docker_archive, layer, sha
 
-from finalstage.api import check
+from finalstage.api.check import check
 from finalstage.findings import Finding
 from finalstage.settings import from_table
 from tests.engine.test_engine_policy import archive, dockerfile
