@@ -138,6 +138,7 @@ class Report:
     outcomes: tuple[RuleOutcome, ...] = ()
     suppressed: tuple[Finding, ...] = ()
     detail: object | None = None
+    notes: tuple[str, ...] = ()        # what the run could not do, said once (squashed image…)
 
     @property
     def is_failed(self) -> bool:

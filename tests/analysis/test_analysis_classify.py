@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from finalstage.analysis import classify
+from finalstage.analysis.classify import classify
 from finalstage.analysis.categories import Category
 from finalstage.analysis.classify import classify_path
 from finalstage.analysis.entry import Entry

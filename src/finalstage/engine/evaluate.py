@@ -24,6 +24,7 @@ from finalstage.findings import Finding, Location, Report, RuleOutcome, Severity
 from finalstage.engine.baseline import apply_baseline
 from finalstage.engine.merge import locate, merge
 from finalstage.engine.pragmas import apply_pragmas
+from finalstage.engine.squash import attribution_notes, fold_squashed
 from finalstage.rules import ALL_RULES, MetaRule, Rule
 from finalstage.rules import select as select_rules
 from finalstage.rules.meta.unparsable_dockerfile import UnparsableDockerfile
@@ -50,16 +51,20 @@ def evaluate(facts: Facts, settings: Settings | None = None, *, command: str = "
     findings, outcomes = _run(rules, facts, settings)
     if facts.dockerfile_error is not None:
         findings.append(_unparsable(facts))
+    notes: tuple[str, ...] = ()
     if facts.has_image:
         own = {id(f) for f in findings if f.location is not None}
         attribution = facts.attribution
         findings = [locate(f, attribution, facts.dockerfile) for f in findings]
+        notes = attribution_notes(attribution, facts.has_dockerfile)
     else:
         own = {id(f) for f in findings}
     ctx = facts.dockerfile
     # The rule's own Dockerfile location is the most precise: it leads a merge.
     findings.sort(key=lambda f: (id(f) not in own, _order(f)))
     findings = merge([_severity(f, settings) for f in findings], ctx)
+    if notes:
+        findings = fold_squashed(findings, facts.attribution, ctx)
     if ctx is not None and not settings.disable_ignore_pragma:
         # After the merge: silencing either side of one fact silences the fact.
         findings, meta = apply_pragmas(ctx, findings, selected)
@@ -77,6 +82,7 @@ def evaluate(facts: Facts, settings: Settings | None = None, *, command: str = "
         fail_on=settings.fail_on or Severity.ERROR,
         outcomes=_final_outcomes(outcomes, findings + suppressed),
         suppressed=tuple(sorted(suppressed, key=Finding.sort_key)),
+        notes=notes,
     )
 
 

@@ -76,7 +76,7 @@ def merge(findings: Sequence[Finding], ctx: DockerfileContext | None) -> list[Fi
             index = len(out) - 1
             counted[index] = set(finding.subjects) if finding.bytes is not None else set()
         else:
-            out[twin] = _fold(out[twin], finding, counted[twin])
+            out[twin] = fold(out[twin], finding, counted[twin])
             index = twin
         if where is not None:
             for subject in out[index].subjects:
@@ -84,7 +84,7 @@ def merge(findings: Sequence[Finding], ctx: DockerfileContext | None) -> list[Fi
     return out
 
 
-def _fold(base: Finding, other: Finding, counted: set[str]) -> Finding:
+def fold(base: Finding, other: Finding, counted: set[str]) -> Finding:
     """``other`` folded into ``base``. Bytes add up when ``other`` is about files ``base`` does
     not count yet (another category, or another package of one rule); the same subject seen by
     two rules is the same files, counted once."""
@@ -108,4 +108,4 @@ def _fold(base: Finding, other: Finding, counted: set[str]) -> Finding:
     )
 
 
-__all__ = ["anchor", "locate", "merge"]
+__all__ = ["anchor", "fold", "locate", "merge"]
