@@ -107,7 +107,7 @@ def test_policy_found_next_to_the_dockerfile(tmp_path: Path,
     dockerfile.write_text(DOCKERFILE.read_text())
     code, out, _ = run(["check", str(IMAGE), "--dockerfile", str(dockerfile)], capsys)
     assert code == 1
-    assert "image has 14 layers, more than the 3 allowed" in out
+    assert "image has 14 layers (15 history entries), more than the 3 layers allowed" in out
 
 
 def test_baseline_round_trip(policy: Path, tmp_path: Path,

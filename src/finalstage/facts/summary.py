@@ -103,6 +103,7 @@ class InspectResult:
     files: int
     entries: int
     layers: tuple[LayerSummary, ...]
+    history_entries: int  # config history, ENV/CMD/… included: not the number of layers
     tree: TreeNode
     largest: tuple[LargeFile, ...]
     waste: WasteSummary
@@ -148,6 +149,7 @@ def summarize_image(facts: Facts, *, depth: int = 2, top: int = 10) -> InspectRe
         files=tree.file_count,
         entries=len(tree.entries) - 1,
         layers=_layers(image, scans, tree),
+        history_entries=len(image.config.history),
         tree=_tree(tree, "", max(depth, 0), max(top, 1)),
         largest=tuple(LargeFile("/" + e.path, e.size, e.layer) for e in tree.largest(top)),
         waste=_waste(scans, tree, top),
