@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from finalstage.attribution import Attribution
 
 Anchor = tuple[str, int]
+_MAX_PATHS = 5
 
 
 def locate(finding: Finding, attribution: Attribution, ctx: DockerfileContext | None) -> Finding:
@@ -96,13 +97,16 @@ def fold(base: Finding, other: Finding, counted: set[str]) -> Finding:
             nbytes += other.bytes
         counted.update(other.subjects)
     also = tuple(dict.fromkeys((*base.also, other.rule, *other.also)))
+    paths = base.paths or other.paths
+    if other.rule in base.also:  # several facts of one image rule: list some of each
+        paths = tuple(dict.fromkeys((*base.paths, *other.paths)))[:_MAX_PATHS]
     return dataclasses.replace(
         base,
         severity=max(base.severity, other.severity),
         bytes=nbytes,
         layer=base.layer if base.layer is not None else other.layer,
         created_by=base.created_by or other.created_by,
-        paths=base.paths or other.paths,
+        paths=paths,
         subjects=tuple(dict.fromkeys((*base.subjects, *other.subjects))),
         also=tuple(code for code in also if code != base.rule),
     )
