@@ -111,7 +111,7 @@ class RuleOutcome:
 
     code: str
     name: str
-    status: str                    # "pass" | "fail" | "skip"
+    status: str                    # "pass" | "warn" | "fail" | "skip"
     findings: int = 0
     detail: str | None = None
     policy_key: str | None = None  # the [policy] key that configured it, if any
