@@ -14,7 +14,7 @@ from importlib import metadata
 import pytest
 from tests.cli._cli import run, run_process
 
-from finalstage.cli import COMMANDS
+from finalstage.cli.run import COMMANDS
 
 # What each command's positional arguments say in --help (from their typer.Argument help).
 ARGUMENT_HELP = {

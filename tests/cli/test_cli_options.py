@@ -195,7 +195,7 @@ def test_completion_adds_nothing_to_start_up() -> None:
     # that slower for the commands people run (medians of interleaved runs, in-process)
     import typer.main
 
-    from finalstage.cli import register
+    from finalstage.cli.run import register
     from finalstage.cli._app import app
 
     register(None)

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 from tests.harness.scratch import PODMAN_ARGS, scratch_image
 
-from finalstage.api import check
+from finalstage.api.check import check
 from finalstage.report import render
 from finalstage.settings import Settings
 

@@ -149,7 +149,7 @@ def combine(reports: Sequence[Report], command: str) -> Report:
     )
 
 
-_RANK = {"skip": 0, "pass": 1, "fail": 2}
+_RANK = {"skip": 0, "pass": 1, "warn": 2, "fail": 3}
 
 
 __all__ = ["combine", "lint", "lint_text", "resolve_settings"]

@@ -2,7 +2,7 @@
 
 ::
 
-    >>> from finalstage.api import rules
+    >>> from finalstage.api.rules import rules
     >>> report = rules("copy-entire-context")
     >>> [r.code for r in report.detail.rules], report.detail.is_page
     (['FS103'], True)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from finalstage.api import rules as run_rules
+from finalstage.api.rules import rules as run_rules
 from finalstage.cli._app import Formats, Outputs, command, emit
 from finalstage.report import plan
 

@@ -12,23 +12,28 @@ for ``lint`` and ``check``. ``outputs.plan_outputs`` says where each rendering g
 from __future__ import annotations
 
 import enum
+import importlib
 import os
 from collections.abc import Sequence
-from typing import TextIO, assert_never
+from typing import TextIO
 
 from finalstage.errors import UsageError
 from finalstage.escape import one_line
 from finalstage.findings import Report
 from finalstage.report._base import Reporter
-from finalstage.report.checkstyle import CheckstyleReporter
-from finalstage.report.github import GithubReporter
-from finalstage.report.gitlab import GitlabReporter
-from finalstage.report.json import JsonReporter
-from finalstage.report.junit import JunitReporter
 from finalstage.report.outputs import Output, plan_outputs
-from finalstage.report.sarif import SarifReporter
-from finalstage.report.statistics import render_statistics
-from finalstage.report.text import TextReporter
+
+# Format → the reporter class that writes it. A dispatch table, loaded per use: a lint in text
+# never loads the XML, SARIF or annotation writers.
+REPORTERS: dict[str, str] = {
+    "text": "finalstage.report.text:TextReporter",
+    "json": "finalstage.report.json:JsonReporter",
+    "sarif": "finalstage.report.sarif:SarifReporter",
+    "junit": "finalstage.report.junit:JunitReporter",
+    "github": "finalstage.report.github:GithubReporter",
+    "gitlab": "finalstage.report.gitlab:GitlabReporter",
+    "checkstyle": "finalstage.report.checkstyle:CheckstyleReporter",
+}
 
 _FINDINGS_FORMATS = ("text", "json", "sarif", "junit", "github", "gitlab", "checkstyle")
 # What each command's report can be rendered as (the findings formats need findings).
@@ -55,21 +60,11 @@ class OutputFormat(enum.StrEnum):
     def reporter(self, *, color: bool = False, **text_options: bool) -> Reporter:
         """A reporter for this format; ``color`` and the text options (``verbose``,
         ``quiet``, ``packages``, ``is_long``) only affect the text format."""
+        module, _, name = REPORTERS[self.value].partition(":")
+        cls: type[Reporter] = getattr(importlib.import_module(module), name)
         if self is OutputFormat.TEXT:
-            return TextReporter(color=color, **text_options)
-        if self is OutputFormat.JSON:
-            return JsonReporter()
-        if self is OutputFormat.SARIF:
-            return SarifReporter()
-        if self is OutputFormat.JUNIT:
-            return JunitReporter()
-        if self is OutputFormat.GITHUB:
-            return GithubReporter()
-        if self is OutputFormat.GITLAB:
-            return GitlabReporter()
-        if self is OutputFormat.CHECKSTYLE:
-            return CheckstyleReporter()
-        assert_never(self)
+            return cls(color=color, **text_options)  # type: ignore[call-arg]
+        return cls()
 
     @classmethod
     def parse(cls, value: str, allowed: tuple[str, ...] | None = None) -> OutputFormat:
@@ -123,8 +118,9 @@ def render(report: Report, fmt: str, *, color: bool | None = None, statistics: b
     """
     allowed = FORMATS.get(report.command, tuple(f.value for f in OutputFormat))
     chosen = OutputFormat.parse(fmt, ("text", "json") if statistics else allowed)
-    if statistics:
-        return render_statistics(report, chosen.value)
+    if statistics:  # loaded per use, as the reporters are
+        counts = importlib.import_module("finalstage.report.statistics")
+        return str(counts.render_statistics(report, chosen.value))
     if color is None:
         color = _forced() and not os.environ.get("NO_COLOR")
     return chosen.reporter(color=color, **text_options).render(report)
