@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import xml.etree.ElementTree as ET
 from abc import ABC, abstractmethod
 from pathlib import Path, PurePosixPath
 from typing import ClassVar
@@ -125,13 +124,6 @@ def display_path(file: str, cwd: Path | None = None) -> tuple[str, bool]:
     return path.as_posix(), False
 
 
-def xml_document(root: ET.Element) -> str:
-    """``root`` as an XML document: UTF-8 declaration, two-space indent, one final newline."""
-    ET.indent(root, space="  ")
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") \
-        + "\n"
-
-
 # The reference forms whose path is a file or directory the repository may hold.
 _LOCAL_TRANSPORTS = ("docker-archive:", "oci-archive:", "oci:")
 
@@ -230,5 +222,4 @@ __all__ = [
     "shorten_created_by",
     "sorted_findings",
     "target_of",
-    "xml_document",
 ]

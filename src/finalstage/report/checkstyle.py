@@ -31,8 +31,8 @@ from finalstage.report._base import (
     image_path,
     image_target,
     sorted_findings,
-    xml_document,
 )
+from finalstage.report._xml import xml_document
 
 #: the checkstyle version whose XMLLogger output this follows
 CHECKSTYLE_VERSION = "4.3"

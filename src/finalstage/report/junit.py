@@ -33,8 +33,8 @@ from finalstage.report._base import (
     rule_table,
     sorted_findings,
     target_of,
-    xml_document,
 )
+from finalstage.report._xml import xml_document
 from finalstage.escape import escape_control, one_line
 from finalstage.rules.policy.structure_test_failed import StructureTestFailed
 
