@@ -148,6 +148,13 @@ def check_dockerfile(report: Report, image: str) -> str | None:
     return next((t for t in report.targets if t != image), None)
 
 
+def image_anchor(report: Report, image: str) -> str:
+    """The file of the repository where code-review services show an image finding no line is
+    tied to: the Dockerfile ``check`` was given, else the image archive when it is a file, else
+    the image reference itself."""
+    return check_dockerfile(report, image) or image_path(image) or image
+
+
 def count_by_severity(findings: list[Finding] | tuple[Finding, ...]) -> dict[Severity, int]:
     """How many findings of each severity, every severity present (most severe first)."""
     counts = {severity: 0 for severity in SEVERITIES}
@@ -215,6 +222,7 @@ __all__ = [
     "count_by_severity",
     "display_path",
     "finding_order",
+    "image_anchor",
     "image_facts",
     "image_path",
     "image_target",

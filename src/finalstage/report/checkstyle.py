@@ -25,10 +25,9 @@ from finalstage.escape import escape_control, one_line
 from finalstage.findings import Finding, Report, Severity
 from finalstage.report._base import (
     Reporter,
-    check_dockerfile,
     display_path,
+    image_anchor,
     image_facts,
-    image_path,
     image_target,
     sorted_findings,
 )
@@ -59,7 +58,7 @@ def _message(finding: Finding, image: str) -> str:
 def report_to_checkstyle(report: Report) -> ET.Element:
     """The report as a ``<checkstyle>`` element."""
     image = image_target(report)
-    anchor = check_dockerfile(report, image) or image_path(image) or image
+    anchor = image_anchor(report, image)
     files: dict[str, list[Finding]] = {}
     for finding in sorted_findings(report):
         file = finding.location.file if finding.location is not None else anchor

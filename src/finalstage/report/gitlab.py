@@ -24,10 +24,9 @@ from typing import ClassVar
 from finalstage.findings import Finding, Report, Severity
 from finalstage.report._base import (
     Reporter,
-    check_dockerfile,
     display_path,
+    image_anchor,
     image_facts,
-    image_path,
     image_target,
     sorted_findings,
 )
@@ -62,7 +61,7 @@ def _location(finding: Finding, anchor: str) -> dict[str, object]:
 def report_to_gitlab(report: Report) -> list[dict[str, object]]:
     """The report's findings as Code Quality issues (a JSON-ready list)."""
     image = image_target(report)
-    anchor = check_dockerfile(report, image) or image_path(image) or image
+    anchor = image_anchor(report, image)
     issues: list[dict[str, object]] = []
     seen: dict[str, int] = {}
     for finding in sorted_findings(report):
