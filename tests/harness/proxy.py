@@ -31,12 +31,13 @@ import io
 import json
 import os
 import tarfile
-import threading
 import time
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
+
+from tests.harness.faultserver import Fault, LoopbackServer
 
 BLOB = "/blobs/sha256:"
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "proxy-connection", "te",
@@ -51,15 +52,13 @@ class Seen:
 
 
 @dataclass
-class ProxyFault:
+class ProxyFault(Fault):
     """What to do wrong on blob requests; ``digests`` None means every blob."""
 
     digests: frozenset[str] | None = None
-    times: int | None = None
-    params: dict[str, Any] = field(default_factory=dict)
 
 
-class RegistryProxy:
+class RegistryProxy(LoopbackServer):
     """A threaded HTTP proxy on 127.0.0.1:<free port> to ``upstream`` (``HOST:PORT``)."""
 
     def __init__(self, upstream: str, *, lifetime: float = 120.0) -> None:
@@ -67,40 +66,14 @@ class RegistryProxy:
         self.requests: list[Seen] = []
         self.hangups = 0
         self.fault: ProxyFault | None = None
-        self._lock = threading.Lock()
-        self._stopped = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
-        self._timer = threading.Timer(lifetime, self.stop)
-        self._timer.daemon = True
-
-    @property
-    def host(self) -> str:
-        return f"127.0.0.1:{self._server.server_address[1]}"
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        self._timer.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def stop(self) -> None:
-        if not self._stopped.is_set():
-            self._stopped.set()
-            self._timer.cancel()
-            self._server.shutdown()
-            self._server.server_close()
+        super().__init__(lifetime)
 
     def inject(self, *, digests: set[str] | None = None, times: int | None = None,
                **params: Any) -> None:
         """Misbehave on blob requests (``digests``: only these blobs; ``times``: only the
         first requests); ``params`` as in the module doc."""
-        self.fault = ProxyFault(frozenset(digests) if digests is not None else None, times,
-                                params)
+        self.fault = ProxyFault("proxy", times, params,
+                                frozenset(digests) if digests is not None else None)
 
     def clear(self) -> None:
         with self._lock:
@@ -121,38 +94,11 @@ class RegistryProxy:
                 return None
             if f.digests is not None and path.rsplit("/", 1)[1] not in f.digests:
                 return None
-            if f.times is not None:
-                if f.times <= 0:
-                    return None
-                f.times -= 1
-            return f
+            return f if f.use() else None
 
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def handle(self) -> None:
-                try:
-                    super().handle()
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # a TLS probe, or a client that hung up between requests
-
-            def do_GET(self) -> None:
-                try:
-                    owner._serve(self)
-                except (BrokenPipeError, ConnectionResetError):
-                    self.close_connection = True  # the client went away mid-body
-                    with owner._lock:
-                        owner.hangups += 1
-
-            do_HEAD = do_GET
-
-        return Handler
+    def _client_gone(self) -> None:
+        with self._lock:
+            self.hangups += 1
 
     def _serve(self, h: BaseHTTPRequestHandler) -> None:
         path = h.path.split("?", 1)[0]
@@ -162,7 +108,7 @@ class RegistryProxy:
         params = fault.params if fault is not None else {}
         if "status" in params:
             body = b'{"errors":[{"code":"UNAVAILABLE","message":"injected"}]}'
-            return self._reply(h, params["status"], {}, body)
+            return self._send(h, params["status"], body)
         headers = {k: v for k, v in h.headers.items() if k.lower() not in HOP_BY_HOP}
         if "shift" in params and "Range" in h.headers:
             start = int(h.headers["Range"][6:-1])
@@ -174,12 +120,9 @@ class RegistryProxy:
             out = {k: v for k, v in resp.getheaders() if k.lower() not in HOP_BY_HOP}
             length = resp.getheader("Content-Length")
             if length is None:  # not streamed: read it all and send it with a length
-                self._reply(h, resp.status, out, resp.read())
+                self._send(h, resp.status, resp.read(), out)
                 return
-            h.send_response(resp.status)
-            for k, v in out.items():
-                h.send_header(k, v)
-            h.end_headers()
+            self._head(h, resp.status, int(length), out)
             if h.command != "HEAD":
                 self._pump(h, resp, int(length), params)
         finally:
@@ -207,19 +150,6 @@ class RegistryProxy:
                 self._stopped.wait(len(chunk) / rate)
         if sent < length:
             h.close_connection = True
-
-    @staticmethod
-    def _reply(h: BaseHTTPRequestHandler, status: int, headers: dict[str, str],
-               body: bytes) -> None:
-        h.send_response(status)
-        for k, v in headers.items():
-            if k.lower() != "content-length":
-                h.send_header(k, v)
-        h.send_header("Content-Length", str(len(body)))
-        h.end_headers()
-        if h.command != "HEAD":
-            h.wfile.write(body)
-
 
 # --- a 5-layer image, written as an OCI layout ---------------------------------------------
 
