@@ -18,6 +18,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from finalstage._version import __version__
+from finalstage.cli._progress import LayerProgress
 from finalstage.errors import UsageError
 from finalstage.findings import Report, Severity
 from finalstage.limits import Limits, describe_keys, parse_limits
@@ -32,8 +33,9 @@ ClickException: type[Exception] = next(
 # "\b" keeps click from re-wrapping the key list (it would split names at their dashes).
 LIMIT_HELP = (
     "Raise or lower a resource limit (repeatable). Sizes take KB/MB/GB or KiB/MiB/GiB,"
-    " timeouts seconds (1.5 is fine), e.g. --limit max-decompressed=512GiB. Keys, with"
-    " their defaults:\n\n\b\n" + describe_keys("\n")
+    " timeouts seconds (1.5 is fine), e.g. --limit max-decompressed=512GiB;"
+    " download-deadline bounds a whole registry download. Keys, with their defaults:"
+    "\n\n\b\n" + describe_keys("\n")
 )
 
 ImageArg = Annotated[str, typer.Argument(
@@ -138,22 +140,10 @@ def rule_refs(values: Iterable[str]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
-def progress_for_tty(quiet: bool = False) -> Callable[[int, int, Any], None] | None:
-    """A per-layer progress bar drawn on stderr, or None when stderr is not a terminal (or
-    ``quiet``)."""
-    if quiet or not sys.stderr.isatty():
-        return None
-
-    def _progress(done: int, total: int, layer: Any) -> None:
-        width = 30
-        filled = int(width * done / total) if total else width
-        line = f"\rreading layers [{'#' * filled}{'-' * (width - filled)}] {done}/{total}"
-        if done >= total:  # finished: wipe the bar so only the result remains
-            line = "\r" + " " * (len(line) - 1) + "\r"
-        sys.stderr.write(line)
-        sys.stderr.flush()
-
-    return _progress
+def progress_for_tty(quiet: bool = False) -> LayerProgress | None:
+    """The progress line on stderr (layers; bytes, rate and time left for downloads), or None
+    when stderr is not a terminal (or ``quiet``)."""
+    return None if quiet or not sys.stderr.isatty() else LayerProgress(sys.stderr)
 
 
 def emit(report: Report, outputs: Sequence[Output], *, no_color: bool = False,
