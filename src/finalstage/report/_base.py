@@ -8,7 +8,7 @@ from abc import ABC, abstractmethod
 from pathlib import Path, PurePosixPath
 from typing import ClassVar
 
-from finalstage.escape import escape_control
+from finalstage.escape import escape_control, one_line
 from finalstage.findings import Finding, Report, RuleInfo, Severity
 from finalstage.units import format_size
 
@@ -197,6 +197,16 @@ def image_facts(finding: Finding) -> str:
     if finding.created_by:
         facts.append(escape_control(shorten_created_by(finding.created_by)))
     return ", ".join(facts)
+
+
+def finding_line(finding: Finding, image: str, label: str) -> str:
+    """One line for code-review formats: ``label: message``, led by ``image`` when no Dockerfile
+    line holds the finding, followed by its image facts (``(45.7 MB, layer 2, …)``)."""
+    text = f"{label}: {one_line(finding.message)}"
+    if finding.location is None:
+        text = f"{escape_control(image)}: {text}"
+    facts = image_facts(finding)
+    return f"{text} ({facts})" if facts else text
 
 
 def shorten_created_by(created_by: str, limit: int = 80) -> str:

@@ -26,8 +26,8 @@ from finalstage.findings import Finding, Report, Severity
 from finalstage.report._base import (
     Reporter,
     display_path,
+    finding_line,
     image_anchor,
-    image_facts,
     image_target,
     sorted_findings,
 )
@@ -44,12 +44,7 @@ SEVERITIES = {
 
 
 def _message(finding: Finding, image: str) -> str:
-    text = f"{finding.name}: {one_line(finding.message)}"
-    if finding.location is None:
-        text = f"{escape_control(image)}: {text}"
-    facts = image_facts(finding)
-    if facts:
-        text += f" ({facts})"
+    text = finding_line(finding, image, finding.name)
     if finding.fix_hint:
         text += f" — fix: {one_line(finding.fix_hint)}"
     return text

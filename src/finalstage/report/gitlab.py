@@ -25,8 +25,8 @@ from finalstage.findings import Finding, Report, Severity
 from finalstage.report._base import (
     Reporter,
     display_path,
+    finding_line,
     image_anchor,
-    image_facts,
     image_target,
     sorted_findings,
 )
@@ -39,14 +39,6 @@ SEVERITIES = {
     Severity.INFO: "info",
     Severity.STYLE: "minor",
 }
-
-
-def _description(finding: Finding, image: str) -> str:
-    text = f"{finding.rule} {finding.name}: {finding.message}"
-    if finding.location is None:
-        text = f"{image}: {text}"
-    facts = image_facts(finding)
-    return f"{text} ({facts})" if facts else text
 
 
 def _location(finding: Finding, anchor: str) -> dict[str, object]:
@@ -75,7 +67,7 @@ def report_to_gitlab(report: Report) -> list[dict[str, object]]:
         issue: dict[str, object] = {
             "type": "issue",
             "check_name": finding.rule,
-            "description": _description(finding, image),
+            "description": finding_line(finding, image, f"{finding.rule} {finding.name}"),
             "categories": ["Bug Risk"],
             "severity": SEVERITIES[finding.severity],
             "fingerprint": key,

@@ -7,8 +7,9 @@
 
 An ``-o`` value is a ``FORMAT=FILE`` pair when the part before ``=`` names an output format (a
 bare word that names none is an error: a typo must not become a file name); otherwise it is a
-file for the ``--format`` in the same position (``./sarif=x`` is a file named ``sarif=x``). With no plain ``-o``, the one ``--format`` (default text) goes to stdout. ``-``
-as a file is stdout. At most one output may go to stdout, and no file twice.
+file for the ``--format`` in the same position (``./sarif=x`` is a file named ``sarif=x``).
+With no plain ``-o``, the one ``--format`` (default text) goes to stdout. ``-`` as a file is
+stdout. At most one output may go to stdout, and no file twice.
 """
 
 from __future__ import annotations
