@@ -26,6 +26,8 @@ import pytest
 from tests.harness.scratch import PODMAN_ARGS, scratch_image
 
 from finalstage.api.check import check
+from finalstage.cst.model import CstResult
+from finalstage.findings import Report
 from finalstage.report import render
 from finalstage.settings import Settings
 
@@ -195,6 +197,22 @@ def ours(archive: Path, config: Path) -> list[tuple[str, bool, list[str]]]:
     return [(r.name, r.status == "pass", list(r.errors)) for r in result.detail.structure_tests]
 
 
+def cst_report(archive: Path, tmp_path: Path, yaml: str,
+               podman_args: tuple[str, ...] = PODMAN_ARGS) -> Report:
+    """``check`` of ``archive`` with the structure tests ``yaml`` (schema version 2.0.0)."""
+    config = tmp_path / "cmd.yaml"
+    config.write_text("schemaVersion: 2.0.0\n" + yaml)
+    return check(f"docker-archive:{archive}", policy=Settings(), cst=[config],
+                 podman_args=podman_args)
+
+
+def run_commands(archive: Path, tmp_path: Path, yaml: str,
+                 podman_args: tuple[str, ...] = PODMAN_ARGS) -> dict[str, CstResult]:
+    """Our structure tests of ``yaml`` against ``archive``, by test name."""
+    report = cst_report(archive, tmp_path, yaml, podman_args)
+    return {r.name: r for r in report.detail.structure_tests}
+
+
 def _verdicts(results: list[tuple[str, bool, list[str]]]) -> dict[str, list[bool]]:
     out: dict[str, list[bool]] = {}
     for name, passed, _ in results:
@@ -257,17 +275,13 @@ def test_ownership_is_read_from_tar_headers(cst_image: Path, tmp_path: Path) -> 
 
 @pytest.mark.engine
 def test_command_tests_run_with_podman_or_are_skipped(cst_image: Path, tmp_path: Path) -> None:
-    config = tmp_path / "cmd.yaml"
-    config.write_text(
-        "schemaVersion: 2.0.0\ncommandTests:\n"
+    results = run_commands(cst_image, tmp_path, (
+        "commandTests:\n"
         "  - name: echo\n    command: /bin/echo\n    args: [hello]\n"
         "    expectedOutput: ['^hello$']\n"
         "  - name: exit code\n    command: /bin/sh\n    args: ['-c', 'exit 3']\n    exitCode: 3\n"
         "  - name: wrong output\n    command: /bin/echo\n    args: [bye]\n"
-        "    expectedOutput: ['hello']\n")
-    results = {r.name: r for r in check(f"docker-archive:{cst_image}", policy=Settings(),
-                                        cst=[config], podman_args=PODMAN_ARGS)
-               .detail.structure_tests}
+        "    expectedOutput: ['hello']\n"))
     if shutil.which("podman") is None:
         assert all(r.status == "skip" and "podman" in r.errors[0] for r in results.values())
         return
@@ -277,9 +291,14 @@ def test_command_tests_run_with_podman_or_are_skipped(cst_image: Path, tmp_path:
 
 
 def _podman_images() -> set[str]:
-    done = subprocess.run(["podman", "images", "-a", "-q", "--no-trunc"], capture_output=True,
-                          text=True, timeout=120, check=True)
-    return set(done.stdout.split())
+    """Every image id in podman's storage. The storage is shared: a listing that races another
+    process removing an image fails (exit 125), so it is asked again."""
+    for _ in range(5):
+        done = subprocess.run(["podman", "images", "-a", "-q", "--no-trunc"],
+                              capture_output=True, text=True, timeout=600, check=False)
+        if done.returncode == 0:
+            return set(done.stdout.split())
+    raise AssertionError(f"podman images: {done.stderr.strip()}")
 
 
 needs_podman = pytest.mark.skipif(shutil.which("podman") is None, reason="podman not installed")
@@ -289,15 +308,12 @@ needs_podman = pytest.mark.skipif(shutil.which("podman") is None, reason="podman
 @needs_podman
 def test_a_failed_command_shows_its_output_beside_the_expectation(cst_image: Path,
                                                                   tmp_path: Path) -> None:
-    config = tmp_path / "cmd.yaml"
-    config.write_text(
-        "schemaVersion: 2.0.0\ncommandTests:\n"
+    report = cst_report(cst_image, tmp_path, (
+        "commandTests:\n"
         "  - name: version\n    command: /bin/echo\n    args: [v1.2, \"quote's\"]\n"
         "    expectedOutput: ['^v\\d+\\.\\d+\\.\\d+']\n    excludedOutput: ['quote']\n"
-        "  - name: exit\n    command: /bin/sh\n    args: ['-c', 'echo oops >&2; exit 4']\n")
-    results = {r.name: r for r in check(f"docker-archive:{cst_image}", policy=Settings(),
-                                        cst=[config], podman_args=PODMAN_ARGS)
-               .detail.structure_tests}
+        "  - name: exit\n    command: /bin/sh\n    args: ['-c', 'echo oops >&2; exit 4']\n"))
+    results = {r.name: r for r in report.detail.structure_tests}
     version = results["Command Test: version"]
     assert version.status == "fail"
     # the pattern as written (one backslash, not repr's two) beside what the command printed
@@ -305,8 +321,6 @@ def test_a_failed_command_shows_its_output_beside_the_expectation(cst_image: Pat
         "expected '^v\\d+\\.\\d+\\.\\d+' not found in output 'v1.2 quote's'",
         "excluded 'quote' found in output 'v1.2 quote's'")
     assert results["Command Test: exit"].errors == ("exit code 4, expected 0; error 'oops'",)
-    report = check(f"docker-archive:{cst_image}", policy=Settings(), cst=[config],
-                   podman_args=PODMAN_ARGS)
     junit = ET.fromstring(render(report, "junit").encode())
     (case,) = [c for c in junit.iter("testcase") if c.get("name") == "Command Test: version"]
     failure = case.find("failure")
@@ -320,15 +334,11 @@ def test_a_failed_command_shows_its_output_beside_the_expectation(cst_image: Pat
 @pytest.mark.engine
 @needs_podman
 def test_podman_args_override_podmans_configuration(cst_image: Path, tmp_path: Path) -> None:
-    config = tmp_path / "cmd.yaml"
-    config.write_text("schemaVersion: 2.0.0\ncommandTests:\n"
-                      "  - {name: echo, command: /bin/echo, args: [hi], expectedOutput: [hi]}\n")
+    yaml = "commandTests:\n  - {name: echo, command: /bin/echo, args: [hi], expectedOutput: [hi]}\n"
     broken = ("--runtime", str(tmp_path / "no-such-runtime"))
-    (result,) = check(f"docker-archive:{cst_image}", policy=Settings(), cst=[config],
-                      podman_args=broken).detail.structure_tests
+    (result,) = run_commands(cst_image, tmp_path, yaml, broken).values()
     assert result.status == "fail" and "no-such-runtime" in " ".join(result.errors)
-    (result,) = check(f"docker-archive:{cst_image}", policy=Settings(), cst=[config],
-                      podman_args=PODMAN_ARGS).detail.structure_tests
+    (result,) = run_commands(cst_image, tmp_path, yaml).values()
     assert result.status == "pass", result.errors
 
 
