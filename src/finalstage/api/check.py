@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from finalstage.api.lint import SettingsArg, resolve_settings
-from finalstage.api.source import open_image
+from finalstage.api.source import open_image, source_notes
 from finalstage.cst import load_cst
 from finalstage.dockerfile import load
 from finalstage.engine import evaluate
@@ -63,6 +63,7 @@ def check(
     configs = tuple(load_cst(path) for path in cst)
     known = baselines.read_baseline(baseline) if baseline is not None else None
     parsed = load(dockerfile, build_args=build_args or {}, target=target) if dockerfile else None
+    typed = image
     if not isinstance(image, Image):
         image = open_image(image, platform=platform, limits=limits, tls_verify=tls_verify,
                            auth_file=auth_file)
@@ -81,7 +82,8 @@ def check(
         attribution=facts.attribution,
         size=sum(s.uncompressed_size for s in facts.scans),
         compressed_size=sum(s.compressed_size for s in facts.scans))
-    return dataclasses.replace(report, detail=detail)
+    return dataclasses.replace(report, detail=detail,
+                               notes=source_notes(typed, image) + report.notes)
 
 
 __all__ = ["check"]
