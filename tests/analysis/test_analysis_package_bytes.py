@@ -53,9 +53,9 @@ import pytest
 from _analysis_helpers import corpus_file, podman_image, podman_output
 from tests.harness.build import BUD, SLIM
 
-from finalstage.analysis import Ecosystem, Package
+from finalstage.analysis.packages.model import Ecosystem, Package
 from finalstage.analysis.from_image import analyze_image
-from finalstage.api import open_image
+from finalstage.image.open import open_image
 from finalstage.fs.merge import merged_tree
 from finalstage.image.tarheader import REG
 

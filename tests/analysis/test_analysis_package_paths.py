@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from finalstage.analysis import Entry, analyze, reduce
+from finalstage.analysis.analyze import analyze
+from finalstage.analysis.capture import reduce
+from finalstage.analysis.entry import Entry
 from finalstage.analysis.packages import dpkg
 from finalstage.analysis.packages.model import Ecosystem, Package
 from finalstage.analysis.packages.paths import MAX_HOPS, resolve_dir, resolve_files

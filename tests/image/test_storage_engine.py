@@ -125,7 +125,7 @@ def _digest_id_manifest(store: PodmanStore, name: str) -> tuple[str | None, str,
 
 def _store_image(store: PodmanStore, how: str, name: str, work: Path) -> None:
     """Put an image into ``store``: as pulled (gzip layers; OCI or Docker schema 2 manifest),
-    or built by buildah in Docker format (uncompressed Docker layer media type)."""
+    or built by buildah in OCI or Docker format (uncompressed layer media types)."""
     if how == "pulled-oci":
         _load(store.prefix, f"oci:{SINGLE_OCI}", name)
     elif how == "pulled-docker":
@@ -138,12 +138,12 @@ def _store_image(store: PodmanStore, how: str, name: str, work: Path) -> None:
         (work / "hello").write_text("hello\n")
         (work / "Dockerfile").write_text("FROM scratch\nCOPY hello /hello\nLABEL a=b\n")
         subprocess.run(["buildah", "--root", str(store.root), "--runroot", str(store.runroot),
-                        "--storage-driver", "vfs", "bud", "-q", "--format", "docker",
+                        "--storage-driver", "vfs", "bud", "-q", "--format", how.split("-")[1],
                         "--isolation", "chroot", "-t", name, str(work)],
                        check=True, capture_output=True, timeout=300)
 
 
-@pytest.mark.parametrize("how", ["pulled-oci", "pulled-docker", "built-docker"])
+@pytest.mark.parametrize("how", ["pulled-oci", "pulled-docker", "built-oci", "built-docker"])
 def test_digest_and_id_are_podmans_and_skopeos(own_store: PodmanStore, how: str,
                                                tmp_path: Path) -> None:
     # finalstage reads a dir: copy whose manifest names the layers uncompressed (and an oci:
