@@ -160,3 +160,16 @@ def test_tls_verify_false_as_skopeo_spells_it(world: World) -> None:
     p = _cli("inspect", "--tls-verify=maybe", f"{world.host}/{REMOTE}")
     assert p.returncode == 2
     assert p.stderr == "finalstage: invalid value for --tls-verify: 'maybe' (use true or false)\n"
+
+
+def test_without_podman_skopeo_reads_local_storage(world: World, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    # A machine with skopeo but no podman (a CI runner with buildah): the short name is looked
+    # up as given and as localhost/NAME, then in the registries.
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    (tools / "skopeo").symlink_to(shutil.which("skopeo") or "skopeo")
+    monkeypatch.setenv("PATH", str(tools))
+    assert _reference_and_digest("finalstage-test/resolve:1")[0] == (
+        "containers-storage:localhost/finalstage-test/resolve:1")
+    assert _reference_and_digest(REMOTE)[0] == f"docker://{world.host}/{REMOTE}"
