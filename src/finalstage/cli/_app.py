@@ -33,7 +33,9 @@ LIMIT_HELP = (
 
 ImageArg = Annotated[str, typer.Argument(
     metavar="IMAGE",
-    help="Image reference: docker-archive:/oci:/oci-archive:/docker://… or a path.")]
+    help="Image reference: docker-archive:/oci:/oci-archive:/docker://…/containers-storage:, "
+         "a path, or a bare name (app:1), looked up as podman does: local storage, then a "
+         "registry.")]
 Platform = Annotated[str | None, typer.Option(
     "--platform", metavar="OS/ARCH", help="Platform to pick from a multi-arch image "
     "(default linux/amd64).")]
