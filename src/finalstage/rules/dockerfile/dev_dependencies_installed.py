@@ -173,7 +173,7 @@ class DevDependenciesInstalled(InstructionRule):
             if what:
                 yield self.finding(
                     ctx, instr, f"development dependencies installed in the final image: {what}",
-                    needle=cmd.name,
+                    needle=cmd.name, guard=cmd.guard,
                     fix_hint="install production dependencies only, or install everything in a "
                              "builder stage and copy the pruned result",
                 )
