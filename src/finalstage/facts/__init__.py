@@ -27,6 +27,7 @@ from finalstage.analysis.model import Analysis
 from finalstage.attribution import Attribution, attribute
 from finalstage.dockerfile.model import Dockerfile
 from finalstage.errors import DockerfileError
+from finalstage.facts.context import load_context
 from finalstage.facts.dockerfile import DockerfileContext
 from finalstage.facts.image import ImageContext
 from finalstage.facts.structure import run_structure_tests
@@ -89,8 +90,9 @@ class Facts:
         """The parsed Dockerfile and its stage graph, or None."""
         if self.parsed is None:
             return None
-        return DockerfileContext(self.parsed, self.dockerfile_path or self.parsed.path,
-                                 self.target)
+        path = self.dockerfile_path or self.parsed.path
+        return DockerfileContext(self.parsed, path, self.target,
+                                 build_context=load_context(self.dockerfile_path, self.parsed))
 
     # -- image facts (one streaming pass feeds all of them) -----------------------------------
     @cached_property

@@ -7,35 +7,11 @@ from collections.abc import Iterator
 from finalstage.findings import Finding, Severity
 from finalstage.facts.dockerfile import DockerfileContext
 from finalstage.rules._base import DockerfileRule
-from finalstage.rules._shell import Cmd, commands, installs
+from finalstage.rules._shell import commands, installs
 from finalstage.rules.dockerfile._query import parse_ref
+from finalstage.rules.dockerfile._steps import build_step
 from finalstage.rules.dockerfile.build_tools_installed import build_tools
 from finalstage.rules.dockerfile.sdk_base_image import sdk_reason
-
-_BUILD_SUBCOMMANDS = {
-    "go": {"build", "install"}, "cargo": {"build", "install"}, "mvn": {"package", "install",
-    "verify"}, "mvnw": {"package", "install", "verify"}, "gradle": {"build", "assemble",
-    "bootjar", "installdist", "shadowjar"}, "gradlew": {"build", "assemble", "bootjar",
-    "installdist", "shadowjar"}, "dotnet": {"build", "publish"}, "mix": {"compile", "release"},
-    "stack": {"build", "install"}, "cabal": {"build", "install"}, "swift": {"build"},
-    "zig": {"build"}, "sbt": {"compile", "assembly", "stage"},
-}
-_COMPILERS = {"gcc", "g++", "cc", "c++", "clang", "clang++", "make", "cmake", "ninja", "tsc",
-              "webpack", "vite", "javac", "rustc", "esbuild", "rollup"}
-
-
-def build_step(cmd: Cmd) -> str | None:
-    """A short description when ``cmd`` compiles or bundles, else None."""
-    sub = _BUILD_SUBCOMMANDS.get(cmd.name)
-    words = [w.lower() for w in cmd.words()]
-    if sub and words and words[0] in sub:
-        return f"{cmd.name} {words[0]}"
-    if cmd.name in _COMPILERS:
-        return cmd.name
-    if cmd.name in ("npm", "yarn", "pnpm", "bun") and words[:2] in (["run", "build"], ["build"]):
-        return f"{cmd.name} {' '.join(words[:2])}"
-    return None
-
 
 class NoRuntimeStage(DockerfileRule):
     """Single-stage Dockerfile that builds its application
