@@ -88,3 +88,14 @@ def test_instruction_commands_use_the_known_args() -> None:
     assert [c.name for c in commands(run)] == ["["]
     run = parse_text(text, build_args={"DEBUG": "true"}).final_stage.instructions[-1]
     assert [(c.name, c.guard) for c in commands(run)] == [("[", None), ("apk", None)]
+
+
+def test_echo_substitutions_and_backticks_give_their_words() -> None:
+    script = ('composer install `if [ "$TESTING" != "true" ]; then echo "--no-dev"; fi` && '
+              'apt-get install -y $(echo gcc make)')
+    assert _ran(script, {"TESTING": "false"}) == [
+        ("echo --no-dev", None), ("composer install --no-dev", None), ("echo gcc make", None),
+        ("apt-get install -y gcc make", None)]
+    assert _ran(script, {"TESTING": "true"})[0] == ("composer install", None)
+    # Undecided: the substitution's output is unknown and stays a placeholder.
+    assert ("composer install $(…)", None) in _ran(script)

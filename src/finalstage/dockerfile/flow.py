@@ -16,25 +16,14 @@ aliases. Text it cannot read raises ``FlowError``, and callers fall back to the 
 
 from __future__ import annotations
 
-import shlex
 from dataclasses import dataclass, field
+
+from finalstage.dockerfile.flowtokens import FlowError, Tok, tokens
 
 __all__ = ["AndOr", "Case", "FlowError", "Group", "If", "Loop", "Node", "Pipeline", "Simple",
            "parse"]
 
-_PUNCT = ";&|()<>"
 _MAX_DEPTH = 48          # nesting a real script never reaches; deeper input is not read
-_MAX_TOKENS = 20_000     # a RUN body longer than this is split flat, without flow
-
-
-class FlowError(ValueError):
-    """The text is not shell this reader understands."""
-
-
-@dataclass(frozen=True)
-class Tok:
-    kind: str            # "word" | "op" | "redir" | "nl"
-    text: str
 
 
 @dataclass
@@ -82,46 +71,6 @@ class Loop:
 
 
 Node = Simple | Pipeline | AndOr | Group | If | Case | Loop
-
-
-def tokens(script: str) -> list[Tok]:
-    """Words and operators of ``script``; a newline ends a command as ``;`` does."""
-    out: list[Tok] = []
-    for line in script.replace("\\\r\n", " ").replace("\\\n", " ").split("\n"):
-        lexer = shlex.shlex(line, posix=True, punctuation_chars=_PUNCT)
-        lexer.whitespace_split = True
-        lexer.commenters = "#"
-        try:
-            raw = list(lexer)
-        except ValueError as err:
-            raise FlowError(f"unbalanced quote: {err}") from err
-        for token in raw:
-            if token and set(token) <= set(_PUNCT):
-                out.extend(_operators(token))
-            else:
-                out.append(Tok("word", token))
-        out.append(Tok("nl", "\n"))
-        if len(out) > _MAX_TOKENS:
-            raise FlowError("script too long")
-    return out
-
-
-def _operators(run: str) -> list[Tok]:
-    """Split a run of punctuation (``);``, ``&&``, ``2>&1``'s ``>&``) into operators."""
-    out: list[Tok] = []
-    i = 0
-    while i < len(run):
-        two = run[i:i + 2]
-        if two in (";;", "&&", "||"):
-            out.append(Tok("op", two))
-            i += 2
-        elif run[i] in "<>" or two in ("&>", "|&"):
-            out.append(Tok("redir", run[i:]))
-            break
-        else:
-            out.append(Tok("op", run[i]))
-            i += 1
-    return out
 
 
 def parse(script: str) -> list[AndOr]:

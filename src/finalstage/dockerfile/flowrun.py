@@ -124,9 +124,9 @@ class _Walker:
         return ASSUMED
 
     def simple(self, node: Simple, guard: str | None) -> str:
-        for subst in node.substs:
-            self.command(subst, guard)
-        words = node.words
+        outputs = [self.substitution(subst, guard) for subst in node.substs]
+        words = _substituted(node.words, outputs) if any(o is not None for o in outputs) \
+            else node.words
         at = 0
         while at < len(words) and _assignment(words[at]):
             at += 1
@@ -146,6 +146,16 @@ class _Walker:
         if name in _TESTS:
             return _Test(self.env).evaluate(list(words[at:]))
         return {"true": TRUE, ":": TRUE, "false": FALSE}.get(name, ASSUMED)
+
+    def substitution(self, node: Node, guard: str | None) -> str | None:
+        """Run a ``$( … )``; its output when it only echoes known words, else None."""
+        start = len(self.out)
+        self.command(node, guard)
+        ran = [r for r in self.out[start:] if r.words[0] not in _TESTS]
+        if any(r.words[0] != "echo" or r.guard != guard for r in ran):
+            return None
+        text = " ".join(" ".join(r.words[1:]) for r in ran)
+        return None if "$" in text or "`" in text else text
 
     def assign(self, word: str) -> None:
         name, _, raw = word.partition("=")
@@ -187,6 +197,26 @@ class _Walker:
             self.branch(body, _both(guard, f"case {node.word} is {'|'.join(patterns)}"),
                         certain=False)
         return ASSUMED
+
+
+def _substituted(words: list[str], outputs: list[str | None]) -> list[str]:
+    """``words`` with each ``$(…)`` placeholder replaced by its known output (split into words
+    when the placeholder is a whole word, as the shell splits an unquoted substitution)."""
+    out: list[str] = []
+    pending = iter(outputs)
+    for word in words:
+        while "$(…)" in word:
+            value = next(pending, None)
+            if value is None:
+                break
+            if word == "$(…)":
+                out.extend(value.split())
+                word = ""
+                break
+            word = word.replace("$(…)", value, 1)
+        if word:
+            out.append(word)
+    return out
 
 
 def _assignment(word: str) -> bool:

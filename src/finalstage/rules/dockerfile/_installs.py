@@ -123,7 +123,7 @@ _VENV_PIP = re.compile(r"(/[\w./-]+?)/bin/(?:pip3?|python3?)(?:\.\d+)?\s+(?:-m\s
 
 def project_install(cmd: Cmd) -> str | None:
     """The manager when ``cmd`` installs a project's dependencies into a tree, else None."""
-    words = cmd.words()
+    words = list(cmd.words())
     if cmd.name in _NODE:
         if cmd.has_flag("-g", "--global"):
             return None

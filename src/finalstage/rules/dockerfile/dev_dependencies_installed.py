@@ -11,6 +11,7 @@ from finalstage.rules._base import InstructionRule
 from finalstage.rules._shell import commands
 from finalstage.rules.dockerfile._installs import dev_install, prunes
 from finalstage.rules.dockerfile._query import env_before, run_text
+from finalstage.rules.dockerfile._trees import graph
 
 
 class DevDependenciesInstalled(InstructionRule):
@@ -24,6 +25,12 @@ class DevDependenciesInstalled(InstructionRule):
     `uv sync` without `--no-dev`, `bundle install` without `BUNDLE_WITHOUT`, and `composer
     install` without `--no-dev`. A Node install pruned in the same `RUN` (`npm ci && npm run
     build && npm prune --omit=dev`) is fine.
+
+    It also follows installed trees across stages: a builder that installs with development
+    dependencies (and does not prune or reinstall for production) and a final stage that
+    copies `node_modules/`, `vendor/`, the site-packages or virtual environment, the bundle
+    path, or a directory holding one of them, is reported at the `COPY --from` line, naming
+    the builder's install line.
 
     ## Why is this bad?
     Test runners, linters, type checkers, bundlers and their transitive dependencies often
@@ -56,11 +63,14 @@ class DevDependenciesInstalled(InstructionRule):
     severity = Severity.ERROR
     groups = ("packages",)
     subjects = ("category:dev-dependency",)
-    keywords = ("RUN",)
+    keywords = ("RUN", "COPY", "ADD")
 
     def check_instruction(
         self, instr: Instruction, stage: Stage, ctx: DockerfileContext
     ) -> Iterator[Finding]:
+        if instr.keyword != "RUN":
+            yield from self._copied(instr, ctx)
+            return
         env = env_before(ctx, instr)
         text = run_text(instr)
         cmds = commands(instr)
@@ -76,3 +86,20 @@ class DevDependenciesInstalled(InstructionRule):
                     fix_hint="install production dependencies only, or install everything in a "
                              "builder stage and copy the pruned result",
                 )
+
+    def _copied(self, instr: Instruction, ctx: DockerfileContext) -> Iterator[Finding]:
+        """Development dependencies that a ``COPY --from`` brings from a builder's install."""
+        if instr.flag("from") is None:
+            return
+        seen: set[int] = set()
+        for tree in graph(ctx).arrivals.get(id(instr), ()):
+            if tree.kind != "deps" or not tree.dev or id(tree.origin) in seen:
+                continue
+            seen.add(id(tree.origin))
+            builder = ctx.stage(tree.stage).label
+            yield self.finding(
+                ctx, instr, f"development dependencies copied into the final image: {tree.path} "
+                f"comes from stage {builder}, where line {tree.origin.line} runs {tree.dev}",
+                fix_hint="install production dependencies only in the builder (or prune them "
+                         "there) before the final stage copies the tree",
+            )
