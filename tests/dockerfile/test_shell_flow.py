@@ -99,3 +99,13 @@ def test_echo_substitutions_and_backticks_give_their_words() -> None:
     assert _ran(script, {"TESTING": "true"})[0] == ("composer install", None)
     # Undecided: the substitution's output is unknown and stays a placeholder.
     assert ("composer install $(…)", None) in _ran(script)
+
+
+def test_platform_probes_answer_for_the_target_platform() -> None:
+    script = ('if [ "$(uname -m)" = "x86_64" ]; then apt-get install -y a; '
+              'else apt-get install -y b; fi; '
+              'case "$(dpkg --print-architecture)" in arm64) echo arm;; amd64) echo amd;; esac')
+    assert _ran(script) == [("apt-get install -y a", None), ("echo amd", None)]
+    assert _ran(script, {"TARGETARCH": "arm64"}) == [("apt-get install -y b", None),
+                                                      ("echo arm", None)]
+    assert _ran("apk add $(uname -m)") == [("uname -m", None), ("apk add x86_64", None)]

@@ -17,8 +17,10 @@ from typing import Any
 import pytest
 import yaml
 
-from finalstage.settings import from_table as _from_table
+from finalstage.api.lint import lint as lint_paths
 from finalstage.api.lint import lint_text
+from finalstage.settings import Settings
+from finalstage.settings import from_table as _from_table
 
 CASES = Path(__file__).parent / "cases"
 _CASE_KEYS = {"dockerfile", "findings", "build_args", "target", "select", "config",
@@ -94,16 +96,13 @@ def _lint_as_one_of_many(case: dict[str, Any], tmp_path: Path) -> list[Any]:
 def _lint_in_context(case: dict[str, Any], tmp_path: Path, config: Any,
                      rules: list[str]) -> list[Any]:
     """Write the build context's files and the Dockerfile into one directory; lint from disk."""
-    from finalstage.settings import Settings as LintConfig
-    from finalstage.api.lint import lint as lint_paths
-
     for name, text in case["context"].items():
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     dockerfile = tmp_path / "Dockerfile"
     dockerfile.write_text(case["dockerfile"], encoding="utf-8")
-    report = lint_paths([str(dockerfile)], settings=config or LintConfig(),
+    report = lint_paths([str(dockerfile)], settings=config or Settings(),
                         select=case.get("select", rules), build_args=case.get("build_args"),
                         target=case.get("target"))
     return list(report.findings)

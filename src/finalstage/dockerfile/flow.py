@@ -265,13 +265,17 @@ class _Parser:
             self.expect_word("fi")
             return If(branches, otherwise)
 
-    def case_clause(self) -> Node:
-        self.pos += 1
+    def take_word(self, what: str) -> str:
+        """The next token, which must be a word (``what`` names it in the error)."""
         tok = self.peek()
         if tok is None or tok.kind != "word":
-            raise FlowError("case without a word")
-        word = tok.text
+            raise FlowError(f"{what} is missing")
         self.pos += 1
+        return tok.text
+
+    def case_clause(self) -> Node:
+        self.pos += 1
+        word = self.take_word("the word of case")
         self.skip_newlines()
         self.expect_word("in")
         arms: list[tuple[list[str], list[AndOr]]] = []
@@ -297,11 +301,7 @@ class _Parser:
 
     def for_loop(self) -> Node:
         self.pos += 1
-        tok = self.peek()
-        if tok is None or tok.kind != "word":
-            raise FlowError("for without a name")
-        variable = tok.text
-        self.pos += 1
+        variable = self.take_word("the name of for")
         while (tok := self.peek()) is not None and tok.text != "do" and (
                 tok.kind == "word" or tok.text == "("):
             self.pos += 1                               # ``in a b $(ls)``: the words are not read

@@ -14,7 +14,8 @@ conditional branch or a loop becomes unknown after it.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from finalstage.dockerfile.expand import expand_word
@@ -148,7 +149,13 @@ class _Walker:
         return {"true": TRUE, ":": TRUE, "false": FALSE}.get(name, ASSUMED)
 
     def substitution(self, node: Node, guard: str | None) -> str | None:
-        """Run a ``$( … )``; its output when it only echoes known words, else None."""
+        """Run a ``$( … )``; its output when it only echoes known words or asks the platform
+        (``uname -m``, ``dpkg --print-architecture``: the target platform's answer), else
+        None."""
+        probe = _platform_probe(node, self.env)
+        if probe is not None:
+            self.command(node, guard)
+            return probe
         start = len(self.out)
         self.command(node, guard)
         ran = [r for r in self.out[start:] if r.words[0] not in _TESTS]
@@ -199,6 +206,36 @@ class _Walker:
         return ASSUMED
 
 
+# Commands that report the platform, and their answer for each TARGETARCH (the linter builds
+# for linux/amd64 unless told otherwise, as the ARG defaults say).
+_MACHINE = {"amd64": "x86_64", "arm64": "aarch64", "arm": "armv7l", "386": "i686",
+            "ppc64le": "ppc64le", "s390x": "s390x", "riscv64": "riscv64"}
+_PROBES = {("uname", "-m"): "machine", ("arch",): "machine", ("apk", "--print-arch"): "machine",
+           ("dpkg", "--print-architecture"): "debian", ("uname",): "os", ("uname", "-s"): "os"}
+
+
+_QUOTED_SUBST = re.compile(r"\$\(\s*([^()$`]*?)\s*\)")
+
+
+def _platform_probe(node: Node, env: Mapping[str, str]) -> str | None:
+    if not isinstance(node, Group) or len(node.body) != 1 or node.body[0].rest:
+        return None
+    commands = node.body[0].first.commands
+    if len(commands) != 1 or not isinstance(commands[0], Simple):
+        return None
+    return _probe_answer(commands[0].words, env)
+
+
+def _probe_answer(words: list[str], env: Mapping[str, str]) -> str | None:
+    kind = _PROBES.get(tuple(words))
+    arch = env.get("TARGETARCH", "amd64")
+    if kind == "os":
+        return "Linux"
+    if kind == "debian":
+        return {"arm": "armhf", "386": "i386"}.get(arch, arch)
+    return _MACHINE.get(arch) if kind == "machine" else None
+
+
 def _substituted(words: list[str], outputs: list[str | None]) -> list[str]:
     """``words`` with each ``$(…)`` placeholder replaced by its known output (split into words
     when the placeholder is a whole word, as the shell splits an unquoted substitution)."""
@@ -227,7 +264,9 @@ def _assignment(word: str) -> bool:
 
 def _value(word: str, env: Mapping[str, str]) -> str | None:
     """The word with known variables substituted; None when anything stays unknown."""
-    if "$(…)" in word or "`" in word:
+    if "$(" in word:                                   # quoted: "$(uname -m)"
+        word = _QUOTED_SUBST.sub(lambda m: _probe_answer(m.group(1).split(), env) or m[0], word)
+    if "$(" in word or "`" in word:
         return None
     if "$" not in word:
         return word
@@ -238,7 +277,8 @@ def _value(word: str, env: Mapping[str, str]) -> str | None:
 class _Test:
     """``[ … ]``, ``[[ … ]]`` and ``test …`` with three-valued logic."""
 
-    _BINARY = {"=", "==", "!=", "-eq", "-ne", "-lt", "-le", "-gt", "-ge", "=~", "<", ">"}
+    _BINARY = frozenset({"=", "==", "!=", "-eq", "-ne", "-lt", "-le", "-gt", "-ge", "=~", "<",
+                         ">"})
 
     def __init__(self, env: Mapping[str, str]):
         self.env = env
@@ -263,21 +303,21 @@ class _Test:
         return result if self.pos == len(args) else UNKNOWN
 
     def either(self) -> str:
-        left = self.both()
-        while self.pos < len(self.args) and self.args[self.pos] in ("-o", "||"):
-            self.pos += 1
-            right = self.both()
-            left = TRUE if TRUE in (left, right) else (FALSE if left == right == FALSE
-                                                       else UNKNOWN)
-        return left
+        return self.joined(("-o", "||"), self.both, TRUE)
 
     def both(self) -> str:
-        left = self.negation()
-        while self.pos < len(self.args) and self.args[self.pos] in ("-a", "&&"):
+        return self.joined(("-a", "&&"), self.negation, FALSE)
+
+    def joined(self, ops: tuple[str, ...], operand: Callable[[], str], wins: str) -> str:
+        """Operands joined by ``ops``: one ``wins`` decides, all the other value decides too,
+        anything else is unknown (``-o``: TRUE wins; ``-a``: FALSE wins)."""
+        left = operand()
+        while self.pos < len(self.args) and self.args[self.pos] in ops:
             self.pos += 1
-            right = self.negation()
-            left = FALSE if FALSE in (left, right) else (TRUE if left == right == TRUE
-                                                         else UNKNOWN)
+            right = operand()
+            other = FALSE if wins == TRUE else TRUE
+            left = wins if wins in (left, right) else (other if left == right == other
+                                                       else UNKNOWN)
         return left
 
     def negation(self) -> str:

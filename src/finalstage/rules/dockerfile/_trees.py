@@ -230,9 +230,8 @@ def _build_order(stages: tuple[Stage, ...]) -> list[int]:
             index = stack[-1]
             if state[index] == 0:
                 state[index] = 1
-                deps = [*stages[index].copies_from]
-                if stages[index].parent is not None:
-                    deps.append(stages[index].parent)
+                parent = stages[index].parent
+                deps = [*stages[index].copies_from, *(() if parent is None else (parent,))]
                 stack.extend(d for d in deps if state[d] == 0)
             else:
                 stack.pop()

@@ -36,9 +36,9 @@ def tool_use(ctx: DockerfileContext, install: Instruction, names: Collection[str
             if instr.keyword in _RUNTIME:
                 words = command_words(instr.args)
                 at_runtime = at_runtime or any(w.rsplit("/", 1)[-1] in names for w in words)
-            elif instr.keyword == "RUN" and build_line is None and ctx.order(instr) >= start:
-                if any(_runs(cmd, names) for cmd in commands(instr)):
-                    build_line = instr.line
+            elif instr.keyword == "RUN" and build_line is None and \
+                    ctx.order(instr) >= start and any(_runs(c, names) for c in commands(instr)):
+                build_line = instr.line
     return ToolUse(at_runtime, build_line)
 
 

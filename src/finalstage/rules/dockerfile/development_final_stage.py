@@ -46,9 +46,8 @@ def ci_tool(cmd: Cmd) -> str | None:
     name, words = cmd.name, [w.lower() for w in cmd.words()]
     if _LAUNCHERS.get(name) == (words[0] if words else None) and len(words) > 1:
         name, words = words[1], words[2:]
-    elif name == "npx" and words:
-        name, words = words[0], words[1:]
-    elif re.fullmatch(r"python[0-9.]*", name) and words and cmd.args[:1] == ("-m",):
+    elif words and (name == "npx" or (re.fullmatch(r"python[0-9.]*", name)
+                                      and cmd.args[:1] == ("-m",))):
         name, words = words[0], words[1:]
     if name in ("npm", "yarn", "pnpm", "bun") and words[:1] == ["run"] and len(words) > 1:
         return f"{name} run {words[1]}" if _RUN_SCRIPTS.match(words[1]) else None
