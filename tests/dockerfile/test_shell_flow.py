@@ -109,3 +109,11 @@ def test_platform_probes_answer_for_the_target_platform() -> None:
     assert _ran(script, {"TARGETARCH": "arm64"}) == [("apt-get install -y b", None),
                                                       ("echo arm", None)]
     assert _ran("apk add $(uname -m)") == [("uname -m", None), ("apk add x86_64", None)]
+
+
+def test_backquoted_comments_and_bash_arrays() -> None:
+    # ```# comment``` inside a long RUN is an idiom for commenting one line: it outputs nothing.
+    assert _ran("apt-get install -y libxslt1-dev `# for lxml` libcurl4 && apt-get clean") == [
+        ("apt-get install -y libxslt1-dev libcurl4", None), ("apt-get clean", None)]
+    assert _ran("TOOLS=(gcc make)\nfor t in \"${TOOLS[@]}\"; do echo $t; done") == [
+        ("echo $t", None)]

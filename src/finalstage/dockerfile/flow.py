@@ -208,8 +208,12 @@ class _Parser:
                     self._close(")")
                     words.append(tok.text[:-1] + "$(…)")
                     continue
-                if nxt is not None and nxt.kind == "op" and nxt.text == "(" and not words:
-                    return self._function(tok.text)
+                if nxt is not None and nxt.kind == "op" and nxt.text == "(":
+                    if tok.text.endswith("=") and "=" not in tok.text[:-1]:
+                        words.append(tok.text + self._array())      # ``NAME=(a b c)``
+                        continue
+                    if not words:
+                        return self._function(tok.text)
                 words.append(tok.text)
             elif tok.kind == "redir":
                 if words and words[-1].isdigit():
@@ -233,6 +237,17 @@ class _Parser:
             if tok.kind == "word" and tok.text == "]]":
                 return Simple(words)
         raise FlowError("[[ without ]]")
+
+    def _array(self) -> str:
+        """The ``( … )`` of a bash array assignment, as one word."""
+        self.pos += 1
+        items: list[str] = []
+        while (tok := self.peek()) is not None and not (tok.kind == "op" and tok.text == ")"):
+            if tok.kind == "word":
+                items.append(tok.text)
+            self.pos += 1
+        self._close(")")
+        return "(" + " ".join(items) + ")"
 
     def _function(self, name: str) -> Node:
         self.pos += 1                                   # (

@@ -64,6 +64,10 @@ def _backticks(line: str) -> str:
         elif ch == '"' and quote in ("", '"'):
             quote = "" if quote else '"'
         elif ch == "`" and quote != "'":
+            end = line.find("`", i + 1)
+            if not opened and end > 0 and line[i + 1:end].strip().startswith("#"):
+                i = end + 1                       # ```# a comment``` idiom: it outputs nothing
+                continue
             out.append(")" if opened else "$(")
             opened = not opened
             i += 1

@@ -51,8 +51,9 @@ _OPENSSL_KEYS = {"genrsa": ("-out",), "genpkey": ("-out",), "gendsa": ("-out",),
                  "ecparam": ("-out",), "req": ("-keyout",)}
 
 
-def key_output(cmd: Cmd) -> tuple[str, str] | None:
-    """``(path, command)`` when ``cmd`` writes a new private key to ``path``, else None."""
+def key_output(cmd: Cmd, home: str = "/root") -> tuple[str, str] | None:
+    """``(path, command)`` when ``cmd`` writes a new private key to ``path`` (``home``: where
+    ``~`` is for ssh-keygen's default), else None."""
     words = cmd.words()
     if cmd.name == "openssl" and words and words[0] in _OPENSSL_KEYS:
         verb = words[0]
@@ -65,10 +66,10 @@ def key_output(cmd: Cmd) -> tuple[str, str] | None:
             if path and "$" not in path:
                 return path, f"openssl {verb}"
         return None
-    if cmd.name == "ssh-keygen" and not cmd.has_flag("-y", "-l", "-R", "-F"):
+    if cmd.name == "ssh-keygen" and not cmd.has_flag("-y", "-l", "-R", "-F", "-e", "-i"):
         if cmd.has_flag("-A"):
             return "/etc/ssh", "ssh-keygen -A"
-        path = cmd.flag_value("-f")
-        if path and "$" not in path:
+        path = cmd.flag_value("-f") or f"{home}/.ssh/id_{cmd.flag_value('-t') or 'rsa'}"
+        if "$" not in path:
             return path, "ssh-keygen"
     return None

@@ -163,7 +163,7 @@ class _Builder:
             if cmd.name == "rm":
                 gone = [_join(cwd, w) for w in cmd.words() if "$" not in w and "*" not in w]
                 trees = [t for t in trees if not any(_within(t.path, g) for g in gone)]
-            key = key_output(cmd)
+            key = key_output(cmd, env.get("HOME", "/root"))
             if key:
                 trees.append(Tree("key", _join(cwd, key[0]), instr, index, detail=key[1]))
         return trees
