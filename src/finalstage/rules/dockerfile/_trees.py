@@ -44,6 +44,7 @@ class Tree:
     part: str = "."              # context: the context-relative path it holds
     detail: str = ""             # deps: the manager; key: the command that generated it
     dev: str | None = None       # deps: how the install brings development dependencies
+    guard: str | None = None     # deps: the undecided shell condition the install runs under
 
 
 @dataclass(frozen=True)
@@ -183,7 +184,7 @@ def _installed(trees: list[Tree], cmd: Cmd, cwd: str, env: dict[str, str], text:
     """``trees`` after ``cmd``: an install fills its tree, a prune makes it production-only."""
     if prunes(cmd) and cmd.name != "yarn":
         where = _join(cwd, "node_modules")
-        return [replace(t, dev=None) if t.kind == "deps" and t.path == where else t
+        return [_cleaned(t, cmd.guard) if t.kind == "deps" and t.path == where else t
                 for t in trees]
     manager = project_install(cmd)
     if manager is None:
@@ -191,11 +192,22 @@ def _installed(trees: list[Tree], cmd: Cmd, cwd: str, env: dict[str, str], text:
     path = tree_path(cmd, manager, cwd, env, text)
     dev = dev_install(cmd, env, text)
     earlier = next((t for t in trees if t.kind == "deps" and t.path == path), None)
+    if earlier is not None and earlier.dev and not dev and cmd.guard is not None:
+        # A production reinstall that may not run: the development tree may stay.
+        return [_cleaned(t, cmd.guard) if t is earlier else t for t in trees]
     if earlier is not None and earlier.dev and manager in ("pip", "poetry", "bundle"):
         dev = dev or earlier.dev                      # additive installers keep what they had
     kept = [t for t in trees if not (t.kind == "deps" and t.path == path)]
     origin = instr if dev or earlier is None or not earlier.dev else earlier.origin
-    return [*kept, Tree("deps", path, origin, index, detail=manager, dev=dev)]
+    return [*kept, Tree("deps", path, origin, index, detail=manager, dev=dev,
+                        guard=cmd.guard if dev else None)]
+
+
+def _cleaned(tree: Tree, guard: str | None) -> Tree:
+    """``tree`` after a prune or a production reinstall that runs under ``guard``."""
+    if guard is None or not tree.dev:
+        return replace(tree, dev=None, guard=None)
+    return replace(tree, guard=tree.guard or f"not {guard}")
 
 
 def _carried(trees: tuple[Tree, ...], src: str, dest: str, many: bool) -> list[Tree]:

@@ -100,6 +100,7 @@ class DevDependenciesInstalled(InstructionRule):
             yield self.finding(
                 ctx, instr, f"development dependencies copied into the final image: {tree.path} "
                 f"comes from stage {builder}, where line {tree.origin.line} runs {tree.dev}",
+                guard=tree.guard,
                 fix_hint="install production dependencies only in the builder (or prune them "
                          "there) before the final stage copies the tree",
             )
