@@ -33,6 +33,9 @@ __all__ = ["Consumed", "Graph", "Tree", "graph", "is_whole_context"]
 
 # Sources that mean "the whole build context".
 _WHOLE = {".", "*", "/", "./*", "**"}
+# Trees kept per stage: a real stage holds a handful; a generated file of thousands of stages
+# copying each other would otherwise make the walk quadratic.
+_MAX_TREES = 256
 
 
 @dataclass(frozen=True)
@@ -90,12 +93,17 @@ class _Builder:
         self.ends: dict[int, tuple[Tree, ...]] = {}
         self.workdirs: dict[int, str] = {}
         self.arrivals: dict[int, tuple[Tree, ...]] = {}
-        self.consumed: list[Consumed] = []
+        self.consumed: dict[str, Consumed] = {}   # context part → the surest step that read it
 
     def run(self) -> Graph:
         for index in _build_order(self.ctx.dockerfile.stages):
             self.stage(self.ctx.stage(index))
-        return Graph(self.ends, self.arrivals, tuple(self.consumed))
+        return Graph(self.ends, self.arrivals, tuple(self.consumed.values()))
+
+    def consume(self, item: Consumed) -> None:
+        known = self.consumed.get(item.part)
+        if known is None or (known.guard is not None and item.guard is None):
+            self.consumed[item.part] = item
 
     def stage(self, stage: Stage) -> None:
         parent = stage.parent
@@ -107,7 +115,7 @@ class _Builder:
             elif instr.keyword in ("COPY", "ADD"):
                 new = self.copy(instr, workdir, stage)
                 self.arrivals[id(instr)] = new
-                trees.extend(new)
+                trees.extend(new[:max(0, _MAX_TREES - len(trees))])
             elif instr.keyword == "RUN":
                 trees = self.run_instruction(instr, workdir, trees, stage.index)
         self.ends[stage.index] = tuple(trees)
@@ -158,14 +166,20 @@ class _Builder:
                 continue
             step = build_step(cmd)
             if step:
-                self.consumed.extend(Consumed(t.part, step, instr, cmd.guard) for t in trees
-                                     if t.kind == "context" and _reads(cmd, cwd, t.path))
+                for tree in trees:
+                    if tree.kind == "context" and tree.part not in self.consumed and \
+                            _reads(cmd, cwd, tree.path):
+                        self.consume(Consumed(tree.part, step, instr, cmd.guard))
+                    elif tree.kind == "context" and cmd.guard is None and \
+                            self.consumed[tree.part].guard is not None and \
+                            _reads(cmd, cwd, tree.path):
+                        self.consume(Consumed(tree.part, step, instr, None))
             trees = _installed(trees, cmd, cwd, env, text, instr, index)
             if cmd.name == "rm":
                 gone = [_join(cwd, w) for w in cmd.words() if "$" not in w and "*" not in w]
                 trees = [t for t in trees if not any(_within(t.path, g) for g in gone)]
             key = key_output(cmd, env.get("HOME", "/root"))
-            if key:
+            if key and len(trees) < _MAX_TREES:
                 trees.append(Tree("key", _join(cwd, key[0]), instr, index, detail=key[1]))
         return trees
 
