@@ -100,10 +100,17 @@ class _Builder:
             self.stage(self.ctx.stage(index))
         return Graph(self.ends, self.arrivals, tuple(self.consumed.values()))
 
-    def consume(self, item: Consumed) -> None:
-        known = self.consumed.get(item.part)
-        if known is None or (known.guard is not None and item.guard is None):
-            self.consumed[item.part] = item
+    def read_by(self, step: str, cmd: Cmd, cwd: str, trees: list[Tree],
+                instr: Instruction) -> None:
+        """Record the context parts the build step ``cmd`` reads (the surest step per part)."""
+        for tree in trees:
+            if tree.kind != "context":
+                continue
+            known = self.consumed.get(tree.part)
+            if known is not None and (known.guard is None or cmd.guard is not None):
+                continue
+            if _reads(cmd, cwd, tree.path):
+                self.consumed[tree.part] = Consumed(tree.part, step, instr, cmd.guard)
 
     def stage(self, stage: Stage) -> None:
         parent = stage.parent
@@ -166,14 +173,7 @@ class _Builder:
                 continue
             step = build_step(cmd)
             if step:
-                for tree in trees:
-                    if tree.kind == "context" and tree.part not in self.consumed and \
-                            _reads(cmd, cwd, tree.path):
-                        self.consume(Consumed(tree.part, step, instr, cmd.guard))
-                    elif tree.kind == "context" and cmd.guard is None and \
-                            self.consumed[tree.part].guard is not None and \
-                            _reads(cmd, cwd, tree.path):
-                        self.consume(Consumed(tree.part, step, instr, None))
+                self.read_by(step, cmd, cwd, trees, instr)
             trees = _installed(trees, cmd, cwd, env, text, instr, index)
             if cmd.name == "rm":
                 gone = [_join(cwd, w) for w in cmd.words() if "$" not in w and "*" not in w]
