@@ -206,14 +206,13 @@ def _installed(trees: list[Tree], cmd: Cmd, cwd: str, env: dict[str, str], text:
     path = tree_path(cmd, manager, cwd, env, text)
     dev = dev_install(cmd, env, text)
     earlier = next((t for t in trees if t.kind == "deps" and t.path == path), None)
-    if earlier is not None and earlier.dev and not dev and cmd.guard is not None:
-        # A production reinstall that may not run: the development tree may stay.
-        return [_cleaned(t, cmd.guard) if t is earlier else t for t in trees]
-    if earlier is not None and earlier.dev and manager in ("pip", "poetry", "bundle"):
-        dev = dev or earlier.dev                      # additive installers keep what they had
+    if earlier is not None and earlier.dev and not dev:
+        if manager in ("pip", "poetry", "bundle"):
+            return trees                 # additive installers keep the development packages
+        if cmd.guard is not None:        # a production reinstall that may not run
+            return [_cleaned(t, cmd.guard) if t is earlier else t for t in trees]
     kept = [t for t in trees if not (t.kind == "deps" and t.path == path)]
-    origin = instr if dev or earlier is None or not earlier.dev else earlier.origin
-    return [*kept, Tree("deps", path, origin, index, detail=manager, dev=dev,
+    return [*kept, Tree("deps", path, instr, index, detail=manager, dev=dev,
                         guard=cmd.guard if dev else None)]
 
 
