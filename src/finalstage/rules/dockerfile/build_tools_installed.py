@@ -7,10 +7,10 @@ from collections.abc import Iterator, Mapping
 from typing import ClassVar
 
 from finalstage.dockerfile.model import Instruction, Stage
-from finalstage.findings import Finding, Severity
 from finalstage.facts.dockerfile import DockerfileContext
+from finalstage.findings import Finding, Severity
 from finalstage.rules._base import InstructionRule, Option
-from finalstage.rules._shell import Cmd, commands, installs, package_name
+from finalstage.rules._shell import Cmd, Install, commands, installs, package_name
 from finalstage.rules.dockerfile._uses import tool_use
 
 BUILD_TOOLS = (
@@ -68,6 +68,18 @@ def removed(cmds: tuple[Cmd, ...]) -> set[str]:
     if marks_auto and purges:
         out.add("*")
     return out
+
+
+def kept_installs(cmds: tuple[Cmd, ...], gone: set[str]) -> Iterator[Install]:
+    """The installs of ``cmds`` that the same RUN does not remove as a whole (an apk virtual
+    package deleted again, the apt-mark auto idiom); ``gone``: ``removed(cmds)``."""
+    for install in installs(cmds):
+        if install.manager == "apt" and "*" in gone:
+            continue
+        virtual = install.cmd.flag_value("--virtual") or install.cmd.flag_value("-t")
+        if install.manager == "apk" and virtual and virtual.lower() in gone:
+            continue
+        yield install
 
 
 class BuildToolsInstalled(InstructionRule):
@@ -145,12 +157,7 @@ class BuildToolsInstalled(InstructionRule):
         allowed = tuple(self.settings["allowed-packages"])
         tools: dict[str | None, list[str]] = {}        # guard → build tools it installs
         dual: list[tuple[str, str | None]] = []
-        for install in installs(cmds):
-            if install.manager == "apt" and "*" in gone:
-                continue
-            virtual = install.cmd.flag_value("--virtual") or install.cmd.flag_value("-t")
-            if install.manager == "apk" and virtual and virtual.lower() in gone:
-                continue
+        for install in kept_installs(cmds, gone):
             dual.extend((p, install.cmd.guard) for p in install.packages
                         if package_name(p) in FETCH_TOOLS and package_name(p) not in gone)
             for p in build_tools(install.packages, self.settings["extra-packages"]):
