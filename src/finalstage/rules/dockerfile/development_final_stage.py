@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterator
 
 from finalstage.dockerfile.model import Instruction, Stage
-from finalstage.findings import Finding, Severity
 from finalstage.facts.dockerfile import DockerfileContext
+from finalstage.findings import Finding, Severity
 from finalstage.rules._base import DockerfileRule
 from finalstage.rules._helpers import command_words
 from finalstage.rules._shell import Cmd, commands
@@ -37,6 +37,9 @@ _CI_TOOLS: dict[str, frozenset[str]] = {name: frozenset(subs) for name, subs in 
     "gh": ("release",), "gem": ("push",), "poetry": ("publish",), "helm": ("push",),
 }.items()}
 _RUN_SCRIPTS = re.compile(r"^(test|lint|e2e|check|coverage|typecheck)([:_-].*)?$")
+# A script that publishes (upload-release-asset.sh, publish.sh, deploy-docs): counted when a
+# RUN of the stage executes it, never as CMD/ENTRYPOINT (a production stage may start one).
+_PUBLISH_SCRIPT = re.compile(r"(^|[-_.])(upload|publish|deploy)([-_.]|$)", re.IGNORECASE)
 _LAUNCHERS = {"bundle": "exec", "poetry": "run", "uv": "run", "pipenv": "run", "pdm": "run",
               "hatch": "run"}
 
@@ -67,7 +70,7 @@ class DevelopmentFinalStage(DockerfileRule):
     named like a development or debug stage (`dev`, `dev-envs`, `development`, `debug`…), or is
     a CI stage: named like one (`test`, `lint`, `ci`, `check`, `publish`, `release`…) and
     running a test, lint or publish tool (`pytest`, `go test`, `npm run lint`, `eslint`,
-    `twine upload`, `goreleaser`…). A production stage that happens to be called `release`
+    `twine upload`, `goreleaser`, a `RUN` of an `upload-*`/`publish*`/`deploy*` script…). A production stage that happens to be called `release`
     runs none of those and is not reported.
 
     ## Why is this bad?
@@ -142,6 +145,8 @@ def _ci_step(stage: Stage) -> tuple[str, Instruction] | None:
             continue
         for cmd in cmds:
             tool = ci_tool(cmd)
+            if tool is None and instr.keyword == "RUN" and _PUBLISH_SCRIPT.search(cmd.name):
+                tool = cmd.name
             if tool:
                 return tool, instr
     return None
