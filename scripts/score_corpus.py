@@ -5,7 +5,9 @@
     python scripts/score_corpus.py --exe .venv/bin/finalstage -v
 
 Prints how many ``minimal=no`` files get an error, how many ``minimal=yes`` files get any
-error (each one listed), and the warnings (noise) by rule. ``-v`` lists every error.
+error (each one listed), whether ``unclear`` files get one, file-level precision and recall of
+"has an error" for "not minimal" (unclear files left out), and the warnings (noise) by rule.
+``-v`` lists every error.
 """
 
 from __future__ import annotations
@@ -53,6 +55,12 @@ def main(argv: list[str] | None = None) -> int:
     for name in yes:
         for line in errors.get(name, []):
             print(f"  yes {name}: {line}")
+    for name in (n for n, label in labels.items() if label not in ("yes", "no")):
+        print(f"  {labels[name]} {name}: {'error' if name in errors else 'no error'}")
+    caught, flagged = sum(n in errors for n in no), sum(n in errors for n in no + yes)
+    precision = f"{caught / flagged:.3f}" if flagged else "n/a"
+    print(f"precision (files with an error that are minimal=no): {caught}/{flagged} = {precision}; "
+          f"recall (minimal=no files with an error): {caught}/{len(no)} = {caught / len(no):.3f}")
     print(f"warnings: {sum(warnings.values())} {dict(sorted(warnings.items()))}")
     print(f"errors: {sum(len(v) for v in errors.values())}")
     return 0
