@@ -44,7 +44,9 @@ def tool_use(ctx: DockerfileContext, install: Instruction, names: Collection[str
 
 def _runs(cmd: Cmd, names: Collection[str]) -> bool:
     if cmd.name in names:
-        return True
+        # `git config` prepares git for whoever runs it later (safe.directory for the app's
+        # repository): configuration, not a use by the build.
+        return not (cmd.name == "git" and cmd.words()[:1] == ("config",))
     return "git" in names and cmd.name in _GIT_URL_USERS and any(
         a.startswith(("git+", "git://")) or "git+https://" in a for a in cmd.args)
 
