@@ -26,7 +26,7 @@ from finalstage._version import __version__
 
 if TYPE_CHECKING:
     from finalstage.analysis import Analysis, Category, Package
-    from finalstage.api import check, inspect, lint, ls, open_image
+    from finalstage.api import check, diff, inspect, lint, ls, open_image
     from finalstage.errors import FinalstageError
     from finalstage.facts import Facts
     from finalstage.findings import Finding, Location, Report, RuleOutcome, Severity
@@ -37,7 +37,8 @@ if TYPE_CHECKING:
 # Public name → the module that defines it.
 _EXPORTS = {
     "Analysis": "finalstage.analysis", "Category": "finalstage.analysis",
-    "Package": "finalstage.analysis", "check": "finalstage.api", "inspect": "finalstage.api",
+    "Package": "finalstage.analysis", "check": "finalstage.api", "diff": "finalstage.api",
+    "inspect": "finalstage.api",
     "lint": "finalstage.api", "ls": "finalstage.api", "open_image": "finalstage.api",
     "FinalstageError": "finalstage.errors", "Facts": "finalstage.facts",
     "Finding": "finalstage.findings", "Location": "finalstage.findings",

@@ -7,9 +7,10 @@ reporter.
 from __future__ import annotations
 
 from finalstage.api.check import check
+from finalstage.api.diff import diff
 from finalstage.api.inspect import inspect, ls
 from finalstage.api.lint import lint, lint_text
 from finalstage.api.memo import memoized
 from finalstage.api.source import open_image
 
-__all__ = ["check", "inspect", "lint", "lint_text", "ls", "memoized", "open_image"]
+__all__ = ["check", "diff", "inspect", "lint", "lint_text", "ls", "memoized", "open_image"]

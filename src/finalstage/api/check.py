@@ -28,6 +28,7 @@ from finalstage.engine import evaluate
 from finalstage.engine import baseline as baselines
 from finalstage.engine.verdicts import CheckDetail, policy_verdicts
 from finalstage.facts import Facts, Progress, StructureTests
+from finalstage.facts.summary import summarize_image
 from finalstage.findings import Report, Severity
 from finalstage.image.image import Image
 from finalstage.limits import Limits
@@ -77,7 +78,8 @@ def check(
         structure_tests=facts.structure_tests if configs else (),
         attribution=facts.attribution,
         size=sum(s.uncompressed_size for s in facts.scans),
-        compressed_size=sum(s.compressed_size for s in facts.scans))
+        compressed_size=sum(s.compressed_size for s in facts.scans),
+        summary=summarize_image(facts))
     return dataclasses.replace(report, detail=detail)
 
 

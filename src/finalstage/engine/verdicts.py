@@ -5,10 +5,11 @@ of its rules left a finding; it is skipped when all of them were (the facts were
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from finalstage.attribution import Attribution
 from finalstage.cst import CstResult
+from finalstage.facts.summary import InspectResult
 from finalstage.findings import RuleOutcome
 from finalstage.settings.model import Settings
 
@@ -38,6 +39,8 @@ class CheckDetail:
     attribution: Attribution | None
     size: int
     compressed_size: int
+    # What inspect would show (layers, the merged tree, packages): the HTML page pictures it.
+    summary: InspectResult | None = field(default=None, repr=False, compare=False)
 
 
 def policy_verdicts(settings: Settings,

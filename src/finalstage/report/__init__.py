@@ -1,45 +1,55 @@
-"""Reporters: render the one ``Report`` as text, JSON, SARIF 2.1.0, JUnit XML or GitHub annotations.
+"""Reporters: render the one ``Report`` as text, JSON, SARIF 2.1.0, JUnit XML, GitHub
+annotations, one offline HTML page, Markdown (a diff for a pull request) or an SBOM
+(CycloneDX 1.6, SPDX 2.3).
 
     from finalstage.report import render
     sys.stdout.write(render(report, "sarif"))
 
 One module per format behind ``Reporter`` (``_base.py``). ``inspect`` and ``ls`` reports render
-as text and JSON; findings formats (SARIF, JUnit, GitHub) are for ``lint`` and ``check``.
+as text and JSON; findings formats (SARIF, JUnit, GitHub) are for ``lint`` and ``check``; HTML
+for ``inspect``, ``check`` and ``diff``; SBOMs for ``inspect``.
 """
 
 from __future__ import annotations
 
 import enum
 import os
-from typing import TextIO, assert_never
+from typing import TextIO
 
 from finalstage.errors import UsageError
 from finalstage.escape import one_line
 from finalstage.findings import Report
 from finalstage.report._base import Reporter
 from finalstage.report.github import GithubReporter
+from finalstage.report.html import HtmlReporter
 from finalstage.report.json import JsonReporter
 from finalstage.report.junit import JunitReporter
+from finalstage.report.markdown import MarkdownReporter
 from finalstage.report.sarif import SarifReporter
 from finalstage.report.text import TextReporter
 
 # What each command's report can be rendered as (the findings formats need findings).
 FORMATS: dict[str, tuple[str, ...]] = {
     "lint": ("text", "json", "sarif", "junit", "github"),
-    "check": ("text", "json", "sarif", "junit", "github"),
-    "inspect": ("text", "json"),
+    "check": ("text", "json", "sarif", "junit", "github", "html"),
+    "inspect": ("text", "json", "html", "cyclonedx", "spdx"),
     "ls": ("text", "json"),
+    "diff": ("text", "json", "markdown", "html"),
 }
 
 
 class OutputFormat(enum.StrEnum):
-    """The output formats of ``lint`` and ``check`` (``--format``)."""
+    """Every output format (``--format``); ``FORMATS`` says which each command has."""
 
     TEXT = "text"
     JSON = "json"
     SARIF = "sarif"
     JUNIT = "junit"
     GITHUB = "github"
+    HTML = "html"
+    MARKDOWN = "markdown"
+    CYCLONEDX = "cyclonedx"
+    SPDX = "spdx"
 
     def reporter(self, *, color: bool = False, **text_options: bool) -> Reporter:
         """A reporter for this format; ``color`` and the text options (``verbose``,
@@ -54,7 +64,11 @@ class OutputFormat(enum.StrEnum):
             return JunitReporter()
         if self is OutputFormat.GITHUB:
             return GithubReporter()
-        assert_never(self)
+        if self is OutputFormat.HTML:
+            return HtmlReporter()
+        if self is OutputFormat.MARKDOWN:
+            return MarkdownReporter()
+        return _sbom_reporter(self)
 
     @classmethod
     def parse(cls, value: str, allowed: tuple[str, ...] | None = None) -> OutputFormat:
@@ -66,6 +80,20 @@ class OutputFormat(enum.StrEnum):
             raise UsageError(f"unknown output format '{one_line(value)}': use "
                              f"{'|'.join(choices)}")
         return cls(name)
+
+
+def _sbom_reporter(fmt: OutputFormat) -> Reporter:
+    """The SBOM reporters, loaded only when asked for: their libraries (the ``sbom`` extra)
+    take a while to import and may not be installed."""
+    if fmt is OutputFormat.CYCLONEDX:
+        # heavy optional dependency: cyclonedx-python-lib loads with this module
+        from finalstage.report.cyclonedx import CycloneDxReporter  # noqa: PLC0415
+        return CycloneDxReporter()
+    if fmt is OutputFormat.SPDX:
+        # heavy optional dependency: spdx-tools loads with this module
+        from finalstage.report.spdx import SpdxReporter  # noqa: PLC0415
+        return SpdxReporter()
+    raise AssertionError(f"not an SBOM format: {fmt}")
 
 
 def color_for(stream: TextIO) -> bool:
@@ -93,7 +121,8 @@ def _forced() -> bool:
 
 
 def render(report: Report, fmt: str, *, color: bool | None = None, **text_options: bool) -> str:
-    """Render ``report`` in format ``fmt`` (text|json|sarif|junit|github).
+    """Render ``report`` in format ``fmt`` (text|json|sarif|junit|github|html|markdown|
+    cyclonedx|spdx, as ``FORMATS`` allows for the report's command).
 
     ``color`` only matters for text: True/False as given (the CLI passes
     ``color_for(sys.stdout)``); None means no colour unless ``FORCE_COLOR`` is set and
