@@ -18,16 +18,19 @@ from finalstage.report._base import Reporter
 from finalstage.report.sbom import Component, components, inspected, missing, properties
 
 try:
-    from cyclonedx.factory.license import LicenseFactory
     from cyclonedx.model import Property
     from cyclonedx.model.bom import Bom, BomMetaData
     from cyclonedx.model.component import Component as CdxComponent
     from cyclonedx.model.component import ComponentType
-    from cyclonedx.model.tool import Tool
+    from cyclonedx.model.tool import ToolRepository
     from cyclonedx.output.json import JsonV1Dot6
     from packageurl import PackageURL
 except ImportError as err:  # the sbom extra is not installed
     raise missing("cyclonedx", err) from err
+try:  # its home since cyclonedx-python-lib 11; the old one warns there
+    from cyclonedx.contrib.license.factories import LicenseFactory
+except ImportError:
+    from cyclonedx.factory.license import LicenseFactory
 
 
 def _purl(kind: str, namespace: str | None, name: str, version: str | None,
@@ -59,9 +62,9 @@ def cyclonedx_bom(result: InspectResult) -> Bom:
     """The BOM of an inspected image (components sorted, references unique)."""
     factory = LicenseFactory()
     subject = _subject(result)
-    bom = Bom(metadata=BomMetaData(component=subject,
-                                   tools=[Tool(vendor="finalstage", name="finalstage",
-                                               version=__version__)]))
+    tool = CdxComponent(name="finalstage", version=__version__, type=ComponentType.APPLICATION,
+                        bom_ref="finalstage")
+    bom = Bom(metadata=BomMetaData(component=subject, tools=ToolRepository(components=[tool])))
     items = [_component(c, factory) for c in components(result, _purl)]
     for item in items:
         bom.components.add(item)

@@ -189,8 +189,9 @@
       }
       div.title = tip;
       if (w > 40 && h > 12) div.textContent = node.data.n + " " + fmt(node.value);
-      if (node.children) {
-        div.addEventListener("click", function (ev) { ev.stopPropagation(); current = node; draw(); });
+      var target = node.children ? node : node.parent;  /* a file zooms to its directory */
+      if (target && target !== current) {
+        div.addEventListener("click", function (ev) { ev.stopPropagation(); current = target; draw(); });
       }
       area.appendChild(div);
       if (isOpen) node.children.forEach(box4);
