@@ -33,12 +33,6 @@ except ImportError:
     from cyclonedx.factory.license import LicenseFactory
 
 
-def _purl(kind: str, namespace: str | None, name: str, version: str | None,
-          qualifiers: dict[str, str]) -> str:
-    return PackageURL(type=kind, namespace=namespace, name=name, version=version,
-                      qualifiers=qualifiers or None).to_string()
-
-
 def _component(c: Component, licenses: LicenseFactory) -> CdxComponent:
     p = c.package
     return CdxComponent(
@@ -65,7 +59,7 @@ def cyclonedx_bom(result: InspectResult) -> Bom:
     tool = CdxComponent(name="finalstage", version=__version__, type=ComponentType.APPLICATION,
                         bom_ref="finalstage")
     bom = Bom(metadata=BomMetaData(component=subject, tools=ToolRepository(components=[tool])))
-    items = [_component(c, factory) for c in components(result, _purl)]
+    items = [_component(c, factory) for c in components(result)]
     for item in items:
         bom.components.add(item)
     bom.register_dependency(subject, items)

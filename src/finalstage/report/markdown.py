@@ -55,8 +55,8 @@ class MarkdownReporter(Reporter):
 def _head(d: DiffResult, report: Report) -> list[str]:
     delta = d.b.uncompressed_size - d.a.uncompressed_size
     pct = percent(delta, d.a.uncompressed_size)
-    out = [f"### finalstage diff: {format_size(delta, sign=True)}"
-           f"{f' ({pct})' if pct else ''} uncompressed",
+    title = f"### finalstage diff: {format_size(delta, sign=True)}"
+    out = [f"{title}{f' ({pct})' if pct else ''} uncompressed",
            "", f"{md(d.a.reference)} → {md(d.b.reference)}", "",
            "| | A | B | Δ |", "|---|--:|--:|--:|"]
     out += [f"| {label} | {x} | {y} | {md(z)} |" for label, x, y, z in totals_rows(d)]

@@ -21,6 +21,17 @@ from finalstage.findings import Report
 INSTALL_HINT = "pip install 'finalstage[sbom]'"
 
 
+def missing(fmt: str, err: ImportError) -> UsageError:
+    """The error for an SBOM format whose library is not installed."""
+    return UsageError(f"--format {fmt} needs {err.name or 'its library'}: {INSTALL_HINT}")
+
+
+try:  # loaded only with the SBOM reporters (``OutputFormat.reporter``)
+    from packageurl import PackageURL
+except ImportError as err:  # the sbom extra is not installed
+    raise missing("cyclonedx|spdx", err) from err
+
+
 @dataclass(frozen=True)
 class Component:
     """One package as an SBOM component."""
@@ -39,11 +50,6 @@ def inspected(report: Report, fmt: str) -> InspectResult:
     if detail.analysis is None:
         raise UsageError(f"{fmt} output needs the content analysis: drop --no-classify")
     return detail
-
-
-def missing(fmt: str, err: ImportError) -> UsageError:
-    """The error for an SBOM format whose library is not installed."""
-    return UsageError(f"--format {fmt} needs {err.name or 'its library'}: {INSTALL_HINT}")
 
 
 def purl_parts(p: Package) -> tuple[str, str | None, str, dict[str, str]]:
@@ -73,9 +79,15 @@ def introduced_by(p: Package, record_layer: int | None) -> int | None:
     return min(p.layers) if p.layers else record_layer
 
 
-def components(result: InspectResult, to_purl: object) -> list[Component]:
-    """Every package of the image, sorted, with a unique reference each; ``to_purl(type,
-    namespace, name, version, qualifiers)`` renders the purl (packageurl's, passed in)."""
+def purl_of(p: Package) -> str:
+    """The package URL of ``p``."""
+    kind, namespace, name, qualifiers = purl_parts(p)
+    return PackageURL(type=kind, namespace=namespace, name=name, version=p.version or None,
+                      qualifiers=qualifiers or None).to_string()
+
+
+def components(result: InspectResult) -> list[Component]:
+    """Every package of the image, sorted, with a unique reference each."""
     assert result.analysis is not None
     tree = result.merged
     packages = sorted(result.analysis.packages,
@@ -83,8 +95,7 @@ def components(result: InspectResult, to_purl: object) -> list[Component]:
     seen: Counter[str] = Counter()
     out = []
     for p in packages:
-        kind, namespace, name, qualifiers = purl_parts(p)
-        purl = to_purl(kind, namespace, name, p.version or None, qualifiers)  # type: ignore[operator]
+        purl = purl_of(p)
         seen[purl] += 1
         ref = purl if seen[purl] == 1 else f"{purl}#{seen[purl]}"
         entry = tree.get(p.location) if tree is not None and p.location else None
@@ -108,4 +119,4 @@ def properties(c: Component) -> list[tuple[str, str]]:
 
 
 __all__ = ["INSTALL_HINT", "Component", "components", "inspected", "introduced_by", "missing",
-           "properties", "purl_parts"]
+           "properties", "purl_of", "purl_parts"]

@@ -21,7 +21,6 @@ from finalstage.report.sbom import Component, components, inspected, missing, pr
 
 try:
     from license_expression import ExpressionError, get_spdx_licensing
-    from packageurl import PackageURL
     from spdx_tools.spdx.model import (
         Actor,
         ActorType,
@@ -40,12 +39,6 @@ except ImportError as err:  # the sbom extra is not installed
     raise missing("spdx", err) from err
 
 NAMESPACE = "https://spdx.org/spdxdocs/finalstage"
-
-
-def _purl(kind: str, namespace: str | None, name: str, version: str | None,
-          qualifiers: dict[str, str]) -> str:
-    return PackageURL(type=kind, namespace=namespace, name=name, version=version,
-                      qualifiers=qualifiers or None).to_string()
 
 
 def _license(text: str | None) -> object:
@@ -90,7 +83,7 @@ def spdx_document(result: InspectResult, created: datetime | None = None) -> Doc
         copyright_text=SpdxNoAssertion(), primary_package_purpose=PackagePurpose.CONTAINER,
         comment=f"finalstage: image_id={result.image_id}; "
                 f"uncompressed_size={result.uncompressed_size}; layers={len(result.layers)}")
-    packages = [_package(c, i) for i, c in enumerate(components(result, _purl), 1)]
+    packages = [_package(c, i) for i, c in enumerate(components(result), 1)]
     relationships = [Relationship("SPDXRef-DOCUMENT", RelationshipType.DESCRIBES, "SPDXRef-Image")]
     relationships += [Relationship("SPDXRef-Image", RelationshipType.CONTAINS, p.spdx_id)
                       for p in packages]
