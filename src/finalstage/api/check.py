@@ -17,6 +17,7 @@ before the image, so a typo fails in milliseconds, not after a 2 GB read.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -79,7 +80,7 @@ def check(
         attribution=facts.attribution,
         size=sum(s.uncompressed_size for s in facts.scans),
         compressed_size=sum(s.compressed_size for s in facts.scans),
-        summary=summarize_image(facts))
+        summary=functools.cache(functools.partial(summarize_image, facts)))
     return dataclasses.replace(report, detail=detail)
 
 

@@ -129,7 +129,7 @@ def page_data(report: Report) -> dict[str, Any]:
         data["image"] = _image(detail, {})
     elif isinstance(detail, CheckDetail):
         if detail.summary is not None:
-            data["image"] = _image(detail.summary, _attribution_lines(detail))
+            data["image"] = _image(detail.summary(), _attribution_lines(detail))
         data["verdicts"] = [{"key": v.key, "status": v.status, "detail": _e(v.detail)}
                             for v in detail.verdicts]
         data["tests"] = [{"name": _e(r.name), "status": r.status,
