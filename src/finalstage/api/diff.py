@@ -20,8 +20,9 @@ from __future__ import annotations
 from finalstage.analysis.from_image import analysis_tag, elf_enabled
 from finalstage.api.source import open_image
 from finalstage.engine import evaluate
-from finalstage.facts import Facts, Progress
+from finalstage.facts import Facts
 from finalstage.facts.diff import DiffResult, Growth, LayerReuse, compare, growth_check
+from finalstage.facts.imagefacts import ImageFacts, Progress
 from finalstage.facts.shared import SharedLayers
 from finalstage.findings import Finding, Report, Severity
 from finalstage.image.image import Image
@@ -53,14 +54,14 @@ def diff(
     ``size-over-budget`` finding. ``cache`` reuses verified layer indexes from the cache."""
     image_a = _opened(a, platform, limits, cache)
     image_b = _opened(b, platform, limits, cache)
-    facts_a = Facts(image=image_a, elf=elf, progress=progress)
+    facts_a = Facts(image=ImageFacts(image_a, elf=elf, progress=progress))
     report_a = evaluate(facts_a, Settings(), command="inspect", targets=(image_a.reference,))
     facts_a.tree  # noqa: B018 - A is merged and verified before B borrows its layers
     facts_a.wait_verified()
     shared = SharedLayers(facts_a.scans, image_b.core.layers(), analysis_tag(elf_enabled(elf)),
                           image_b.cache)
     image_b.cache = shared
-    facts_b = Facts(image=image_b, elf=elf, progress=progress)
+    facts_b = Facts(image=ImageFacts(image_b, elf=elf, progress=progress))
     report_b = evaluate(facts_b, Settings(), command="inspect", targets=(image_b.reference,))
     facts_b.tree  # noqa: B018 - the same single pass
     facts_b.wait_verified()

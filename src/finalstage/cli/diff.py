@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from finalstage.api import diff as run_diff
+from finalstage.api.diff import diff as run_diff
 from finalstage.cli._app import Limit, OutputFile, Platform, app, emit, limits_of, progress_for_tty
 
 

@@ -10,9 +10,12 @@ kind, so bytes summed by kind add up to the bytes of the tree.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from finalstage.analysis.categories import Category
-from finalstage.analysis.model import Analysis
+
+if TYPE_CHECKING:  # a type only: the writers read the kinds without the analysis
+    from finalstage.analysis.model import Analysis
 
 RUNTIME = "runtime"
 APP = "app"

@@ -16,16 +16,19 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from finalstage.analysis.packages.model import Package
 from finalstage.errors import UsageError
 from finalstage.escape import one_line
-from finalstage.facts import Facts
 from finalstage.facts.content import kind_of
 from finalstage.findings import Finding
-from finalstage.fs.merge import MergedTree
 from finalstage.image.tarheader import REG
 from finalstage.units import parse_size
+
+if TYPE_CHECKING:  # types only: the text and JSON writers import this without the readers
+    from finalstage.analysis.packages.model import Package
+    from finalstage.facts import Facts
+    from finalstage.fs.merge import MergedTree
 
 
 @dataclass(frozen=True)

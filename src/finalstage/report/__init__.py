@@ -13,6 +13,7 @@ for ``inspect``, ``check`` and ``diff``; SBOMs for ``inspect``.
 from __future__ import annotations
 
 import enum
+import importlib
 import os
 from typing import TextIO
 
@@ -20,13 +21,22 @@ from finalstage.errors import UsageError
 from finalstage.escape import one_line
 from finalstage.findings import Report
 from finalstage.report._base import Reporter
-from finalstage.report.github import GithubReporter
-from finalstage.report.html import HtmlReporter
-from finalstage.report.json import JsonReporter
-from finalstage.report.junit import JunitReporter
-from finalstage.report.markdown import MarkdownReporter
-from finalstage.report.sarif import SarifReporter
-from finalstage.report.text import TextReporter
+
+# Format → the reporter class that writes it. A dispatch table, loaded per use: a lint in text
+# never loads the XML, SARIF or annotation writers.
+REPORTERS: dict[str, str] = {
+    "text": "finalstage.report.text:TextReporter",
+    "json": "finalstage.report.json:JsonReporter",
+    "sarif": "finalstage.report.sarif:SarifReporter",
+    "junit": "finalstage.report.junit:JunitReporter",
+    "github": "finalstage.report.github:GithubReporter",
+    "html": "finalstage.report.html:HtmlReporter",
+    "markdown": "finalstage.report.markdown:MarkdownReporter",
+    # The SBOM writers import their libraries (the ``sbom`` extra) with their module; without
+    # them the format fails with one line naming the extra.
+    "cyclonedx": "finalstage.report.cyclonedx:CycloneDxReporter",
+    "spdx": "finalstage.report.spdx:SpdxReporter",
+}
 
 # What each command's report can be rendered as (the findings formats need findings).
 FORMATS: dict[str, tuple[str, ...]] = {
@@ -54,21 +64,11 @@ class OutputFormat(enum.StrEnum):
     def reporter(self, *, color: bool = False, **text_options: bool) -> Reporter:
         """A reporter for this format; ``color`` and the text options (``verbose``,
         ``packages``, ``is_long``) only affect the text format."""
+        module, _, name = REPORTERS[self.value].partition(":")
+        cls: type[Reporter] = getattr(importlib.import_module(module), name)
         if self is OutputFormat.TEXT:
-            return TextReporter(color=color, **text_options)
-        if self is OutputFormat.JSON:
-            return JsonReporter()
-        if self is OutputFormat.SARIF:
-            return SarifReporter()
-        if self is OutputFormat.JUNIT:
-            return JunitReporter()
-        if self is OutputFormat.GITHUB:
-            return GithubReporter()
-        if self is OutputFormat.HTML:
-            return HtmlReporter()
-        if self is OutputFormat.MARKDOWN:
-            return MarkdownReporter()
-        return _sbom_reporter(self)
+            return cls(color=color, **text_options)  # type: ignore[call-arg]
+        return cls()
 
     @classmethod
     def parse(cls, value: str, allowed: tuple[str, ...] | None = None) -> OutputFormat:
@@ -80,20 +80,6 @@ class OutputFormat(enum.StrEnum):
             raise UsageError(f"unknown output format '{one_line(value)}': use "
                              f"{'|'.join(choices)}")
         return cls(name)
-
-
-def _sbom_reporter(fmt: OutputFormat) -> Reporter:
-    """The SBOM reporters, loaded only when asked for: their libraries (the ``sbom`` extra)
-    take a while to import and may not be installed."""
-    if fmt is OutputFormat.CYCLONEDX:
-        # heavy optional dependency: cyclonedx-python-lib loads with this module
-        from finalstage.report.cyclonedx import CycloneDxReporter  # noqa: PLC0415
-        return CycloneDxReporter()
-    if fmt is OutputFormat.SPDX:
-        # heavy optional dependency: spdx-tools loads with this module
-        from finalstage.report.spdx import SpdxReporter  # noqa: PLC0415
-        return SpdxReporter()
-    raise AssertionError(f"not an SBOM format: {fmt}")
 
 
 def color_for(stream: TextIO) -> bool:
