@@ -1,7 +1,8 @@
 """``inspect --format cyclonedx|spdx``: documents that the standards' own libraries validate
 (cyclonedx-python-lib's JSON schema validator for CycloneDX 1.6, spdx-tools' parser and
 validator for SPDX 2.3), whose PyPI components are exactly what ``pip list`` prints inside the
-running image (podman), and that carry purl, licence, introducing layer and bytes."""
+running image (podman), whose Debian and npm components are exactly what ``dpkg-query -W`` and
+``npm ls --all`` print there, and that carry purl, licence, introducing layer and bytes."""
 
 from __future__ import annotations
 
@@ -151,3 +152,47 @@ def test_bench_fat_python(tmp_path: Path) -> None:
     if not archive.exists():
         pytest.skip(f"bench image {archive} not built (../shared/bench/build-images.sh)")
     check_pypi_against_pip(str(archive), "localhost/fat-python", tmp_path)
+
+
+def podman_lines(image: str, script: str) -> list[str]:
+    done = subprocess.run([*PODMAN, "--entrypoint", "sh", image, "-c", script],
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout.splitlines()
+
+
+def of_ecosystem(doc: dict, kind: str) -> list[dict]:
+    return [c for c in doc["components"] if c["purl"].startswith(f"pkg:{kind}/")]
+
+
+def podman_has(image: str) -> None:
+    probe = subprocess.run(["podman", "image", "exists", image], capture_output=True,
+                           timeout=60, check=False) if shutil.which("podman") else None
+    if probe is None or probe.returncode != 0:
+        pytest.skip(f"{image} is not in podman storage (../shared/bench/build-images.sh)")
+
+
+@pytest.mark.engine
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
+@pytest.mark.parametrize("name", ["fat-python", "fat-node"])
+def test_bench_deb_and_npm_components_are_dpkg_and_npm_ls(name: str) -> None:
+    """Every Debian package ``dpkg-query`` lists, with its version, and nothing else; for the
+    Node image, one npm component per package directory ``npm ls --all`` resolves in /app (the
+    others are Debian's node modules under /usr/share/nodejs, which dpkg owns)."""
+    archive, image = BENCH / f"{name}.tar", f"localhost/{name}"
+    if not archive.exists():
+        pytest.skip(f"bench image {archive} not built (../shared/bench/build-images.sh)")
+    podman_has(image)
+    doc = validate_cyclonedx(render(finalstage.inspect(str(archive)), "cyclonedx"))
+    dpkg = {tuple(line.split("\t")) for line in podman_lines(
+        image, "dpkg-query -W -f '${Package}\\t${Version}\\n'")}
+    assert {(c["name"], c["version"]) for c in of_ecosystem(doc, "deb")} == dpkg
+    if name != "fat-node":
+        return
+    resolved = set(podman_lines(image, "cd /app && npm ls --all --parseable 2>/dev/null; true"))
+    locations = {props["finalstage:location"].removesuffix("/package.json")
+                 for props in ({p["name"]: p["value"] for p in c["properties"]}
+                               for c in of_ecosystem(doc, "npm"))}
+    assert {loc for loc in locations if loc.startswith("/app/")} == resolved - {"/app"}
+    assert all(loc.startswith(("/app/", "/usr/share/nodejs/")) for loc in locations)
