@@ -17,6 +17,8 @@ listing instead of being read (``facts.shared``). Both images go through the sam
 
 from __future__ import annotations
 
+from typing import Any
+
 from finalstage.analysis.from_image import analysis_tag, elf_enabled
 from finalstage.api.source import open_image
 from finalstage.engine import evaluate
@@ -31,11 +33,10 @@ from finalstage.settings import Settings
 from finalstage.units import format_size
 
 
-def _opened(image: str | Image, platform: str | None, limits: Limits | None,
-            cache: bool) -> Image:
-    if isinstance(image, Image):
-        return image
-    return open_image(image, platform=platform, limits=limits, cache=cache)
+def _opened(images: tuple[str | Image, str | Image], **options: Any) -> tuple[Image, Image]:
+    """Both images, each opened with ``options`` (``open_image``'s) unless already an Image."""
+    a, b = (i if isinstance(i, Image) else open_image(i, **options) for i in images)
+    return a, b
 
 
 def diff(
@@ -46,14 +47,17 @@ def diff(
     elf: bool | None = None,
     platform: str | None = None,
     limits: Limits | None = None,
+    tls_verify: bool | None = None,
+    auth_file: str | None = None,
     cache: bool = False,
     progress: Progress | None = None,
 ) -> Report:
     """Compare image ``a`` (before) with image ``b`` (after). ``fail_on_growth`` (``10%`` or
     ``50MB``) fails the report when B's uncompressed size grew by more; the failure is a
-    ``size-over-budget`` finding. ``cache`` reuses verified layer indexes from the cache."""
-    image_a = _opened(a, platform, limits, cache)
-    image_b = _opened(b, platform, limits, cache)
+    ``size-over-budget`` finding. ``cache`` reuses verified layer indexes from the cache;
+    ``tls_verify`` and ``auth_file`` are for registries, as in ``open_image``."""
+    image_a, image_b = _opened((a, b), platform=platform, limits=limits, tls_verify=tls_verify,
+                               auth_file=auth_file, cache=cache)
     facts_a = Facts(image=ImageFacts(image_a, elf=elf, progress=progress))
     report_a = evaluate(facts_a, Settings(), command="inspect", targets=(image_a.reference,))
     facts_a.tree  # noqa: B018 - A is merged and verified before B borrows its layers

@@ -10,7 +10,17 @@ from typing import Annotated
 import typer
 
 from finalstage.api.diff import diff as run_diff
-from finalstage.cli._app import Limit, OutputFile, Platform, app, emit, limits_of, progress_for_tty
+from finalstage.cli._app import (
+    AuthFile,
+    Limit,
+    OutputFile,
+    Platform,
+    TlsVerify,
+    app,
+    emit,
+    limits_of,
+    progress_for_tty,
+)
 
 
 @app.command()
@@ -27,10 +37,13 @@ def diff(
     cache: Annotated[bool, typer.Option(
         "--cache/--no-cache", help="Reuse verified layer indexes from the cache.")] = True,
     limit: Limit = [],  # noqa: B006 - typer reads the default, never mutates it
+    tls_verify: TlsVerify = None,
+    authfile: AuthFile = None,
 ) -> None:
     """Compare image A (before) with image B (after): sizes, kinds of content, paths,
     packages and findings. Layers B shares with A are not read again."""
     report = run_diff(a, b, fail_on_growth=fail_on_growth, platform=platform,
-                      limits=limits_of(limit), cache=cache, progress=progress_for_tty())
+                      limits=limits_of(limit), tls_verify=tls_verify, auth_file=authfile,
+                      cache=cache, progress=progress_for_tty())
     emit(report, output_format, output)
     raise typer.Exit(report.exit_code)
