@@ -155,7 +155,7 @@ def test_diff_page(browser: Any, tmp_path: Path) -> None:
     loaded = load(browser, out)
     assert_offline_and_clean(loaded)
     text = loaded.page.inner_text("body")
-    assert "1 layers shared, 1 of them not read for B" in text
+    assert "layers shared with A: 1, not read for B: 1" in text
     assert "FS208" in text                              # the new .env finding
     shot(loaded, "diff-busybox")
 

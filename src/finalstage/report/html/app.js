@@ -307,7 +307,7 @@
                delta: bytes ? fmt(y - x, true) : (y - x >= 0 ? "+" : "") + (y - x) };
     }));
     app.appendChild(el("p", null, "A: " + d.a.reference + " · B: " + d.b.reference + " · " +
-      d.reuse.shared + " layers shared, " + d.reuse.skipped + " of them not read for B"));
+      "layers shared with A: " + d.reuse.shared + ", not read for B: " + d.reuse.skipped));
     new Treemap(section("Changed paths (area: bytes changed)"), d.treemap, DATA.kinds);
     table(section("By kind"), [
       { key: "label", label: "kind" },
