@@ -13,6 +13,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterable, Iterator, Mapping, ValuesView
 from contextlib import contextmanager
+from itertools import compress
 from operator import itemgetter
 from typing import Any
 
@@ -157,6 +158,7 @@ def _analyze(entries: Iterable[EntryLike], captured: Mapping[str, Captured | Non
         special_files=tuple(special),
         elf_files=tuple(e for _, e in sorted(elf_found, key=lambda t: t[0])),
         shebangs=shebangs,
+        owned=frozenset(compress(paths, keys)),
         warnings=tuple(warnings),
     )
 

@@ -17,6 +17,7 @@ before the image, so a typo fails in milliseconds, not after a 2 GB read.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -24,12 +25,13 @@ from finalstage.api.lint import SettingsArg, resolve_settings
 from finalstage.api.source import open_image, source_notes
 from finalstage.cst import load_cst
 from finalstage.dockerfile import load
-from finalstage.engine import evaluate
 from finalstage.engine import baseline as baselines
+from finalstage.engine import evaluate
 from finalstage.engine.verdicts import CheckDetail, policy_verdicts
 from finalstage.facts import Facts
 from finalstage.facts.imagefacts import ImageFacts, Progress
 from finalstage.facts.structure import StructureTests
+from finalstage.facts.summary import summarize_image
 from finalstage.findings import Report, Severity
 from finalstage.image.image import Image
 from finalstage.limits import Limits
@@ -81,7 +83,8 @@ def check(
         structure_tests=facts.structure_tests if configs else (),
         attribution=facts.attribution,
         size=sum(s.uncompressed_size for s in facts.scans),
-        compressed_size=sum(s.compressed_size for s in facts.scans))
+        compressed_size=sum(s.compressed_size for s in facts.scans),
+        summary=functools.cache(functools.partial(summarize_image, facts)))
     return dataclasses.replace(report, detail=detail,
                                notes=source_notes(typed, image) + report.notes)
 

@@ -1,10 +1,13 @@
-"""Reporters: render the one ``Report`` as text, JSON, SARIF 2.1.0, JUnit XML or GitHub annotations.
+"""Reporters: render the one ``Report`` as text, JSON, SARIF 2.1.0, JUnit XML, GitHub
+annotations, one offline HTML page, Markdown (a diff for a pull request) or an SBOM
+(CycloneDX 1.6, SPDX 2.3).
 
     from finalstage.report import render
     sys.stdout.write(render(report, "sarif"))
 
 One module per format behind ``Reporter`` (``_base.py``). ``inspect`` and ``ls`` reports render
-as text and JSON; findings formats (SARIF, JUnit, GitHub) are for ``lint`` and ``check``.
+as text and JSON; findings formats (SARIF, JUnit, GitHub) are for ``lint`` and ``check``; HTML
+for ``inspect``, ``check`` and ``diff``; SBOMs for ``inspect``.
 """
 
 from __future__ import annotations
@@ -27,25 +30,36 @@ REPORTERS: dict[str, str] = {
     "sarif": "finalstage.report.sarif:SarifReporter",
     "junit": "finalstage.report.junit:JunitReporter",
     "github": "finalstage.report.github:GithubReporter",
+    "html": "finalstage.report.html:HtmlReporter",
+    "markdown": "finalstage.report.markdown:MarkdownReporter",
+    # The SBOM writers import their libraries (the ``sbom`` extra) with their module; without
+    # them the format fails with one line naming the extra.
+    "cyclonedx": "finalstage.report.cyclonedx:CycloneDxReporter",
+    "spdx": "finalstage.report.spdx:SpdxReporter",
 }
 
 # What each command's report can be rendered as (the findings formats need findings).
 FORMATS: dict[str, tuple[str, ...]] = {
     "lint": ("text", "json", "sarif", "junit", "github"),
-    "check": ("text", "json", "sarif", "junit", "github"),
-    "inspect": ("text", "json"),
+    "check": ("text", "json", "sarif", "junit", "github", "html"),
+    "inspect": ("text", "json", "html", "cyclonedx", "spdx"),
     "ls": ("text", "json"),
+    "diff": ("text", "json", "markdown", "html"),
 }
 
 
 class OutputFormat(enum.StrEnum):
-    """The output formats of ``lint`` and ``check`` (``--format``)."""
+    """Every output format (``--format``); ``FORMATS`` says which each command has."""
 
     TEXT = "text"
     JSON = "json"
     SARIF = "sarif"
     JUNIT = "junit"
     GITHUB = "github"
+    HTML = "html"
+    MARKDOWN = "markdown"
+    CYCLONEDX = "cyclonedx"
+    SPDX = "spdx"
 
     def reporter(self, *, color: bool = False, **text_options: bool) -> Reporter:
         """A reporter for this format; ``color`` and the text options (``verbose``,
@@ -93,7 +107,8 @@ def _forced() -> bool:
 
 
 def render(report: Report, fmt: str, *, color: bool | None = None, **text_options: bool) -> str:
-    """Render ``report`` in format ``fmt`` (text|json|sarif|junit|github).
+    """Render ``report`` in format ``fmt`` (text|json|sarif|junit|github|html|markdown|
+    cyclonedx|spdx, as ``FORMATS`` allows for the report's command).
 
     ``color`` only matters for text: True/False as given (the CLI passes
     ``color_for(sys.stdout)``); None means no colour unless ``FORCE_COLOR`` is set and
