@@ -4,11 +4,12 @@ from finalstage._version import __version__ as __version__
 from finalstage.analysis.categories import Category as Category
 from finalstage.analysis.model import Analysis as Analysis
 from finalstage.analysis.packages.model import Package as Package
-from finalstage.api import check as check
-from finalstage.api import inspect as inspect
-from finalstage.api import lint as lint
-from finalstage.api import ls as ls
-from finalstage.api import open_image as open_image
+from finalstage.api.check import check as check
+from finalstage.api.diff import diff as diff
+from finalstage.api.inspect import inspect as inspect
+from finalstage.api.inspect import ls as ls
+from finalstage.api.lint import lint as lint
+from finalstage.api.source import open_image as open_image
 from finalstage.errors import FinalstageError as FinalstageError
 from finalstage.facts import Facts as Facts
 from finalstage.findings import Finding as Finding

@@ -23,6 +23,7 @@ ARGUMENT_HELP = {
     "inspect": ["Image reference"],
     "ls": ["Image reference", "Path inside the image"],
     "check": ["Image reference"],
+    "diff": ["The image before", "The image after"],
 }
 
 

@@ -83,7 +83,7 @@ def check(
 ) -> None:
     """Gate IMAGE on a policy and structure tests; with --dockerfile, lint it and tie every
     image finding to the Dockerfile line that made it. Formats: text, json, sarif, junit,
-    github, gitlab, checkstyle."""
+    github, gitlab, checkstyle, html."""
     outputs = plan("check", output_format, output, statistics=statistics)
     report = run_check(
         image, dockerfile=dockerfile, build_args=build_args_of(build_arg), target=target,

@@ -61,7 +61,7 @@ def inspect(
     quiet: Quiet = False,
 ) -> None:
     """Show size, layers, the merged filesystem, largest files, waste, config and contents of
-    IMAGE. Formats: text, json."""
+    IMAGE. Formats: text, json, html (one offline page), cyclonedx and spdx (SBOMs)."""
     outputs = plan("inspect", output_format, output)
     limits = limits_of(limit)
     img = open_image(image, platform=platform, limits=limits, tls_verify=tls_verify,

@@ -1,12 +1,14 @@
 """Reporters: render the one ``Report`` as text, JSON, SARIF 2.1.0, JUnit XML, GitHub
-annotations, GitLab Code Quality or checkstyle XML.
+annotations, GitLab Code Quality, checkstyle XML, one offline HTML page, Markdown (a diff for a
+pull request) or an SBOM (CycloneDX 1.6, SPDX 2.3).
 
     from finalstage.report import render
     sys.stdout.write(render(report, "sarif"))
 
 One module per format behind ``Reporter`` (``_base.py``). ``inspect``, ``ls`` and ``rules``
 reports render as text and JSON; findings formats (SARIF, JUnit, GitHub, GitLab, checkstyle) are
-for ``lint`` and ``check``. ``outputs.plan_outputs`` says where each rendering goes.
+for ``lint`` and ``check``; HTML for ``inspect``, ``check`` and ``diff``; SBOMs for ``inspect``.
+``outputs.plan_outputs`` says where each rendering goes.
 """
 
 from __future__ import annotations
@@ -33,21 +35,28 @@ REPORTERS: dict[str, str] = {
     "github": "finalstage.report.github:GithubReporter",
     "gitlab": "finalstage.report.gitlab:GitlabReporter",
     "checkstyle": "finalstage.report.checkstyle:CheckstyleReporter",
+    "html": "finalstage.report.html:HtmlReporter",
+    "markdown": "finalstage.report.markdown:MarkdownReporter",
+    # The SBOM writers import their libraries (the ``sbom`` extra) with their module; without
+    # them the format fails with one line naming the extra.
+    "cyclonedx": "finalstage.report.cyclonedx:CycloneDxReporter",
+    "spdx": "finalstage.report.spdx:SpdxReporter",
 }
 
 _FINDINGS_FORMATS = ("text", "json", "sarif", "junit", "github", "gitlab", "checkstyle")
 # What each command's report can be rendered as (the findings formats need findings).
 FORMATS: dict[str, tuple[str, ...]] = {
     "lint": _FINDINGS_FORMATS,
-    "check": _FINDINGS_FORMATS,
-    "inspect": ("text", "json"),
+    "check": (*_FINDINGS_FORMATS, "html"),
+    "inspect": ("text", "json", "html", "cyclonedx", "spdx"),
     "ls": ("text", "json"),
     "rules": ("text", "json"),
+    "diff": ("text", "json", "markdown", "html"),
 }
 
 
 class OutputFormat(enum.StrEnum):
-    """Every output format (``--format``); ``FORMATS`` says which a command has."""
+    """Every output format (``--format``); ``FORMATS`` says which each command has."""
 
     TEXT = "text"
     JSON = "json"
@@ -56,6 +65,10 @@ class OutputFormat(enum.StrEnum):
     GITHUB = "github"
     GITLAB = "gitlab"
     CHECKSTYLE = "checkstyle"
+    HTML = "html"
+    MARKDOWN = "markdown"
+    CYCLONEDX = "cyclonedx"
+    SPDX = "spdx"
 
     def reporter(self, *, color: bool = False, **text_options: bool) -> Reporter:
         """A reporter for this format; ``color`` and the text options (``verbose``,
@@ -108,7 +121,8 @@ def _forced() -> bool:
 
 def render(report: Report, fmt: str, *, color: bool | None = None, statistics: bool = False,
            **text_options: bool) -> str:
-    """Render ``report`` in format ``fmt`` (text|json|sarif|junit|github|gitlab|checkstyle).
+    """Render ``report`` in format ``fmt`` (text|json|sarif|junit|github|gitlab|checkstyle|html|
+    markdown|cyclonedx|spdx, as ``FORMATS`` allows for the report's command).
 
     ``color`` only matters for text: True/False as given (the CLI passes
     ``color_for(sys.stdout)``); None means no colour unless ``FORCE_COLOR`` is set and

@@ -18,6 +18,7 @@ from typing import ClassVar
 
 from finalstage.engine.verdicts import CheckDetail
 from finalstage.escape import escape_control, one_line
+from finalstage.facts.diff import DiffResult
 from finalstage.facts.listing import Listing
 from finalstage.facts.summary import InspectResult
 from finalstage.findings import Finding, Report, Severity
@@ -32,6 +33,7 @@ from finalstage.report._base import (
 )
 from finalstage.report.catalog import render_catalog
 from finalstage.report.check_text import render_skipped, render_suppressed, render_verdicts
+from finalstage.report.diff_text import render_diff_text
 from finalstage.report.inspect_text import render_text as render_inspect
 from finalstage.report.listing import render_listing
 from finalstage.units import format_size
@@ -83,6 +85,10 @@ class TextReporter(Reporter):
             return render_inspect(detail, report.findings, packages=self.packages)
         if isinstance(detail, Listing):
             return render_listing(detail, is_long=self.is_long)
+        if isinstance(detail, DiffResult):
+            blocks = ["\n".join(self._finding(f, detail.b.reference))
+                      for f in sorted_findings(report)]
+            return render_diff_text(detail) + "".join(f"\n{b}\n" for b in blocks)
         if isinstance(detail, RuleCatalog):
             return render_catalog(detail)
         image = image_target(report)
