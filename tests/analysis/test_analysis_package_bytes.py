@@ -51,7 +51,8 @@ from typing import Any
 
 import pytest
 from _analysis_helpers import corpus_file, podman_image, podman_output
-from tests.harness.build import BUD, SLIM
+from tests.harness.build import SLIM, local_name
+from tests.harness.scratch import namespaced, scratch_image
 
 from finalstage.analysis.packages.model import Ecosystem, Package
 from finalstage.analysis.from_image import analyze_image
@@ -135,7 +136,7 @@ def dpkg_installed(name: str) -> dict[str, int]:
 
 
 DIVERTED_DOCKERFILE = f"""\
-FROM {SLIM}
+FROM {local_name(SLIM)}
 RUN dpkg-divert --local --rename --divert /usr/bin/gzip.distrib --add /bin/gzip \\
  && dpkg-divert --package bash --rename --divert /usr/bin/zcat.bash --add /bin/zcat \\
  && rm -rf /usr/share/doc /usr/share/man /usr/share/locale /usr/share/info
@@ -145,17 +146,15 @@ DELETED = ("usr/share/doc", "usr/share/man", "usr/share/locale", "usr/share/info
 
 @pytest.fixture(scope="module")
 def debian_images(image_builder: Any, built_image: Callable[[str, str], Any],
-                  tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """Harness images (always buildable): the slim stand-in, the fat Python and Node examples,
     and one with a local and a package diversion of merged-/usr paths and deleted docs."""
     image_builder.ensure_standin("debian-slim")
     ctx = tmp_path_factory.mktemp("diverted")
     (ctx / "Dockerfile").write_text(DIVERTED_DOCKERFILE)
-    subprocess.run([*BUD, "-q", "-t", "localhost/finalstage-test-diverted:latest", str(ctx)],
-                   check=True, capture_output=True, timeout=600)
-    return {"slim": SLIM, "python-fat": built_image("python", "fat").name,
-            "node-fat": built_image("node", "fat").name,
-            "diverted": "localhost/finalstage-test-diverted:latest"}
+    with scratch_image(ctx, "diverted:latest") as diverted:  # removed after the module
+        yield {"slim": local_name(SLIM), "python-fat": built_image("python", "fat").name,
+               "node-fat": built_image("node", "fat").name, "diverted": diverted}
 
 
 # Bench images (shared/bench/build-images.sh) when podman storage has them (fat-node and fat-go
@@ -228,7 +227,7 @@ true
 
 def alpine_image(version: str, tmp: Path) -> str:
     """A real Alpine image (from the shared corpus) in containers-storage."""
-    name = f"localhost/finalstage-test-alpine:{version}"
+    name = namespaced(f"alpine:{version}")  # kept: the next run finds it
     if shutil.which("podman") is None or shutil.which("skopeo") is None:
         pytest.skip("podman and skopeo are needed")
     probe = subprocess.run(["podman", "image", "exists", name], capture_output=True, timeout=60,

@@ -46,8 +46,9 @@ def test_command_help_has_no_markup_escapes_and_shows_argument_help(command: str
 
 def test_required_and_defaults_read_as_click_writes_them() -> None:
     text = " ".join(run("check", "--help").stdout.split())
-    assert "IMAGE Image reference: docker-archive:/oci:/oci-archive:/docker://… or a path. " \
-           "[required]" in text
+    assert "IMAGE Image reference: docker-archive:/oci:/oci- archive:/docker://…/containers-storage:," \
+           " a path, or a bare name (app:1), looked up as podman does: local storage, then a" \
+           " registry. [required]" in text
     assert "--depth INTEGER RANGE Depth of the filesystem tree. [default: 2; 0<=x<=64]" in \
         " ".join(run("inspect", "--help").stdout.split())
 
