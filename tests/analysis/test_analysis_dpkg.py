@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from _analysis_helpers import podman_image, podman_output
-from tests.harness.build import SLIM
+from tests.harness.build import SLIM, local_name
 
 from finalstage.analysis.packages import dpkg
 
@@ -133,7 +133,7 @@ def test_host_status_matches_dpkg_query() -> None:
 def test_debian_image_status_matches_dpkg_query_inside_it(image_builder: object) -> None:
     # The harness's Debian stand-in (debootstrap minbase, made on any machine by make test).
     image_builder.ensure_standin("debian-slim")  # type: ignore[attr-defined]
-    image = podman_image(SLIM)
+    image = podman_image(local_name(SLIM))  # the stand-in, in the test namespace
     status = podman_output(image, "cat", "/var/lib/dpkg/status")
     output = podman_output(image, "dpkg-query", "-W", "-f", QUERY_FORMAT.replace("\\n", "\n"))
     expected = _dpkg_query_lines(output)
