@@ -32,10 +32,14 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Command:
-    """One simple command: ``name`` is the basename of argv[0], ``args`` the words after it."""
+    """One simple command: ``name`` is the basename of argv[0], ``args`` the words after it,
+    ``word`` argv[0] as written (``./server``) and ``wrappers`` the wrapper commands dropped
+    before it, as written (``env``, ``/usr/bin/nohup``; ``exec`` too, which is a builtin)."""
 
     name: str
     args: tuple[str, ...]
+    word: str = ""
+    wrappers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -123,12 +127,14 @@ def _logical_lines(script: str) -> list[str]:
 
 def _flush(words: list[str], out: list[Command]) -> None:
     i = 0
+    wrappers: list[str] = []
     while i < len(words):
         head = words[i]
         base = head.rsplit("/", 1)[-1]
         if head in _KEYWORD_PREFIXES or _ASSIGNMENT.match(head):
             i += 1
         elif base in _WRAPPERS:
+            wrappers.append(head)
             valued = _WRAPPER_VALUED.get(base, set())
             i += 1
             while i < len(words) and words[i].startswith("-") and words[i] != "-":
@@ -138,7 +144,8 @@ def _flush(words: list[str], out: list[Command]) -> None:
         else:
             break
     if i < len(words):
-        out.append(Command(words[i].rsplit("/", 1)[-1], tuple(words[i + 1 :])))
+        out.append(Command(words[i].rsplit("/", 1)[-1], tuple(words[i + 1 :]), words[i],
+                           tuple(wrappers)))
 
 
 def commands(instr: Instruction) -> list[Command]:

@@ -204,6 +204,9 @@ def _digest_check(
     return finish, abandon
 
 
+digest_check = _digest_check  # for readers of whole layers (``layerread``)
+
+
 def _value(h: Any, expected: str | None, context: str) -> str | None:
     if h is None or expected is None:
         return None

@@ -1,0 +1,50 @@
+"""Which files of an application directory ship: everything but what only development needs.
+
+Left out: tests, sources that do not run (C, Go, TypeScript…), VCS metadata, docs, caches,
+secrets, lockfiles, requirement files and tool configuration (linters, formatters, compilers).
+The categories are finalstage's own (``analysis.categories``), so ``check`` and ``slim`` agree
+on what a test or a secret is.
+"""
+
+from __future__ import annotations
+
+from finalstage.analysis.categories import Category
+from finalstage.analysis.classify import classify_path
+from finalstage.analysis.secrets import path_secret
+
+DROP = frozenset({Category.TESTS, Category.SOURCE, Category.DOCS, Category.SECRET,
+                  Category.CACHE, Category.DEV_DEPENDENCY, Category.HEADERS, Category.DEBUG,
+                  Category.COMPILER, Category.BUILD_TOOL})
+_DEV_FILES = frozenset({
+    "package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml",
+    ".package-lock.json", ".npmrc", ".nvmrc", ".npmignore", ".yarnrc", ".yarnrc.yml",
+    ".eslintignore", ".prettierignore", ".node-version", ".travis.yml", "Pipfile",
+    "Pipfile.lock", "poetry.lock", "pyproject.toml", "setup.cfg", "setup.py", "MANIFEST.in",
+    ".python-version", "uv.lock", "pdm.lock", "Procfile", "docker-compose.yml",
+    "docker-compose.yaml", "compose.yaml", "compose.yml", ".env.example",
+})
+_DEV_PREFIXES = (".eslintrc", ".prettierrc", "tsconfig", "jest.config", ".babelrc",
+                 "requirements", "vitest.config", "karma.conf", ".stylelintrc", ".flake8",
+                 ".pylintrc", "mypy.ini", ".mocharc")
+# Top-level system directories: a WorkingDir there is no application directory.
+SYSTEM_DIRS = frozenset({"", "usr", "etc", "var", "lib", "lib32", "lib64", "bin", "sbin",
+                         "proc", "sys", "dev", "run", "boot", "tmp", "usr/local", "usr/lib",
+                         "usr/share", "usr/bin", "opt"})
+
+
+def drop_reason(path: str) -> str | None:
+    """Why an application or package file is left out (None: it ships)."""
+    name = path.rsplit("/", 1)[-1]
+    if name in _DEV_FILES or (name.startswith(_DEV_PREFIXES) and "." in name):
+        return "development configuration"
+    if name.endswith((".ts", ".tsx", ".mts", ".cts")) and not name.endswith(".d.ts"):
+        return "TypeScript source (the compiled JavaScript runs)"
+    if path_secret(path) is not None:
+        return "possible secret (by its name)"
+    category = classify_path(path)
+    if category in DROP and category is not None:
+        return f"{category.value} file"
+    return None
+
+
+__all__ = ["DROP", "SYSTEM_DIRS", "drop_reason"]
