@@ -9,8 +9,8 @@ The library behind the command line. Every command is one call that returns one 
     >>> print(finalstage.render(report, "text").splitlines()[-1])
     1 warning in 1 file
 
-``lint(dockerfiles)``, ``inspect(image)``, ``ls(image, path)`` and ``check(image, dockerfile=…,
-policy=…)`` take an image reference (``docker-archive:app.tar``, ``oci:dir``,
+``lint(dockerfiles)``, ``inspect(image)``, ``ls(image, path)``, ``check(image, dockerfile=…,
+policy=…)`` and ``slim(image, output)`` take an image reference (``docker-archive:app.tar``, ``oci:dir``,
 ``docker://registry/repo:tag``…) or an ``Image`` from ``open_image``; ``render(report, fmt)``
 turns any report into text, JSON, SARIF, JUnit or GitHub annotations.
 
@@ -26,7 +26,7 @@ from finalstage._version import __version__
 
 if TYPE_CHECKING:
     from finalstage.analysis import Analysis, Category, Package
-    from finalstage.api import check, inspect, lint, ls, open_image
+    from finalstage.api import check, inspect, lint, ls, open_image, slim
     from finalstage.errors import FinalstageError
     from finalstage.facts import Facts
     from finalstage.findings import Finding, Location, Report, RuleOutcome, Severity
@@ -39,6 +39,7 @@ _EXPORTS = {
     "Analysis": "finalstage.analysis", "Category": "finalstage.analysis",
     "Package": "finalstage.analysis", "check": "finalstage.api", "inspect": "finalstage.api",
     "lint": "finalstage.api", "ls": "finalstage.api", "open_image": "finalstage.api",
+    "slim": "finalstage.api",
     "FinalstageError": "finalstage.errors", "Facts": "finalstage.facts",
     "Finding": "finalstage.findings", "Location": "finalstage.findings",
     "Report": "finalstage.findings", "RuleOutcome": "finalstage.findings",

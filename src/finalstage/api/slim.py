@@ -65,12 +65,14 @@ def slim(
     exclude: Sequence[str] = (),
     keep_shell: bool = False,
     probe_cmd: Sequence[str] | str | None = None,
-    probe_http: str | None = None,
+    probe_http: Sequence[str] | str | None = None,
     verify: bool | None = None,
     learn: bool = False,
     explain: Sequence[str] = (),
     platform: str | None = None,
     limits: Limits | None = None,
+    tls_verify: bool | None = None,
+    auth_file: str | None = None,
     progress: Progress | None = None,
     log: Log | None = None,
 ) -> Report:
@@ -78,8 +80,8 @@ def slim(
     ``docker-archive:FILE``, ``containers-storage:NAME``); ``dry_run`` only plans."""
     dest = None if dry_run else check_destination(_required(output))
     verifying = _verifying(verify, dry_run)
-    img = image if isinstance(image, Image) else open_image(image, platform=platform,
-                                                            limits=limits)
+    img = image if isinstance(image, Image) else open_image(
+        image, platform=platform, limits=limits, tls_verify=tls_verify, auth_file=auth_file)
     probe = _probe(img, probe_cmd, probe_http) if verifying or probe_cmd else None
     options = PlanOptions(tuple(include), tuple(exclude), keep_shell,
                           probe.args if probe is not None and probe.kind == "cmd" else None,
@@ -114,13 +116,19 @@ def _verifying(verify: bool | None, dry_run: bool) -> bool:
 
 
 def _probe(img: Image, probe_cmd: Sequence[str] | str | None,
-           probe_http: str | None) -> Probe | None:
+           probe_http: Sequence[str] | str | None) -> Probe | None:
     """The probe the user asked for, else the image's HEALTHCHECK, else None."""
     if probe_http:
-        port, _, path = probe_http.partition("/")
-        if not port.isdigit() or not 0 < int(port) < 65536:
-            raise UsageError(f"--probe-http {probe_http!r}: expected PORT/PATH, e.g. 8080/healthz")
-        return Probe("http", port=int(port), path="/" + path)
+        ports, paths = set(), []
+        for value in [probe_http] if isinstance(probe_http, str) else probe_http:
+            port, _, path = value.partition("/")
+            if not port.isdigit() or not 0 < int(port) < 65536:
+                raise UsageError(f"--probe-http {value!r}: expected PORT/PATH, e.g. 8080/healthz")
+            ports.add(int(port))
+            paths.append("/" + path)
+        if len(ports) > 1:
+            raise UsageError("--probe-http: every path must be on the same port")
+        return Probe("http", port=ports.pop(), paths=tuple(paths))
     if probe_cmd is not None:
         args = split_words(probe_cmd) if isinstance(probe_cmd, str) else list(probe_cmd)
         return Probe("cmd", args=tuple(args))

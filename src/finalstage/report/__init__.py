@@ -29,6 +29,7 @@ FORMATS: dict[str, tuple[str, ...]] = {
     "check": ("text", "json", "sarif", "junit", "github"),
     "inspect": ("text", "json"),
     "ls": ("text", "json"),
+    "slim": ("text", "json"),
 }
 
 

@@ -16,6 +16,7 @@ equal on every ELF file of real images.
 from __future__ import annotations
 
 import io
+import re
 import struct
 from dataclasses import dataclass
 
@@ -29,6 +30,11 @@ _GO_MARKERS = {
     b"time.LoadLocation": "go-zoneinfo",
     b"crypto/tls": "go-tls",
 }
+# Data files a program names by absolute path (Debian's node loads its builtin acorn, undici…
+# from /usr/share/nodejs; libc reads /etc/gai.conf): scripts, JSON, data and config files.
+_FILE_PATH = re.compile(rb"/(?:usr|etc|opt|lib)/[A-Za-z0-9_./+@-]{1,200}"
+                        rb"\.(?:js|mjs|cjs|json|dat|cnf|conf)(?=\0)")
+MAX_FILES = 64
 _MACHINES = {3: "EM_386", 40: "EM_ARM", 62: "EM_X86_64", 183: "EM_AARCH64", 243: "EM_RISCV",
              8: "EM_MIPS", 21: "EM_PPC64", 22: "EM_S390"}
 _PT_LOAD, _PT_DYNAMIC, _PT_INTERP, _PT_NOTE = 1, 2, 3, 4
@@ -55,6 +61,7 @@ class ElfDeps:
     soname: str | None
     flags: tuple[str, ...] = ()   # "go", "iconv", "go-tzdata", "go-zoneinfo", "go-tls"
     error: str | None = None
+    files: tuple[str, ...] = ()   # absolute paths of data files named in the binary
 
     @property
     def is_go(self) -> bool:
@@ -107,9 +114,11 @@ def _fast(data: bytes) -> ElfDeps:
     needed = tuple(_cstr(strings, v) for k, v in tags if k == "needed")
     one = {k: _cstr(strings, v) for k, v in tags if k in ("soname", "rpath", "runpath")}
     flags = _flags(data, segments, strings, one.get("soname"))
+    files = tuple(dict.fromkeys(m.decode("utf-8", "replace")
+                                for m in _FILE_PATH.findall(data)[:MAX_FILES]))
     return ElfDeps(64 if is64 else 32, _MACHINES.get(machine, f"machine-{machine}"), interp,
                    needed, _split(one.get("rpath", "")), _split(one.get("runpath", "")),
-                   one.get("soname"), flags)
+                   one.get("soname"), flags, None, files)
 
 
 def _segment(phdr: struct.Struct, data: bytes, at: int,
@@ -170,7 +179,8 @@ def _flags(data: bytes, segments: list[tuple[int, int, int, int, int]], strings:
     if is_go:
         flags.append("go")
         flags.extend(flag for marker, flag in _GO_MARKERS.items() if marker in data)
-    if b"iconv_open\0" in strings and not (soname or "").startswith("libc."):
+    # libc defines iconv_open; libstdc++ only uses it in an extension (encoding_state)
+    if b"iconv_open\0" in strings and not (soname or "").startswith(("libc.", "libstdc++")):
         flags.append("iconv")
     return tuple(flags)
 

@@ -67,6 +67,9 @@ class Loader:
             if needed.startswith(_TLS_LIBS) and self.c.once("tls"):
                 self._tls(path)
         self._flags(path, deps, is_musl)
+        for file in deps.files:
+            if self.c.view.is_file(self.c.view.resolve(file).path or ""):
+                self.c.keep(file, f"data file named in {name}", path)
 
     def _flags(self, path: str, deps: ElfDeps, is_musl: bool) -> None:
         if "iconv" in deps.flags and not is_musl and self.c.once("gconv"):
@@ -149,6 +152,27 @@ class Loader:
         for file in ("etc/localtime", "etc/timezone", "etc/host.conf", "etc/gai.conf"):
             if self.c.view.get(file) is not None:
                 self.c.keep(file, "read by glibc (time zone, resolver)", path)
+        gconv = f"usr/lib/{multiarch(deps.machine)}/gconv"
+        for file in ("gconv-modules", "gconv-modules.cache"):
+            if self.c.view.get(f"{gconv}/{file}") is not None:
+                self.c.keep(f"{gconv}/{file}", "read by glibc's setlocale (gconv cache)", path)
+        if self.c.view.get(f"{gconv}/gconv-modules.d") is not None:
+            self.c.keep_tree(f"{gconv}/gconv-modules.d", "read by glibc's setlocale", path)
+        self.locale(self.c.env.get("LC_ALL") or self.c.env.get("LC_CTYPE")
+                    or self.c.env.get("LANG"), path)
+
+    def locale(self, name: str | None, via: str) -> None:
+        """The locale ``name`` (``C.UTF-8``, ``en_US.UTF-8``) as glibc loads it from disk."""
+        if not name or name in ("C", "POSIX") or not self.c.once(f"locale:{name}"):
+            return
+        base, _, codeset = name.partition(".")
+        normal = f"{base}.{codeset.lower().replace('-', '')}" if codeset else base
+        for candidate in (name, normal):
+            if self.c.is_dir(f"usr/lib/locale/{candidate}"):
+                self.c.keep_tree(f"usr/lib/locale/{candidate}", f"locale {name}", via)
+                return
+        if self.c.view.get("usr/lib/locale/locale-archive") is not None:
+            self.c.keep("usr/lib/locale/locale-archive", f"locale {name}", via)
 
     def _tls(self, path: str) -> None:
         for bundle in CA_BUNDLES:

@@ -133,7 +133,10 @@ class SlimResult:
 
     @property
     def is_failed(self) -> bool:
-        return self.verification is not None and self.verification.status == "fail"
+        """The probe differed, the slim image lacks what the source read, or the strict
+        check failed."""
+        v = self.verification
+        return v is not None and (v.status == "fail" or v.check_status == "fail")
 
 
 __all__ = ["CategoryBytes", "DynamicSite", "Explanation", "KeptPath", "MissingPath",

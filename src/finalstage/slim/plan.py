@@ -73,9 +73,9 @@ def build_closure(facts: Facts, captured: Mapping[str, object],
         raise UsageError(f"{image.reference}: the image has no ENTRYPOINT or CMD: nothing "
                          "tells slim what the image runs")
     closure = Closure(TreeView(facts.tree), captured, dict(cfg.env), cfg.workdir or "/")
-    Loader(closure)
+    loader = Loader(closure)
     commands = Commands(closure)
-    python, node = Python(closure), Node(closure)
+    python, node = Python(closure, loader), Node(closure)
     commands.handlers = {"python": python.run, "node": node.run, "nodejs": node.run}
     keep_runtime(closure, cfg.user, cfg.workdir)
     commands.run(argv, "ENTRYPOINT" if cfg.entrypoint else "CMD")
@@ -186,7 +186,11 @@ def explain_path(facts: Facts, c: Closure, path: str) -> Explanation:
     current = tree_path
     while current:
         if current in c.dropped:
-            return Explanation(show(tree_path), False, (), c.dropped[current])
+            reason = c.dropped[current]
+            if current.endswith("node_modules") and current != tree_path:
+                reason = ("not in the dependencies closure of the application "
+                          "(devDependencies and what only they need are not kept)")
+            return Explanation(show(tree_path), False, (), reason)
         current = current.rpartition("/")[0]
     category = classify_path(tree_path, KIND_NAMES.get(entry.kind, "file"))
     what = f" ({category.value})" if category else ""

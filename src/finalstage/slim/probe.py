@@ -36,7 +36,7 @@ class Probe:
     kind: str                        # "cmd" | "http" | "healthcheck"
     args: tuple[str, ...] = ()
     port: int = 0
-    path: str = "/"
+    paths: tuple[str, ...] = ("/",)
     check: tuple[str, ...] = ()      # the HEALTHCHECK command, as argv
     timeout: float = 120.0
 
@@ -44,7 +44,7 @@ class Probe:
         if self.kind == "cmd":
             return "run with arguments " + " ".join(self.args)
         if self.kind == "http":
-            return f"GET http://127.0.0.1:{self.port}{self.path}"
+            return "GET " + ", ".join(f"http://127.0.0.1:{self.port}{p}" for p in self.paths)
         return "HEALTHCHECK " + " ".join(self.check)
 
 
@@ -145,13 +145,19 @@ def _wait_and_get(base: list[str], name: str, probe: Probe) -> tuple[str, str | 
     else:
         return "", f"port {probe.port} did not open within {probe.timeout:g} s"
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        with opener.open(f"http://127.0.0.1:{probe.port}{probe.path}", timeout=30) as resp:
-            return f"HTTP {resp.status}\n{_text(resp.read())}", None
-    except urllib.error.HTTPError as err:
-        return f"HTTP {err.code}\n{_text(err.read())}", f"HTTP status {err.code}"
-    except (OSError, urllib.error.URLError) as err:
-        return "", f"GET failed: {err}"
+    out: list[str] = []
+    error = None
+    for path in probe.paths:
+        try:
+            with opener.open(f"http://127.0.0.1:{probe.port}{path}", timeout=30) as resp:
+                out.append(f"GET {path} -> HTTP {resp.status}\n{_text(resp.read())}")
+        except urllib.error.HTTPError as err:
+            out.append(f"GET {path} -> HTTP {err.code}\n{_text(err.read())}")
+            error = error or f"GET {path}: HTTP status {err.code}"
+        except (OSError, urllib.error.URLError) as err:
+            out.append(f"GET {path} -> failed")
+            error = error or f"GET {path} failed: {err}"
+    return "\n".join(out), error
 
 
 def run_healthcheck(image: str, probe: Probe, argv: Sequence[str],

@@ -19,6 +19,7 @@ from finalstage.image.tarheader import DIR
 from finalstage.slim.capture import Script
 from finalstage.slim.closure import Closure, show
 from finalstage.slim.fsview import norm
+from finalstage.slim.loader import Loader
 from finalstage.slim.model import DynamicSite
 from finalstage.slim.pyruntime import Dist, PyRuntime, runtime
 from finalstage.slim.runtime import keep_app_dir
@@ -48,8 +49,9 @@ _DROP = frozenset({Category.TESTS, Category.HEADERS, Category.DEV_DEPENDENCY, Ca
 class Python:
     """Follows Python programs. One instance per closure; runtimes per interpreter."""
 
-    def __init__(self, closure: Closure) -> None:
+    def __init__(self, closure: Closure, loader: Loader | None = None) -> None:
         self.c = closure
+        self.loader = loader
         self.runtimes: dict[tuple[str, str], PyRuntime] = {}
 
     # -- entry point (a Commands handler) ---------------------------------------------------
@@ -83,6 +85,8 @@ class Python:
 
     def _startup(self, rt: PyRuntime, via: str) -> None:
         why = f"imported at start-up by {show(rt.interpreter)}"
+        if self.loader is not None:  # PEP 538: the C locale is coerced to C.UTF-8
+            self.loader.locale("C.UTF-8", via)
         for name in STARTUP:
             self.module(rt, name, [], why, via)
         for site in rt.site_dirs:
@@ -157,7 +161,7 @@ class Python:
               via: str) -> None:
         if not self.c.once(f"py:{rt.interpreter}:{path}"):
             return
-        if classify_path(path) is Category.TESTS:
+        if classify_path(f"{path}/__init__.py" if is_pkg else path) is Category.TESTS:
             self.c.dropped.setdefault(path, f"test module {qualified}: never kept")
             return
         site = next((s for s in rt.site_dirs if path.startswith(s + "/")), None)
