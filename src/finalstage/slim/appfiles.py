@@ -32,11 +32,17 @@ SYSTEM_DIRS = frozenset({"", "usr", "etc", "var", "lib", "lib32", "lib64", "bin"
                          "usr/share", "usr/bin", "opt"})
 
 
-def drop_reason(path: str) -> str | None:
-    """Why an application or package file is left out (None: it ships)."""
+def drop_reason(path: str, root: str = "") -> str | None:
+    """Why a file of the application or package directory ``root`` is left out (None: it
+    ships). It is judged by its path inside ``root``: an application under ``/usr/src`` is not
+    a header, a package under ``/usr/share/nodejs`` is not documentation."""
+    if root and path.startswith(root + "/"):
+        path = path[len(root) + 1:]
     name = path.rsplit("/", 1)[-1]
     if name in _DEV_FILES or (name.startswith(_DEV_PREFIXES) and "." in name):
         return "development configuration"
+    if name.startswith(("Dockerfile", "Containerfile")) or name.endswith(".dockerfile"):
+        return "source file (container build recipe)"
     if name.endswith((".ts", ".tsx", ".mts", ".cts")) and not name.endswith(".d.ts"):
         return "TypeScript source (the compiled JavaScript runs)"
     if path_secret(path) is not None:
@@ -44,6 +50,10 @@ def drop_reason(path: str) -> str | None:
     category = classify_path(path)
     if category in DROP and category is not None:
         return f"{category.value} file"
+    inside = classify_path(f"{path}/_")  # a directory named tests/, .git/, …
+    if inside in (Category.TESTS, Category.SOURCE, Category.CACHE) and inside is not None \
+            and classify_path(f"{path.rpartition('/')[0]}/_") is None:
+        return f"{inside.value} directory"
     return None
 
 

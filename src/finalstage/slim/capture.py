@@ -26,6 +26,8 @@ from finalstage.slim.sources import JsSource, PySource, scan_js, scan_python
 CAP_ELF = 512 << 20
 CAP_SOURCE = 8 << 20
 CAP_SMALL = 4 << 20
+CAP_SCRIPT = 256 << 10
+_SHELLS = frozenset({"sh", "bash", "dash", "ash", "ksh", "zsh", "mksh", "busybox"})
 _ETC = frozenset({"etc/ld.so.cache", "etc/ld.so.conf", "etc/nsswitch.conf", "etc/passwd",
                   "etc/group", "etc/os-release", "usr/lib/os-release"})
 _DIST_FILES = frozenset({"METADATA", "PKG-INFO", "RECORD", "top_level.txt", "requires.txt"})
@@ -42,6 +44,7 @@ class Script:
     shebang: str
     imports: tuple[str, ...] = ()
     dynamic: tuple[tuple[int, str], ...] = ()
+    text: str = ""           # a shell script's text (its commands are followed)
 
 
 @dataclass(frozen=True)
@@ -138,6 +141,8 @@ def _script(data: bytes) -> Script:
     if "node" in program:
         js = scan_js(data)
         return Script(line, js.requires, js.dynamic)
+    if program.split()[-1] in _SHELLS if program else False:
+        return Script(line, text=data[:CAP_SCRIPT].decode("utf-8", "replace"))
     return Script(line)
 
 

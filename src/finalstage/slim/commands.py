@@ -11,6 +11,7 @@ package's script through ``sh -c``. Python and node get their own handlers.
 from __future__ import annotations
 
 import posixpath
+import re
 import shlex
 from collections.abc import Callable, Sequence
 
@@ -31,6 +32,7 @@ _WRAPPERS = {"tini": 0, "tini-static": 0, "dumb-init": 0, "catatonit": 0, "gosu"
 _VALUED = {"tini": {"-p", "-e"}, "dumb-init": {"-r", "--rewrite"}, "env": {"-u", "-C", "-S"},
            "nice": {"-n"}, "timeout": {"-s", "-k"}}
 MAX_DEPTH = 12
+_COMMAND_WORD = re.compile(r"^[A-Za-z0-9_./+@-]+$")
 
 # language handlers: (closure, interpreter real path, invoked path, args, via) -> None
 Handler = Callable[[Closure, str, str, Sequence[str], str], None]
@@ -46,7 +48,7 @@ class Commands:
                                     "/sbin:/bin")
 
     def run(self, argv: Sequence[str], why: str, via: str | None = None, depth: int = 0,
-            cwd: str | None = None) -> None:
+            cwd: str | None = None, quiet: bool = False) -> None:
         """Keep what running ``argv`` needs."""
         if not argv or depth > MAX_DEPTH:
             return
@@ -57,7 +59,8 @@ class Commands:
         cwd = self.c.workdir if cwd is None else cwd
         found = self.c.view.which(word, self.path, cwd)
         if found is None:
-            self.c.warn(f"command {word!r} ({why}) not found in the image")
+            if not quiet:
+                self.c.warn(f"command {word!r} ({why}) not found in the image")
             return
         real = self.c.keep(found, why, via)
         if real is not None:
@@ -123,18 +126,23 @@ class Commands:
         path = self.c.keep(posixpath.join("/" + self.c.workdir, script),
                            f"script run by {show(real)}", real)
         value = self.c.value(path) if path else None
-        if isinstance(value, Script) and path:
-            self.c.warn(f"{show(path)}: shell script; the commands it runs are not followed "
-                        "(use --include or the probe's trace)")
+        if isinstance(value, Script) and path and value.text and self.c.once(f"sh:{path}"):
+            self.shell_string(value.text, f"run by the script {show(path)}", path, depth,
+                              quiet=True)
 
-    def shell_string(self, text: str, why: str, via: str, depth: int) -> None:
+    def shell_string(self, text: str, why: str, via: str, depth: int,
+                     quiet: bool = False) -> None:
+        """The commands a shell text runs (``quiet``: a script's optional commands that are
+        not in the image are no warning)."""
         for command in split_commands(text):
             for wrapper in command.wrappers:
                 if wrapper not in _SHELL_BUILTINS:
-                    self.run([wrapper], why, via, depth + 1)
-            if command.word in _SHELL_BUILTINS or command.name in _SHELL_BUILTINS:
+                    self.run([wrapper], why, via, depth + 1, quiet=quiet)
+            word = command.word
+            if word in _SHELL_BUILTINS or command.name in _SHELL_BUILTINS \
+                    or not _COMMAND_WORD.match(word):
                 continue
-            self.run([command.word, *command.args], why, via, depth + 1)
+            self.run([word, *command.args], why, via, depth + 1, quiet=quiet)
 
     def npm_script(self, args: list[str], via: str, depth: int) -> None:
         """``npm start`` / ``npm run NAME``: the package's scripts, run with ``sh -c``."""

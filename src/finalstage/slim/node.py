@@ -91,7 +91,7 @@ class Node:
         def skip(path: str) -> str | None:
             if path == f"{root}/node_modules":
                 return "node_modules: kept package by package (dependencies only)"
-            return drop_reason(path)
+            return drop_reason(path, root)
 
         self.c.keep_tree(root, f"application files of {show(via)}", via, skip)
         for file in list(self.c.files_under(root)):
@@ -107,7 +107,7 @@ class Node:
         def skip(path: str) -> str | None:
             if path == f"{directory}/node_modules":
                 return "nested node_modules: kept package by package"
-            return drop_reason(path)
+            return drop_reason(path, directory)
 
         self.c.keep_tree(directory, why, via, skip)
         self._dependencies(directory, posixpath.basename(directory), f"{directory}/package.json")

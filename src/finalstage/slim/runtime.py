@@ -47,7 +47,7 @@ def keep_app_dir(c: Closure, directory: str, why: str) -> None:
     def skip(path: str) -> str | None:
         if path.endswith("/node_modules"):
             return "node_modules: kept package by package (dependencies only)"
-        return drop_reason(path)
+        return drop_reason(path, directory)
 
     c.keep_tree(directory, f"application file in {show(directory)}", directory, skip)
 
