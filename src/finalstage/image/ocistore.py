@@ -76,6 +76,9 @@ def new_manifest(config: bytes, layer: LayerBlob, base_digest: str) -> bytes:
 def check_destination(dest: str) -> ImageRef:
     """Parse ``dest`` and make sure it can be written, before any work is done."""
     ref = parse_reference(dest) if ":" in dest.split("/")[0] else ImageRef("oci", dest)
+    if ref.transport in ("docker-archive", "oci-archive") and ".tar:" in dest:
+        path, _, tag = dest.partition(":")[2].partition(".tar:")  # FILE.tar:TAG (tags have ':')
+        ref = ImageRef(ref.transport, path + ".tar", tag or None)
     if ref.transport == "archive":
         ref = ImageRef("docker-archive" if not dest.endswith(".oci.tar") else "oci-archive",
                        ref.path)

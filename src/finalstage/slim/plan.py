@@ -77,7 +77,6 @@ def build_closure(facts: Facts, captured: Mapping[str, object],
     commands = Commands(closure)
     python, node = Python(closure, loader), Node(closure)
     commands.handlers = {"python": python.run, "node": node.run, "nodejs": node.run}
-    keep_runtime(closure, cfg.user, cfg.workdir)
     commands.run(argv, "ENTRYPOINT" if cfg.entrypoint else "CMD")
     check = healthcheck_argv(_healthcheck(cfg.raw))
     if check:
@@ -87,6 +86,7 @@ def build_closure(facts: Facts, captured: Mapping[str, object],
                      "the probe command")
     if options.keep_shell:
         commands.run(["/bin/sh"], "--keep-shell")
+    keep_runtime(closure, cfg.user, cfg.workdir)
     for path in options.learned:
         closure.keep(path, "opened by the fat image's probe run (--learn)")
     _include(closure, options.includes)

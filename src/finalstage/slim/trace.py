@@ -104,6 +104,10 @@ def _event(rest: str, pid: int, program: dict[int, str], out: list[Access]) -> N
     if not path.startswith("/") and cwd_match is not None:
         path = posixpath.join(unescape(cwd_match.group(1)), path)
     if name in ("execve", "execveat"):
+        if path.startswith("/proc/"):  # /proc/self/exe: the same binary, as another applet
+            argv0 = unescape(strings[1]) if len(strings) > 1 else "?"
+            program[pid] = f"{program.get(pid, path)} as {argv0}"
+            return
         program[pid] = path
         out.append(Access(path, None, pid, path, is_exec=True))
         return
