@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from _images import BUSYBOX, make_image, tree_hash
-
 from tests.harness.build import BuiltImage
 
 pytestmark = [

@@ -13,16 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from finalstage.slim.elfdeps import _with_pyelftools, read_elf
-from finalstage.slim.ldcache import cache_lookup, parse_cache
-from finalstage.slim.sources import scan_js, scan_python
-from finalstage.slim.trace import SYSCALLS, parse, read_paths, unescape
+from finalstage.slimming.elfdeps import _with_pyelftools, read_elf
+from finalstage.slimming.ldcache import cache_lookup, parse_cache
+from finalstage.slimming.sources import scan_js, scan_python
+from finalstage.slimming.trace import SYSCALLS, parse, read_paths, unescape
 
 
 def _host_elves(limit: int = 400) -> list[str]:
     out: list[str] = []
-    for pattern in ("/usr/bin/*", "/usr/lib/x86_64-linux-gnu/*.so*", "/usr/lib/python3*/"
-                    "lib-dynload/*.so", "/usr/sbin/*"):
+    for pattern in ("/usr/bin/*", "/usr/lib/x86_64-linux-gnu/*.so*",
+                    "/usr/lib/python3*/lib-dynload/*.so", "/usr/sbin/*"):
         for path in sorted(glob.glob(pattern)):
             if os.path.isfile(path) and not os.path.islink(path):
                 with open(path, "rb") as fh:

@@ -13,7 +13,7 @@ from finalstage.findings import Report
 from finalstage.report.inspect_json import to_json
 from finalstage.report.listing import listing_json
 from finalstage.report.slim_json import slim_json
-from finalstage.slim.model import SlimResult
+from finalstage.slimming.model import SlimResult
 
 
 def detail_json(report: Report) -> dict[str, Any]:

@@ -7,7 +7,7 @@ import dataclasses
 from typing import Any
 
 from finalstage.redact import redact_text
-from finalstage.slim.model import ProbeRun, SlimResult, Verification
+from finalstage.slimming.model import ProbeRun, SlimResult, Verification
 
 
 def slim_json(result: SlimResult) -> dict[str, Any]:

@@ -7,11 +7,9 @@ redacted: a probe's output may print an environment variable.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from finalstage.escape import escape_control, one_line
 from finalstage.redact import redact_text
-from finalstage.slim.model import KeptPath, ProbeRun, SlimResult, Verification
+from finalstage.slimming.model import KeptPath, ProbeRun, SlimResult, Verification
 from finalstage.units import format_size
 
 TOP_KEPT = 15
@@ -27,21 +25,22 @@ def chain_text(kept: KeptPath) -> str:
 def render_slim(result: SlimResult, *, verbose: bool = False) -> str:
     """The whole text report; ``verbose`` lists every kept path with its chain."""
     plan = result.plan
-    out = [f"slim {escape_control(plan.source)}"
-           + (f" → {escape_control(result.output.reference)}" if result.output else
-              " (dry run: nothing written)"),
-           f"  runs     {escape_control(' '.join(plan.argv))}",
-           f"  size     {format_size(plan.source_bytes)} → {format_size(plan.kept_bytes)}"
-           f"  ({len(plan.kept)} paths kept of {plan.source_files} files,"
-           f" {format_size(plan.removed_bytes)} removed)"]
+    target = f" → {escape_control(result.output.reference)}" if result.output else \
+        " (dry run: nothing written)"
+    size = (f"  size     {format_size(plan.source_bytes)} → {format_size(plan.kept_bytes)}"
+            f"  ({len(plan.kept)} paths kept of {plan.source_files} files,"
+            f" {format_size(plan.removed_bytes)} removed)")
+    out = [f"slim {escape_control(plan.source)}{target}",
+           f"  runs     {escape_control(' '.join(plan.argv))}", size]
     out += ["", "removed, by category"]
     out += [f"  {c.category:<18} {format_size(c.bytes):>10}  {c.files} files"
             for c in plan.removed]
     out += _explanations(result)
     kept = sorted((k for k in plan.kept if k.kind == "file"), key=lambda k: (-k.size, k.path))
     shown = plan.kept if verbose else kept[:TOP_KEPT]
-    out += ["", "kept" if verbose else f"largest kept files (all {len(plan.kept)} with "
-            "--verbose or --format json)"]
+    heading = "kept" if verbose else \
+        f"largest kept files (all {len(plan.kept)} with --verbose or --format json)"
+    out += ["", heading]
     out += [f"  {format_size(k.size):>10}  {chain_text(k)}" for k in shown]
     out += _warnings(result)
     out += _written(result)
@@ -69,8 +68,8 @@ def _warnings(result: SlimResult) -> list[str]:
         lines += [f"  {escape_control(one_line(w))}" for w in plan.warnings[:MAX_LIST]]
         lines += _more(len(plan.warnings))
     if plan.dynamic_sites:
-        lines += ["", "loaded by a computed name (static analysis cannot follow: --include what "
-                  "they load, or let the probe's trace find it)"]
+        lines += ["", ("loaded by a computed name (static analysis cannot follow: --include "
+                       "what they load, or let the probe's trace find it)")]
         for site in plan.dynamic_sites[:MAX_LIST]:
             lines.append(f"  {escape_control(site.path)}:{site.line}: "
                          f"{escape_control(redact_text(site.text))}")
@@ -86,12 +85,10 @@ def _written(result: SlimResult) -> list[str]:
     image = result.output
     if image is None:
         return []
-    return ["", "image",
-            f"  {escape_control(image.reference)}",
-            f"  manifest {image.manifest_digest}",
-            f"  config   {image.config_digest}",
-            f"  layer    {image.layer_digest} ({format_size(image.compressed_size)} compressed,"
-            f" {format_size(image.size)} uncompressed)"]
+    layer = (f"  layer    {image.layer_digest} ({format_size(image.compressed_size)} "
+             f"compressed, {format_size(image.size)} uncompressed)")
+    return ["", "image", f"  {escape_control(image.reference)}",
+            f"  manifest {image.manifest_digest}", f"  config   {image.config_digest}", layer]
 
 
 def _proof(v: Verification) -> list[str]:
@@ -117,7 +114,7 @@ def _proof(v: Verification) -> list[str]:
     return lines
 
 
-def _run(name: str, run: ProbeRun | None) -> Sequence[str]:
+def _run(name: str, run: ProbeRun | None) -> list[str]:
     if run is None:
         return []
     head = f"  {name:<8} exit {run.exit_code}" if run.exit_code is not None else \

@@ -33,7 +33,7 @@ from finalstage.report.check_text import render_skipped, render_suppressed, rend
 from finalstage.report.inspect_text import render_text as render_inspect
 from finalstage.report.listing import render_listing
 from finalstage.report.slim_text import render_slim
-from finalstage.slim.model import SlimResult
+from finalstage.slimming.model import SlimResult
 from finalstage.units import format_size
 
 MAX_PATHS = 5

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 _IMPORT_BODY = (rb"(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)"
                 rb"|import[ \t]+([^\n#;]+))")
-_PY_IMPORT = re.compile(rb"^[ \t]*" + _IMPORT_BODY, re.M)
+_PY_IMPORT = re.compile(rb"^[ \t]*" + _IMPORT_BODY, re.MULTILINE)
 # ``x = 1; import y`` and ``if not re: import re``: rarer, found by a second, cheaper pass
 _PY_INLINE = re.compile(rb"[;:][ \t]*" + _IMPORT_BODY)
 _PY_CALL = re.compile(
@@ -29,9 +29,9 @@ _PY_CALL = re.compile(
 _JS_CALL = re.compile(
     rb"(?<![\w$.])(?:require|import)\s*\(\s*(?:(['\"`])([^'\"`\n]{1,200})\1\s*\)|([^)\s][^)\n]{0,60}))")
 _JS_FROM = re.compile(rb"^\s*(?:import|export)\b[^'\"\n;]*?\bfrom\s*(['\"])([^'\"\n]{1,200})\1"
-                      rb"|^\s*import\s*(['\"])([^'\"\n]{1,200})\3", re.M)
+                      rb"|^\s*import\s*(['\"])([^'\"\n]{1,200})\3", re.MULTILINE)
 _GUARD = re.compile(rb"^([ \t]*)if[ \t]+(?:(?:typing|t)\.)?TYPE_CHECKING[ \t]*:"
-                    rb"|^()if[ \t]+__name__[ \t]*==[ \t]*['\"]__main__['\"][ \t]*:", re.M)
+                    rb"|^()if[ \t]+__name__[ \t]*==[ \t]*['\"]__main__['\"][ \t]*:", re.MULTILINE)
 _COMMENT = re.compile(r"#[^\n]*")
 _NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 MAX_SITES = 20   # dynamic sites kept per file

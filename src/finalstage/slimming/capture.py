@@ -19,9 +19,9 @@ from dataclasses import dataclass
 
 from finalstage._version import __version__
 from finalstage.fs.cache import register_value_type
-from finalstage.slim import elfdeps, sources
-from finalstage.slim.elfdeps import ElfDeps, is_elf, read_elf
-from finalstage.slim.sources import JsSource, PySource, scan_js, scan_python
+from finalstage.slimming import elfdeps, sources
+from finalstage.slimming.elfdeps import ElfDeps, is_elf, read_elf
+from finalstage.slimming.sources import JsSource, PySource, scan_js, scan_python
 
 CAP_ELF = 512 << 20
 CAP_SOURCE = 8 << 20

@@ -20,7 +20,7 @@ from finalstage.image.image import Image
 from finalstage.image.layerwrite import LayerBlob, write_layer
 from finalstage.image.refs import ImageRef
 from finalstage.image.tarheader import DIR
-from finalstage.slim.model import WrittenImage
+from finalstage.slimming.model import WrittenImage
 
 LAYOUT_REF = "slim"
 

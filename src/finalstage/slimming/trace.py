@@ -25,10 +25,10 @@ import shutil
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
-from finalstage.slim.elfdeps import read_elf
-from finalstage.slim.fsview import TreeView, norm
-from finalstage.slim.ldcache import cache_lookup, default_dirs, parse_cache
-from finalstage.slim.model import MissingPath
+from finalstage.slimming.elfdeps import read_elf
+from finalstage.slimming.fsview import TreeView, norm
+from finalstage.slimming.ldcache import cache_lookup, default_dirs, parse_cache
+from finalstage.slimming.model import MissingPath
 
 MOUNT = "/.finalstage-trace"
 OUT_MOUNT = "/.finalstage-trace-out"
@@ -59,7 +59,7 @@ def unescape(text: str) -> str:
     if "\\" not in text:
         return text
     raw = codecs.escape_decode(text.encode("latin-1", "backslashreplace"))[0]
-    return raw.decode("utf-8", "surrogateescape")  # type: ignore[union-attr]
+    return raw.decode("utf-8", "surrogateescape")
 
 
 def parse(text: str) -> list[Access]:

@@ -11,15 +11,16 @@ specifiers of the application's own files count too; computed ones are dynamic s
 
 from __future__ import annotations
 
+import functools
 import posixpath
 from collections.abc import Sequence
 
-from finalstage.slim.appfiles import drop_reason
-from finalstage.slim.capture import NodeManifest, Script
-from finalstage.slim.closure import Closure, show
-from finalstage.slim.fsview import norm
-from finalstage.slim.model import DynamicSite
-from finalstage.slim.sources import JsSource
+from finalstage.slimming.appfiles import drop_reason
+from finalstage.slimming.capture import NodeManifest, Script
+from finalstage.slimming.closure import Closure, show
+from finalstage.slimming.fsview import norm
+from finalstage.slimming.model import DynamicSite
+from finalstage.slimming.sources import JsSource
 
 BUILTINS = frozenset({
     "assert", "async_hooks", "buffer", "child_process", "cluster", "console", "constants",
@@ -118,10 +119,12 @@ class Node:
             return
         name = manifest.name or who
         for dep in manifest.dependencies:
-            self.c.later(lambda d=dep: self.require(d, directory, f"dependency of {name}", via))
+            self.c.later(functools.partial(self.require, dep, directory,
+                                           f"dependency of {name}", via))
         for dep in (*manifest.optional, *manifest.peer):
-            self.c.later(lambda d=dep: self.require(d, directory, f"optional or peer "
-                                                    f"dependency of {name}", via, quiet=True))
+            self.c.later(functools.partial(self.require, dep, directory,
+                                           f"optional or peer dependency of {name}", via,
+                                           quiet=True))
 
     def require(self, spec: str, start: str, why: str, via: str, quiet: bool = False) -> None:
         """Resolve a package specifier from directory ``start`` and keep the package."""

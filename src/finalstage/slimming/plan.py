@@ -20,15 +20,15 @@ from finalstage.errors import UsageError
 from finalstage.facts import Facts
 from finalstage.fs.entry import KIND_NAMES
 from finalstage.image.tarheader import HARDLINK, REG
-from finalstage.slim import capture
-from finalstage.slim.closure import Closure, show
-from finalstage.slim.commands import Commands, argv_of, healthcheck_argv
-from finalstage.slim.fsview import TreeView, norm
-from finalstage.slim.loader import Loader
-from finalstage.slim.model import CategoryBytes, DynamicSite, Explanation, KeptPath, SlimPlan
-from finalstage.slim.node import Node
-from finalstage.slim.python import Python
-from finalstage.slim.runtime import keep_runtime
+from finalstage.slimming import capture
+from finalstage.slimming.closure import Closure, show
+from finalstage.slimming.commands import Commands, argv_of, healthcheck_argv
+from finalstage.slimming.fsview import TreeView, norm
+from finalstage.slimming.loader import Loader
+from finalstage.slimming.model import CategoryBytes, Explanation, KeptPath, SlimPlan
+from finalstage.slimming.node import Node
+from finalstage.slimming.python import Python
+from finalstage.slimming.runtime import keep_runtime
 
 
 @dataclass(frozen=True)

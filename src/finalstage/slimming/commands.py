@@ -16,9 +16,11 @@ import shlex
 from collections.abc import Callable, Sequence
 
 from finalstage.dockerfile.shell import split_commands
-from finalstage.slim.capture import NodeManifest, Script
-from finalstage.slim.closure import Closure, show
-from finalstage.slim.fsview import norm
+from finalstage.slimming.appfiles import is_app_dir
+from finalstage.slimming.capture import NodeManifest, Script
+from finalstage.slimming.closure import Closure, show
+from finalstage.slimming.fsview import norm
+from finalstage.slimming.runtime import keep_app_dir
 
 SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh", "mksh", "busybox"})
 _SHELL_BUILTINS = frozenset({
@@ -63,8 +65,11 @@ class Commands:
                 self.c.warn(f"command {word!r} ({why}) not found in the image")
             return
         real = self.c.keep(found, why, via)
-        if real is not None:
-            self._follow(real, found, argv, why, depth)
+        if real is None:
+            return
+        if depth == 0 and is_app_dir(posixpath.dirname(found)):
+            keep_app_dir(self.c, posixpath.dirname(found), f"directory of {show(found)}", real)
+        self._follow(real, found, argv, why, depth)
 
     def _follow(self, real: str, invoked: str, argv: Sequence[str], why: str, depth: int) -> None:
         value = self.c.value(real)
@@ -125,6 +130,9 @@ class Commands:
             return
         path = self.c.keep(posixpath.join("/" + self.c.workdir, script),
                            f"script run by {show(real)}", real)
+        if path is not None and is_app_dir(posixpath.dirname(path)):
+            keep_app_dir(self.c, posixpath.dirname(path),
+                         f"directory of the script {show(path)}", path)
         value = self.c.value(path) if path else None
         if isinstance(value, Script) and path and value.text and self.c.once(f"sh:{path}"):
             self.shell_string(value.text, f"run by the script {show(path)}", path, depth,

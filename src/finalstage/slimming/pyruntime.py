@@ -17,9 +17,9 @@ import re
 from dataclasses import dataclass, field
 
 from finalstage.analysis.packages.python import normalize_name
-from finalstage.slim.capture import DistMeta
-from finalstage.slim.closure import Closure
-from finalstage.slim.fsview import norm
+from finalstage.slimming.capture import DistMeta
+from finalstage.slimming.closure import Closure
+from finalstage.slimming.fsview import norm
 
 _VERSION = re.compile(r"python(\d+)\.(\d+)")
 _REQ_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
@@ -108,7 +108,7 @@ def _venv(c: Closure, invoked: str) -> str | None:
 def _system_site(c: Closure, venv: str) -> bool:
     data = c.value(f"{venv}/pyvenv.cfg")
     text = data.decode("utf-8", "replace") if isinstance(data, bytes) else ""
-    return bool(re.search(r"include-system-site-packages\s*=\s*true", text, re.I))
+    return bool(re.search(r"include-system-site-packages\s*=\s*true", text, re.IGNORECASE))
 
 
 def _home(c: Closure) -> str:

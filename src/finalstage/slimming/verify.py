@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from finalstage.cst.podman import podman_image_ref
 from finalstage.errors import ImageError, UsageError
 from finalstage.escape import one_line
-from finalstage.slim import trace
-from finalstage.slim.fsview import TreeView
-from finalstage.slim.model import ProbeRun, Verification
-from finalstage.slim.probe import RUNNERS, Probe, Tracing, podman_base
+from finalstage.slimming import trace
+from finalstage.slimming.fsview import TreeView
+from finalstage.slimming.model import ProbeRun, Verification
+from finalstage.slimming.probe import RUNNERS, Probe, Tracing, podman_base
 
 TRACE_METHOD = ("host strace (with its loader and libraries) bind-mounted read-only and "
                 "started through its own loader; -f -y, opens and execs")

@@ -11,9 +11,9 @@
 
 from __future__ import annotations
 
-from finalstage.slim.appfiles import SYSTEM_DIRS, drop_reason
-from finalstage.slim.closure import Closure, show
-from finalstage.slim.fsview import norm
+from finalstage.slimming.appfiles import SYSTEM_DIRS, drop_reason, is_app_dir
+from finalstage.slimming.closure import Closure, show
+from finalstage.slimming.fsview import norm
 
 _STUBS = ("etc/nsswitch.conf", "etc/hosts", "etc/resolv.conf", "etc/localtime")
 
@@ -36,12 +36,15 @@ def keep_runtime(c: Closure, user: str | None, workdir: str | None) -> None:
         keep_app_dir(c, norm(workdir), "WorkingDir")
 
 
-def keep_app_dir(c: Closure, directory: str, why: str) -> None:
-    """Keep ``directory`` and the application files under it (not in a system directory)."""
+def keep_app_dir(c: Closure, directory: str, why: str, via: str | None = None) -> None:
+    """Keep ``directory`` and the application files under it (not in a system directory);
+    ``via`` is the kept path that makes it the application's (its program or script)."""
     if c.view.get(directory) is None:
         return
-    c.keep(directory, why)
+    c.keep(directory, why, via)
     if directory in SYSTEM_DIRS or not c.once(f"app:{directory}"):
+        return
+    if why != "WorkingDir" and not is_app_dir(directory):
         return
 
     def skip(path: str) -> str | None:
@@ -49,7 +52,7 @@ def keep_app_dir(c: Closure, directory: str, why: str) -> None:
             return "node_modules: kept package by package (dependencies only)"
         return drop_reason(path, directory)
 
-    c.keep_tree(directory, f"application file in {show(directory)}", directory, skip)
+    c.keep_tree(directory, f"application file in {show(directory)}", via, skip)
 
 
 def _home(c: Closure, user: str | None) -> str | None:

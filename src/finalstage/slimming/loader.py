@@ -12,12 +12,19 @@ programs that read zoneinfo (without embedding tzdata) get ``/usr/share/zoneinfo
 
 from __future__ import annotations
 
+import functools
 import posixpath
 
-from finalstage.slim.closure import Closure, show
-from finalstage.slim.elfdeps import ElfDeps
-from finalstage.slim.fsview import norm
-from finalstage.slim.ldcache import cache_lookup, conf_dirs, default_dirs, multiarch, parse_cache
+from finalstage.slimming.closure import Closure, show
+from finalstage.slimming.elfdeps import ElfDeps
+from finalstage.slimming.fsview import norm
+from finalstage.slimming.ldcache import (
+    cache_lookup,
+    conf_dirs,
+    default_dirs,
+    multiarch,
+    parse_cache,
+)
 
 _TLS_LIBS = ("libssl.so", "libcrypto.so", "libgnutls.so", "libnss3.so", "libmbedtls.so",
              "libwolfssl.so", "libcurl.so", "libcurl-gnutls.so")
@@ -63,7 +70,7 @@ class Loader:
                 continue
             self.c.keep(found, f"DT_NEEDED of {name}", path)
             if needed.startswith("libc.so.") and not is_musl and self.c.once("glibc-dlopen"):
-                self.c.later(lambda p=path, d=deps: self._glibc_dlopen(p, d))
+                self.c.later(functools.partial(self._glibc_dlopen, path, deps))
             if needed.startswith(_TLS_LIBS) and self.c.once("tls"):
                 self._tls(path)
         self._flags(path, deps, is_musl)

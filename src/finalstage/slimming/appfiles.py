@@ -26,10 +26,20 @@ _DEV_FILES = frozenset({
 _DEV_PREFIXES = (".eslintrc", ".prettierrc", "tsconfig", "jest.config", ".babelrc",
                  "requirements", "vitest.config", "karma.conf", ".stylelintrc", ".flake8",
                  ".pylintrc", "mypy.ini", ".mocharc")
+_SYSTEM_PREFIXES = ("usr/", "etc/", "lib/", "lib64/", "bin/", "sbin/", "proc/", "sys/",
+                    "dev/", "run/", "boot/", "var/lib/", "var/cache/", "var/log/")
 # Top-level system directories: a WorkingDir there is no application directory.
 SYSTEM_DIRS = frozenset({"", "usr", "etc", "var", "lib", "lib32", "lib64", "bin", "sbin",
                          "proc", "sys", "dev", "run", "boot", "tmp", "usr/local", "usr/lib",
                          "usr/share", "usr/bin", "opt"})
+
+
+def is_app_dir(directory: str) -> bool:
+    """True for a directory that may hold an application (``/app``, ``/srv/site``,
+    ``/usr/src/app``), false for system and program directories (``/usr/local/bin``)."""
+    if directory in SYSTEM_DIRS or directory.rsplit("/", 1)[-1] in ("bin", "sbin", "libexec"):
+        return False
+    return not directory.startswith(_SYSTEM_PREFIXES) or directory.startswith("usr/src/")
 
 
 def drop_reason(path: str, root: str = "") -> str | None:
@@ -57,4 +67,4 @@ def drop_reason(path: str, root: str = "") -> str | None:
     return None
 
 
-__all__ = ["DROP", "SYSTEM_DIRS", "drop_reason"]
+__all__ = ["DROP", "SYSTEM_DIRS", "drop_reason", "is_app_dir"]

@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from finalstage.image.tarheader import DIR, HARDLINK, REG, SYMLINK
-from finalstage.slim.elfdeps import ElfDeps
-from finalstage.slim.fsview import TreeView, norm
-from finalstage.slim.model import DynamicSite
+from finalstage.slimming.elfdeps import ElfDeps
+from finalstage.slimming.fsview import TreeView, norm
+from finalstage.slimming.model import DynamicSite
 
 MAX_CHAIN = 24
 

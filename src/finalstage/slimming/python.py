@@ -9,6 +9,7 @@ only for modules that are kept. Imports by a computed name are reported as dynam
 
 from __future__ import annotations
 
+import functools
 import posixpath
 from collections.abc import Sequence
 
@@ -16,14 +17,14 @@ from finalstage.analysis.categories import Category
 from finalstage.analysis.classify import classify_path, python_package_category
 from finalstage.analysis.packages.python import normalize_name
 from finalstage.image.tarheader import DIR
-from finalstage.slim.capture import Script
-from finalstage.slim.closure import Closure, show
-from finalstage.slim.fsview import norm
-from finalstage.slim.loader import Loader
-from finalstage.slim.model import DynamicSite
-from finalstage.slim.pyruntime import Dist, PyRuntime, runtime
-from finalstage.slim.runtime import keep_app_dir
-from finalstage.slim.sources import PySource, scan_python
+from finalstage.slimming.capture import Script
+from finalstage.slimming.closure import Closure, show
+from finalstage.slimming.fsview import norm
+from finalstage.slimming.loader import Loader
+from finalstage.slimming.model import DynamicSite
+from finalstage.slimming.pyruntime import Dist, PyRuntime, runtime
+from finalstage.slimming.runtime import keep_app_dir
+from finalstage.slimming.sources import PySource, scan_python
 
 # What CPython imports before the first line of a program runs (3.8-3.13), and what a few
 # stdlib C modules import from C (invisible to a source scan).
@@ -81,7 +82,7 @@ class Python:
             home = posixpath.dirname(path)
             main = PySource(source.imports + source.main, source.dynamic)
             self._scan(rt, main, "__main__", False, path, [home], path)
-            keep_app_dir(self.c, home, f"directory of the script {show(path)}")
+            keep_app_dir(self.c, home, f"directory of the script {show(path)}", path)
 
     def _startup(self, rt: PyRuntime, via: str) -> None:
         why = f"imported at start-up by {show(rt.interpreter)}"
@@ -245,7 +246,7 @@ class Python:
         for name in dist.requires:
             required = rt.dists.get(normalize_name(name))
             if required is not None:
-                self.c.later(lambda d=required: self._required(rt, d, dist))
+                self.c.later(functools.partial(self._required, rt, required, dist))
         return True
 
     def _required(self, rt: PyRuntime, dist: Dist, by: Dist) -> None:

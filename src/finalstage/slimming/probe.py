@@ -23,8 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from finalstage.errors import UsageError
-from finalstage.slim import trace
-from finalstage.slim.model import ProbeRun
+from finalstage.slimming import trace
+from finalstage.slimming.model import ProbeRun
 
 MAX_OUTPUT = 64 << 10
 

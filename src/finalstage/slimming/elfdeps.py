@@ -197,12 +197,12 @@ def _with_pyelftools(data: bytes) -> ElfDeps:
         interp, needed, found = None, [], {"rpath": "", "runpath": "", "soname": None}
         for segment in elf.iter_segments():
             if segment["p_type"] == "PT_INTERP":
-                interp = segment.get_interp_name()
+                interp = segment.get_interp_name()  # type: ignore[attr-defined]
             elif isinstance(segment, dynamic.DynamicSegment):
                 for tag in segment.iter_tags():
                     kind = tag.entry.d_tag
                     if kind == "DT_NEEDED":
-                        needed.append(tag.needed)
+                        needed.append(tag.needed)  # type: ignore[attr-defined]
                     elif kind in ("DT_RPATH", "DT_RUNPATH", "DT_SONAME"):
                         key = kind[3:].lower()
                         found[key] = getattr(tag, key)
