@@ -16,10 +16,9 @@ from collections.abc import Callable
 from typing import Any
 
 from finalstage.errors import CorruptImageError
-from finalstage.image import digest as dg
 from finalstage.image.blobstream import LayerStream
 from finalstage.image.core import LayerHandle
-from finalstage.image.layers import digest_check
+from finalstage.image.layers import digest_check, open_layer
 from finalstage.limits import DEFAULT_LIMITS, Limits
 
 Visit = Callable[[tarfile.TarInfo, tarfile.TarFile], None]
@@ -51,12 +50,7 @@ def read_layer(handle: LayerHandle, index: int, visit: Visit, *,
     """Call ``visit(member, tar)`` for every member of the layer, in archive order (the
     member's bytes are ``tar.extractfile(member)`` during the call), then read the layer to
     its end and check its digests. Errors name the layer."""
-    ident = handle.digest or handle.diff_id
-    context = f"reading layer {index} ({dg.short(ident)})" if ident else f"reading layer {index}"
-    try:
-        raw = handle.open()
-    except OSError as err:
-        raise CorruptImageError(f"{context}: {str(err.strerror or err).lower()}") from err
+    raw, context = open_layer(handle, index)
     stream = LayerStream(raw, context=context, limits=limits, blob_digest=handle.digest,
                          diff_id=handle.diff_id, verify=verify)
     finish, abandon = digest_check(stream, raw, handle)

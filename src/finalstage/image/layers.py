@@ -93,12 +93,7 @@ def start_scan(
 ) -> PendingScan:
     """List one layer's entries now; its digests are checked by ``result()`` (the hashing of a
     local uncompressed layer goes on meanwhile, so callers can merge while it runs)."""
-    ident = handle.digest or handle.diff_id
-    context = f"reading layer {index} ({dg.short(ident)})" if ident else f"reading layer {index}"
-    try:
-        raw = handle.open()
-    except OSError as err:
-        raise CorruptImageError(f"{context}: {str(err.strerror or err).lower()}") from err
+    raw, context = open_layer(handle, index)
     stream: LayerStream | None = None
     captured: dict[str, Any] = {}
     try:
@@ -124,6 +119,16 @@ def start_scan(
         captured=captured,
     )
     return PendingScan(scan, *_digest_check(stream, raw, handle))
+
+
+def open_layer(handle: LayerHandle, index: int) -> tuple[BinaryIO, str]:
+    """The layer's stored bytes, opened, and the context its errors name."""
+    ident = handle.digest or handle.diff_id
+    context = f"reading layer {index} ({dg.short(ident)})" if ident else f"reading layer {index}"
+    try:
+        return handle.open(), context
+    except OSError as err:
+        raise CorruptImageError(f"{context}: {str(err.strerror or err).lower()}") from err
 
 
 def _list_entries(

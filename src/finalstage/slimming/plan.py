@@ -19,6 +19,7 @@ from finalstage.analysis.classify import classify_path
 from finalstage.errors import UsageError
 from finalstage.facts import Facts
 from finalstage.fs.entry import KIND_NAMES
+from finalstage.fs.merge import visible_captures
 from finalstage.image.tarheader import HARDLINK, REG
 from finalstage.slimming import capture
 from finalstage.slimming.closure import Closure, show
@@ -51,15 +52,7 @@ def read_captured(facts: Facts, progress: Any = None) -> dict[str, object]:
     want, keep = capture.hooks()
     scans = image.scan(want=want, keep=keep, progress=progress, tag=capture.slim_tag(),
                        wait=False)
-    entries = facts.tree.entries
-    out: dict[str, object] = {}
-    for layer, scan in enumerate(scans):
-        for path, value in scan.captured.items():
-            entry = entries.get(path)
-            if value is not None and entry is not None and entry.layer == layer \
-                    and entry.kind == REG:
-                out[path] = value
-    return out
+    return visible_captures(facts.tree, scans)
 
 
 def build_closure(facts: Facts, captured: Mapping[str, object],

@@ -103,14 +103,10 @@ def run_http(image: str, probe: Probe, argv: Sequence[str], tracing: Tracing | N
     """Start the image, wait for the port, GET the path, stop it."""
     if not _port_free(probe.port):
         raise UsageError(f"--probe-http: port {probe.port} is already in use on this host")
-    name = f"finalstage-probe-{uuid.uuid4().hex[:12]}"
     base = podman_base()
-    cmd = [*base, "run", "-d", "--name", name, *_run_flags(tracing, "host"), image]
-    if tracing is not None:
-        cmd += trace.wrap(tracing.loader, tracing.strace, list(argv), "trace")[1:]
-    started = _run(cmd, 120)
-    if started.returncode != 0:
-        return ProbeRun(image, None, "", _text(started.stderr), "the container did not start")
+    name, failed = _start(base, image, argv, tracing, "host")
+    if failed is not None:
+        return failed
     try:
         body, error = _wait_and_get(base, name, probe)
     finally:
@@ -119,6 +115,22 @@ def run_http(image: str, probe: Probe, argv: Sequence[str], tracing: Tracing | N
         _run([*base, "rm", "-f", name], 60)
     return ProbeRun(image, 0 if error is None else None, body,
                     _text(logs.stdout) + _text(logs.stderr), error)
+
+
+def _start(base: list[str], image: str, argv: Sequence[str], tracing: Tracing | None,
+           network: str) -> tuple[str, ProbeRun | None]:
+    """Start ``image`` detached (``argv`` under the tracer when tracing); its container name,
+    and a failed run when it did not start."""
+    name = f"finalstage-probe-{uuid.uuid4().hex[:12]}"
+    cmd = [*base, "run", "-d", "--name", name, *_run_flags(tracing, network), image]
+    if tracing is not None:
+        cmd += trace.wrap(tracing.loader, tracing.strace, list(argv), "trace")[1:]
+    started = _run(cmd, 120)
+    if started.returncode != 0:
+        _run([*base, "rm", "-f", name], 60)
+        return name, ProbeRun(image, None, "", _text(started.stderr),
+                              "the container did not start")
+    return name, None
 
 
 def _port_free(port: int) -> bool:
@@ -163,14 +175,10 @@ def _wait_and_get(base: list[str], name: str, probe: Probe) -> tuple[str, str | 
 def run_healthcheck(image: str, probe: Probe, argv: Sequence[str],
                     tracing: Tracing | None) -> ProbeRun:
     """Start the image and run its HEALTHCHECK until it passes (or the time is up)."""
-    name = f"finalstage-probe-{uuid.uuid4().hex[:12]}"
     base = podman_base()
-    cmd = [*base, "run", "-d", "--name", name, *_run_flags(tracing, "none"), image]
-    if tracing is not None:
-        cmd += trace.wrap(tracing.loader, tracing.strace, list(argv), "trace")[1:]
-    started = _run(cmd, 120)
-    if started.returncode != 0:
-        return ProbeRun(image, None, "", _text(started.stderr), "the container did not start")
+    name, failed = _start(base, image, argv, tracing, "none")
+    if failed is not None:
+        return failed
     check = list(probe.check)
     if tracing is not None:
         check = trace.wrap(tracing.loader, tracing.strace, check, "trace-check")
