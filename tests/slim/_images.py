@@ -52,7 +52,7 @@ def layers() -> list[bytes]:
         for d in ("bin", "etc", "tmp", "usr", "usr/lib", "root"):
             _add(tar, d, kind=tarfile.DIRTYPE, mode=0o1777 if d == "tmp" else 0o755)
         _add(tar, "bin/busybox", busybox, mode=0o755)
-        for applet in ("sh", "cat", "echo", "ls"):
+        for applet in ("sh", "cat", "echo", "ls", "sleep"):
             _add(tar, f"bin/{applet}", kind=tarfile.SYMTYPE, link="busybox")
         _add(tar, "etc/passwd", b"root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/app:/bin/sh\n")
         _add(tar, "etc/group", b"root:x:0:\napp:x:1000:\n")
@@ -79,23 +79,27 @@ def layers() -> list[bytes]:
 
 
 def config(diff_ids: list[str], *, entrypoint: list[str] | None = None,
-           cmd: list[str] | None = None) -> bytes:
+           cmd: list[str] | None = None, healthcheck: list[str] | None = None) -> bytes:
+    runtime = {"Env": ["PATH=/bin:/usr/bin"], "WorkingDir": "/app", "Entrypoint": entrypoint,
+               "Cmd": cmd, "User": "1000:1000", "Labels": {"org.example": "yes"},
+               "ExposedPorts": {"8080/tcp": {}}}
+    if healthcheck:
+        runtime["Healthcheck"] = {"Test": healthcheck, "Interval": 1_000_000_000}
     return json.dumps({
         "architecture": "amd64", "os": "linux", "created": "2024-01-01T00:00:00Z",
-        "config": {"Env": ["PATH=/bin:/usr/bin"], "WorkingDir": "/app",
-                   "Entrypoint": entrypoint, "Cmd": cmd, "User": "1000:1000",
-                   "Labels": {"org.example": "yes"}, "ExposedPorts": {"8080/tcp": {}}},
+        "config": runtime,
         "rootfs": {"type": "layers", "diff_ids": diff_ids},
         "history": [{"created_by": f"layer {i}"} for i in range(len(diff_ids))],
     }).encode()
 
 
 def make_image(root: Path, *, entrypoint: list[str] | None = None,
-               cmd: list[str] | None = None) -> Path:
+               cmd: list[str] | None = None, healthcheck: list[str] | None = None) -> Path:
     """The image as an OCI layout at ``root`` (ref ``latest``)."""
     parts = layers()
     cfg = config([sha(p) for p in parts],
-                 entrypoint=["/app/run.sh"] if entrypoint is None else entrypoint, cmd=cmd)
+                 entrypoint=["/app/run.sh"] if entrypoint is None else entrypoint, cmd=cmd,
+                 healthcheck=healthcheck)
     return Path(oci_layout(str(root), parts, cfg=cfg))
 
 

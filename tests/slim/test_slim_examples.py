@@ -118,3 +118,21 @@ def test_no_probe_says_verification_was_skipped(tmp_path: Path) -> None:
     assert "--probe-http" in doc["verification"]["reason"]
     assert doc["verification"]["check"]["status"] == "pass"
     assert os.path.isfile(f"{tmp_path}/out/index.json")
+
+
+@needs_busybox
+@pytest.mark.timeout(900)
+def test_healthcheck_is_the_default_probe_and_is_traced(tmp_path: Path) -> None:
+    image = make_image(tmp_path / "hc.oci", entrypoint=["/bin/sleep", "600"],
+                       healthcheck=["CMD-SHELL", "cat /etc/motd"])
+    code, doc, err = slim(f"oci:{image}", "-o", f"oci:{tmp_path}/plain")
+    proof = doc["verification"]
+    assert code == 1, err
+    assert proof["probe"] == "HEALTHCHECK /bin/sh -c cat /etc/motd"
+    assert any(m["path"] == "/etc/motd" for m in proof["missing"])
+    code, doc, err = slim(f"oci:{image}", "-o", f"oci:{tmp_path}/learned", "--learn")
+    assert code == 0, (err, doc.get("verification"))
+    assert doc["verification"]["slim_run"]["stdout"] == "hello from the motd\n"
+    kept = {k["path"]: k["reasons"] for k in doc["kept"]}
+    assert kept["/bin/cat"][0].startswith("symlink on the way to /bin/cat")
+    assert kept["/bin/sleep"] == ["symlink on the way to /bin/sleep (ENTRYPOINT)"]

@@ -50,6 +50,18 @@ def test_closure_keeps_the_program_and_says_why(image: Path) -> None:
     assert removed["tests"].files == 1 and removed["docs"].files == 1
 
 
+def test_busybox_applet_is_no_shell(tmp_path: Path) -> None:
+    # /bin/cat is busybox: invoked as cat it is an applet, so its argument is no shell script
+    as_cat = make_image(tmp_path / "cat.oci", entrypoint=["/bin/cat", "/app/README.md"])
+    kept = {k.path for k in _dry(as_cat).detail.plan.kept}
+    assert "/bin/cat" in kept and "/bin/busybox" in kept
+    assert "/app/README.md" not in kept
+    # invoked as busybox sh, it is one, and the script it runs is kept
+    as_sh = make_image(tmp_path / "sh.oci", entrypoint=["/bin/busybox", "sh", "/app/run.sh"])
+    kept_sh = {k.path: k for k in _dry(as_sh).detail.plan.kept}
+    assert kept_sh["/app/run.sh"].chain[0] == "script run by /bin/busybox"
+
+
 def test_explain_kept_and_dropped(image: Path) -> None:
     plan = _dry(image, explain=["/bin/busybox", "/app/.env", "/usr/lib/unused.so", "/nope"]
                 ).detail.plan

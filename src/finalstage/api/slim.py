@@ -100,7 +100,7 @@ def slim(
         return _report(img, SlimResult(plan, True, timings=timings))
     with tempfile.TemporaryDirectory(prefix="finalstage-slim-") as work:
         result = _slim_rounds(img, facts, captured, options, dest, probe, work,
-                              verifying, learn, timings, log)
+                              verifying, learn, timings, log, progress)
     return _report(img, result)
 
 
@@ -152,7 +152,8 @@ def _plan(facts: Facts, captured: dict[str, object], options: PlanOptions,
 
 def _slim_rounds(img: Image, facts: Facts, captured: dict[str, object], options: PlanOptions,
                  dest: ImageRef, probe: Probe | None, work: str, verifying: bool, learn: bool,
-                 timings: dict[str, float], log: Log | None) -> SlimResult:
+                 timings: dict[str, float], log: Log | None,
+                 progress: Progress | None = None) -> SlimResult:
     """Plan, write, verify; with ``learn``, again with what the trace found missing."""
     learned: tuple[str, ...] = ()
     for round_number in range(MAX_LEARN_ROUNDS + 1):
@@ -161,7 +162,8 @@ def _slim_rounds(img: Image, facts: Facts, captured: dict[str, object], options:
         _log(log, f"writing {len(plan.kept)} paths")
         start = time.perf_counter()
         out = write_image(img, facts.tree, closure.kept, dest,
-                          source_digest=plan.source_digest, workdir=round_dir)
+                          source_digest=plan.source_digest, workdir=round_dir,
+                          progress=_layer_progress(progress))
         timings["write"] = timings.get("write", 0) + time.perf_counter() - start
         verification = _verify(img, facts, closure, out, probe, verifying, plan, timings, log)
         missing = tuple(m.path for m in verification.missing) if verification else ()
@@ -209,6 +211,14 @@ def _strict_check(out: Output, verification: Verification | None, timings: dict[
     base = verification or Verification("skipped")
     return dataclasses.replace(base, check_status="fail" if errors else "pass",
                                check_findings=errors)
+
+
+def _layer_progress(progress: Progress | None) -> Callable[[int, int], None] | None:
+    """The writer's (done, total) as the CLI's per-layer progress."""
+    if progress is None:
+        return None
+    shown = progress
+    return lambda done, total: shown(done, total, None)
 
 
 def _log(log: Log | None, message: str) -> None:

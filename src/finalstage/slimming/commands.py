@@ -81,8 +81,9 @@ class Commands:
         if handler is not None:
             handler(self.c, real, invoked, list(argv[1:]), real)
             return
-        if base in SHELLS or posixpath.basename(real) in SHELLS:
-            self._shell(real, list(argv[1:]), depth)
+        shell = _shell_args(base, posixpath.basename(real), list(argv[1:]))
+        if shell is not None:
+            self._shell(real, shell, depth)
         elif base == "env":
             self._env(real, list(argv[1:]), depth)
         elif base in _WRAPPERS:
@@ -175,6 +176,16 @@ class Commands:
             text = scripts.get(step) if step != name else script
             if text:
                 self.run(["/bin/sh", "-c", text], f"npm script '{step}'", via, depth + 1)
+
+
+def _shell_args(invoked: str, real: str, args: list[str]) -> list[str] | None:
+    """The shell's arguments when the command runs a shell, else None: busybox is a shell
+    only as ``sh``/``ash``… or ``busybox sh``; as ``cat`` or ``busybox cat`` it is an applet."""
+    if invoked == "busybox" or (real == "busybox" and invoked not in SHELLS):
+        if invoked == "busybox" and args and args[0] in SHELLS - {"busybox"}:
+            return args[1:]
+        return None
+    return args if invoked in SHELLS or real in SHELLS else None
 
 
 def _skip_options(args: list[str], valued: set[str]) -> list[str]:
