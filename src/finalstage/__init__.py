@@ -9,8 +9,8 @@ The library behind the command line. Every command is one call that returns one 
     >>> print(finalstage.render(report, "text").splitlines()[-1])
     1 warning in 1 file
 
-``lint(dockerfiles)``, ``inspect(image)``, ``ls(image, path)``, ``check(image, dockerfile=…,
-policy=…)`` and ``slim(image, output)`` take an image reference (``docker-archive:app.tar``, ``oci:dir``,
+``lint(dockerfiles)``, ``inspect(image)``, ``ls(image, path)`` and ``check(image, dockerfile=…,
+policy=…)`` take an image reference (``docker-archive:app.tar``, ``oci:dir``,
 ``docker://registry/repo:tag``…) or an ``Image`` from ``open_image``; ``render(report, fmt)``
 turns any report into text, JSON, SARIF, JUnit or GitHub annotations.
 
@@ -20,26 +20,16 @@ Names are loaded on first use (PEP 562), so ``import finalstage`` stays instant.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
 
 from finalstage._version import __version__
 
-if TYPE_CHECKING:
-    from finalstage.analysis import Analysis, Category, Package
-    from finalstage.api import check, inspect, lint, ls, open_image, slim
-    from finalstage.errors import FinalstageError
-    from finalstage.facts import Facts
-    from finalstage.findings import Finding, Location, Report, RuleOutcome, Severity
-    from finalstage.image.image import Image
-    from finalstage.report import render
-    from finalstage.settings import Settings, load_settings
-
+# Types for checkers live in __init__.pyi: importing `typing` here would cost every start-up.
 # Public name → the module that defines it.
 _EXPORTS = {
-    "Analysis": "finalstage.analysis", "Category": "finalstage.analysis",
-    "Package": "finalstage.analysis", "check": "finalstage.api", "inspect": "finalstage.api",
-    "lint": "finalstage.api", "ls": "finalstage.api", "open_image": "finalstage.api",
-    "slim": "finalstage.api",
+    "Analysis": "finalstage.analysis.model", "Category": "finalstage.analysis.categories",
+    "Package": "finalstage.analysis.packages.model", "check": "finalstage.api.check", "inspect": "finalstage.api.inspect",
+    "lint": "finalstage.api.lint", "ls": "finalstage.api.inspect",
+    "open_image": "finalstage.api.source", "slim": "finalstage.api.slim",
     "FinalstageError": "finalstage.errors", "Facts": "finalstage.facts",
     "Finding": "finalstage.findings", "Location": "finalstage.findings",
     "Report": "finalstage.findings", "RuleOutcome": "finalstage.findings",
@@ -51,7 +41,7 @@ _EXPORTS = {
 __all__ = sorted([*_EXPORTS, "__version__"])
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     # The lazy public API (PEP 562): the one place the root package imports its layers.
     module = _EXPORTS.get(name)
     if module is None:

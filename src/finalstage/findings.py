@@ -111,7 +111,7 @@ class RuleOutcome:
 
     code: str
     name: str
-    status: str                    # "pass" | "fail" | "skip"
+    status: str                    # "pass" | "warn" | "fail" | "skip"
     findings: int = 0
     detail: str | None = None
     policy_key: str | None = None  # the [policy] key that configured it, if any
@@ -138,6 +138,7 @@ class Report:
     outcomes: tuple[RuleOutcome, ...] = ()
     suppressed: tuple[Finding, ...] = ()
     detail: object | None = None
+    notes: tuple[str, ...] = ()        # what the run could not do, said once (squashed image…)
 
     @property
     def is_failed(self) -> bool:

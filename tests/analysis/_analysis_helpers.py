@@ -11,7 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from finalstage.analysis import ALL, Analysis, Entry, analyze, reduce, wants
+from finalstage.analysis.analyze import analyze
+from finalstage.analysis.capture import ALL, reduce, wants
+from finalstage.analysis.entry import Entry
+from finalstage.analysis.model import Analysis
 
 CORPUS = Path(__file__).parents[2] / ".." / "shared" / "corpus"
 PODMAN_RUN = ["podman", "--runtime", "/usr/sbin/runc", "--cgroup-manager", "cgroupfs", "run",

@@ -6,7 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from finalstage.analysis import ALL, Category, Entry, analyze, reduce, wants
+from finalstage.analysis.analyze import analyze
+from finalstage.analysis.capture import ALL, reduce, wants
+from finalstage.analysis.categories import Category
+from finalstage.analysis.entry import Entry
 from finalstage.analysis.capture import CAP_ELF, METADATA_HEAD
 from finalstage.analysis.packages import apk, dpkg
 

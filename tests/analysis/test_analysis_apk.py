@@ -7,7 +7,8 @@ import tarfile
 import pytest
 from _analysis_helpers import analyze_layers, corpus_file, open_docker_archive_layers
 
-from finalstage.analysis import Category, Ecosystem
+from finalstage.analysis.categories import Category
+from finalstage.analysis.packages.model import Ecosystem
 from finalstage.analysis.packages import apk
 
 SAMPLE = b"""\

@@ -235,7 +235,7 @@ def test_executable_outside_bin_dirs_found_in_a_built_image(
         built_image: Callable[[str, str], object]) -> None:
     """The fat Go example builds /app/server with plain ``go build``: with ELF facts it is read
     as an unstripped Go binary with its build info, though /app is no bin directory."""
-    from finalstage.analysis import analyze_image
+    from finalstage.analysis.from_image import analyze_image
     from finalstage.image.open import open_image
 
     built = built_image("go", "fat")

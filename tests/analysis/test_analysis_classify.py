@@ -6,7 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from finalstage.analysis import Category, Entry, classify, classify_path
+from finalstage.analysis.classify import classify
+from finalstage.analysis.categories import Category
+from finalstage.analysis.classify import classify_path
+from finalstage.analysis.entry import Entry
 from finalstage.analysis.classify import bin_category
 
 C = Category

@@ -11,7 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.harness.host import host_elf_files
 
-from finalstage.analysis import Entry, analyze, elf, reduce
+from finalstage.analysis import elf
+from finalstage.analysis.analyze import analyze
+from finalstage.analysis.capture import reduce
+from finalstage.analysis.entry import Entry
 from finalstage.analysis.capture import Unreadable
 from finalstage.analysis.packages import golang
 
@@ -111,7 +114,7 @@ def test_unstripped_debug_bytes_move_to_debug_category(tmp_path: Path) -> None:
     import shutil
     import subprocess
 
-    from finalstage.analysis import Category
+    from finalstage.analysis.categories import Category
 
     if shutil.which("gcc") is None:
         pytest.skip("gcc is not installed")

@@ -7,7 +7,7 @@ import tarfile
 import pytest
 from _analysis_helpers import analyze_layers, corpus_file, open_docker_archive_layers
 
-from finalstage.analysis import analyze_image
+from finalstage.analysis.from_image import analyze_image
 from finalstage.fs.merge import merged_tree
 
 ALPINE = "images/aquasecurity__trivy/pkg/fanal/test/testdata/alpine-310.tar.gz"

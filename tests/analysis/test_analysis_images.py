@@ -8,7 +8,9 @@ import json
 import pytest
 from _analysis_helpers import analyze_container_paths, podman_image, podman_output
 
-from finalstage.analysis import Analysis, Category, Ecosystem
+from finalstage.analysis.categories import Category
+from finalstage.analysis.model import Analysis
+from finalstage.analysis.packages.model import Ecosystem
 
 pytestmark = [pytest.mark.engine, pytest.mark.slow]
 

@@ -8,7 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from finalstage.analysis import ALL, Category, Ecosystem, Entry, analyze, reduce, wants
+from finalstage.analysis.analyze import analyze
+from finalstage.analysis.capture import ALL, reduce, wants
+from finalstage.analysis.categories import Category
+from finalstage.analysis.entry import Entry
+from finalstage.analysis.packages.model import Ecosystem
 from finalstage.analysis.capture import CAP_LOCKFILE
 from finalstage.analysis.packages import node
 

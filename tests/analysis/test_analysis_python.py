@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from finalstage.analysis import ALL, Category, Entry, analyze, reduce, wants
+from finalstage.analysis.analyze import analyze
+from finalstage.analysis.capture import ALL, reduce, wants
+from finalstage.analysis.categories import Category
+from finalstage.analysis.entry import Entry
 from finalstage.analysis.packages import python
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from finalstage.analysis import Entry, analyze
+from finalstage.analysis.analyze import analyze
+from finalstage.analysis.entry import Entry
 from finalstage.analysis.packages import rpm
 
 

@@ -6,7 +6,10 @@ import json
 
 import pytest
 
-from finalstage.analysis import ALL, Category, Entry, analyze, reduce, wants
+from finalstage.analysis.analyze import analyze
+from finalstage.analysis.capture import ALL, reduce, wants
+from finalstage.analysis.categories import Category
+from finalstage.analysis.entry import Entry
 from finalstage.analysis.secrets import confirm_secret, path_secret, scan_tokens
 
 # Shapes only: these are not credentials (AWS's documented example key, obviously fake tokens).

@@ -126,3 +126,48 @@ def test_fat_fails_minimal_passes(example: str, image_builder, policy: Path,  # 
     assert size["line"] == line_of[size["layer"]]
     # every layer attributed, none only by order
     assert all(a["line"] is not None and a["confidence"] != "low" for a in doc["attribution"])
+
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "policy.md"
+
+
+def docs_policy() -> str:
+    """The example policy of docs/policy.md, exactly as the docs show it."""
+    text = DOCS.read_text(encoding="utf-8")
+    section = text[text.index("## The policy file"):]
+    body = section.split("```toml\n", 1)[1]
+    return body[:body.index("```")]
+
+
+def _one_finding_per_fact(findings: list[dict]) -> None:
+    # no two findings of different rules about one subject at one place (line, else layer)
+    seen: dict[tuple[object, str], str] = {}
+    for f in findings:
+        where = f["line"] if f["line"] is not None else ("layer", f["layer"])
+        for subject in f["subjects"]:
+            other = seen.setdefault((where, subject), f["rule"])
+            assert other == f["rule"], (where, subject, other, f["rule"])
+
+
+@pytest.mark.engine
+@pytest.mark.timeout(2400)
+@pytest.mark.parametrize("example", sorted(FAT))
+def test_the_docs_example_policy_passes_good_images_and_fails_fat_ones(
+        example: str, image_builder, tmp_path: Path,  # type: ignore[no-untyped-def]
+        capsys: pytest.CaptureFixture[str]) -> None:
+    policy = tmp_path / "finalstage.toml"
+    policy.write_text(docs_policy())
+    assert "[policy]" in policy.read_text() and "forbidden-categories" in policy.read_text()
+    minimal = _built(image_builder, example, "minimal")
+    code, doc = _check(minimal.docker_archive, minimal.dockerfile, policy, capsys)
+    assert code == 0, [(f["rule"], f["message"], f["paths"][:3]) for f in doc["findings"]
+                       if f["severity"] == "error"]
+    # nothing fails; a warning (setuptools in the stand-in's venv) is shown, not failing
+    assert "fail" not in {c["status"] for c in doc["clauses"]}, doc["clauses"]
+    fat = _built(image_builder, example, "fat")
+    code, doc = _check(fat.docker_archive, fat.dockerfile, policy, capsys)
+    assert code == 1
+    failed = {c["key"] for c in doc["clauses"] if c["status"] == "fail"}
+    assert {"max-size", "forbidden-categories", "require-non-root", "require-exec-form",
+            "allowed-base-images"} <= failed
+    _one_finding_per_fact(doc["findings"])

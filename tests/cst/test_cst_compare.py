@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from finalstage.api import check
+from finalstage.api.check import check
 from finalstage.settings import Settings
 
 CST_BIN = shutil.which("container-structure-test") or str(

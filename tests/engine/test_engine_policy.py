@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from make_layers import F, config, docker_archive, layer, sha
 
-from finalstage.api import check
+from finalstage.api.check import check
 from finalstage.findings import Finding, Severity
 from finalstage.rules.policy.forbidden_path import path_matches
 from finalstage.settings import from_table
@@ -100,7 +100,7 @@ def test_every_policy_key_fails_on_the_fat_image_once_per_fact(tmp_path: Path) -
     (size,) = found["FS901"]
     assert size.layer == 1 and size.location.line == 6
     assert "over the 500 kB budget" in size.message
-    assert found["FS903"][0].message == "image has 3 layers, more than the 2 allowed"
+    assert found["FS903"][0].message == "image has 3 layers (5 history entries), more than the 2 layers allowed"
     # waste: the layer that added the hidden bytes
     (waste,) = found["FS301"]
     assert waste.severity is Severity.ERROR and waste.layer == 1 and waste.location.line == 6

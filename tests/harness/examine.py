@@ -11,6 +11,7 @@ from finalstage.analysis.model import Analysis
 from finalstage.engine import evaluate
 from finalstage.errors import UsageError
 from finalstage.facts import Facts
+from finalstage.facts.imagefacts import ImageFacts
 from finalstage.findings import Finding, Severity
 from finalstage.fs.merge import MergedTree
 from finalstage.image.image import Image
@@ -51,6 +52,6 @@ def examine(image: Image, *, elf: bool | None = None, select: Iterable[str] | No
             options: Mapping[str, Mapping[str, Any]] | None = None) -> Examination:
     """Analyse ``image`` in one pass and run the (selected) rules on it."""
     settings = settings_for(select, ignore, options)
-    facts = Facts(image=image, elf=elf)
+    facts = Facts(image=ImageFacts(image, elf=elf))
     report = evaluate(facts, settings, command="check")
     return Examination(facts.analysis, report.findings, facts.tree)

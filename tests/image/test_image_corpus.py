@@ -22,7 +22,7 @@ from finalstage.errors import (
     UnsupportedMediaTypeError,
 )
 from finalstage.image.open import open_image
-from finalstage.api import inspect
+from finalstage.api.inspect import inspect
 
 OK = "ok"
 G = "google__go-containerregistry/pkg/v1"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from finalstage.image.open import open_image
-from finalstage.api import inspect
+from finalstage.api.inspect import inspect
 
 DIVE = "wagoodman__dive/.data/test-docker-image.tar"
 SNAP = "wagoodman__dive/cmd/dive/cli/internal/command/export/testdata/snapshots/export_test.snap"

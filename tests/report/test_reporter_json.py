@@ -33,6 +33,7 @@ FINDING_KEYS = [
     "created_by",
     "paths",
     "also",
+    "subjects",
 ]
 
 
@@ -81,6 +82,7 @@ def test_finding_values() -> None:
         "created_by": None,
         "paths": [],
         "also": [],
+        "subjects": [],
     }
     # Sorted by file, line, column, rule.
     assert [(f["file"], f["line"]) for f in doc["findings"]] == [

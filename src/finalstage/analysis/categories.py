@@ -56,7 +56,7 @@ _TITLES = {
 PREFIXES: dict[Category, tuple[str, ...]] = {
     Category.CACHE: (
         "var/cache/apt", "var/lib/apt/lists", "var/cache/apk", "etc/apk/cache",
-        "var/cache/dnf", "var/cache/yum", "var/cache/zypp", "var/cache/debconf/templates.dat-old",
+        "var/cache/dnf", "var/cache/yum", "var/cache/zypp",
         "~/.cache", "~/.npm", "~/.yarn/cache", "~/.yarn-cache", "usr/local/share/.cache",
         "~/.pnpm-store", "~/.local/share/pnpm/store",
         "go/pkg/mod", "~/go/pkg/mod", "go/pkg/sumdb",

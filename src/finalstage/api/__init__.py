@@ -1,16 +1,7 @@
 """The library calls behind every command: one function each, returning one ``Report``.
 
-``finalstage`` re-exports them; the CLI only parses arguments, calls one of them and picks a
-reporter.
+``finalstage`` re-exports them (``finalstage.lint``, ``finalstage.check``…); the CLI imports the
+one module of the command it runs, so this package's ``__init__`` loads nothing:
+``api.lint`` (lint), ``api.inspect`` (inspect, ls), ``api.check`` (check), ``api.source``
+(open_image), ``api.slim`` (slim), ``api.memo`` (the whole-report memo of inspect).
 """
-
-from __future__ import annotations
-
-from finalstage.api.check import check
-from finalstage.api.inspect import inspect, ls
-from finalstage.api.lint import lint, lint_text
-from finalstage.api.memo import memoized
-from finalstage.api.slim import slim
-from finalstage.api.source import open_image
-
-__all__ = ["check", "inspect", "lint", "lint_text", "ls", "memoized", "open_image", "slim"]

@@ -27,7 +27,9 @@ from finalstage.dockerfile import load
 from finalstage.engine import evaluate
 from finalstage.engine import baseline as baselines
 from finalstage.engine.verdicts import CheckDetail, policy_verdicts
-from finalstage.facts import Facts, Progress, StructureTests
+from finalstage.facts import Facts
+from finalstage.facts.imagefacts import ImageFacts, Progress
+from finalstage.facts.structure import StructureTests
 from finalstage.findings import Report, Severity
 from finalstage.image.image import Image
 from finalstage.limits import Limits
@@ -64,9 +66,10 @@ def check(
     if not isinstance(image, Image):
         image = open_image(image, platform=platform, limits=limits, tls_verify=tls_verify,
                            auth_file=auth_file)
+    images = ImageFacts(image, progress=progress,
+                        structure_tests=StructureTests(configs, run_commands, image.reference))
     facts = Facts(dockerfile=parsed, dockerfile_path=str(dockerfile) if dockerfile else None,
-                  target=target, image=image, progress=progress,
-                  structure_tests=StructureTests(configs, run_commands, image.reference))
+                  target=target, image=images)
     targets = (image.reference,) + ((str(dockerfile),) if dockerfile else ())
     report = evaluate(facts, settings, command="check", targets=targets, baseline=known)
     if write_baseline is not None:

@@ -14,7 +14,8 @@ import dataclasses
 
 from finalstage.api.source import open_image
 from finalstage.engine import evaluate
-from finalstage.facts import Facts, Progress
+from finalstage.facts import Facts
+from finalstage.facts.imagefacts import ImageFacts, Progress
 from finalstage.facts.listing import list_path
 from finalstage.facts.summary import summarize_image
 from finalstage.findings import Report
@@ -43,7 +44,7 @@ def inspect(
     waste, config and — with ``classify`` — contents and the image rules' findings. ``elf``
     also reads ELF facts (unstripped binaries, Go build info)."""
     image = _opened(image, platform, limits)
-    facts = Facts(image=image, classify=classify, elf=elf, progress=progress)
+    facts = Facts(image=ImageFacts(image, classify=classify, elf=elf, progress=progress))
     report = Report(command="inspect", findings=(), targets=(image.reference,))
     if classify:
         report = evaluate(facts, Settings(), command="inspect", targets=(image.reference,))
@@ -61,7 +62,7 @@ def ls(
 ) -> Report:
     """List ``path`` of the merged filesystem (like ``ls -l``), with the layer of each entry."""
     image = _opened(image, platform, limits)
-    facts = Facts(image=image, classify=False, progress=progress)
+    facts = Facts(image=ImageFacts(image, classify=False, progress=progress))
     listing = list_path(facts.tree, path, recursive=recursive)
     facts.wait_verified()
     return Report(command="ls", findings=(), targets=(image.reference,), detail=listing)

@@ -31,7 +31,8 @@ from finalstage.analysis.classify import classify_path
 from finalstage.api.check import check
 from finalstage.api.source import open_image
 from finalstage.errors import UsageError
-from finalstage.facts import Facts, Progress
+from finalstage.facts import Facts
+from finalstage.facts.imagefacts import ImageFacts, Progress
 from finalstage.findings import Report, Severity
 from finalstage.image.image import Image
 from finalstage.image.ocistore import check_destination
@@ -91,7 +92,7 @@ def slim(
                           tuple(explain))
     timings: dict[str, float] = {}
     start = time.perf_counter()
-    facts = Facts(image=img, classify=False, progress=progress)
+    facts = Facts(image=ImageFacts(img, classify=False, progress=progress))
     captured = read_captured(facts, progress)
     facts.wait_verified()
     timings["read"] = time.perf_counter() - start

@@ -8,7 +8,7 @@ from typing import Any
 from finalstage.attribution.align import Matches, align
 from finalstage.attribution.created_by import parse_created_by
 from finalstage.attribution.model import Attribution, Confidence, LayerAttribution
-from finalstage.attribution.scoring import workdirs
+from finalstage.attribution.scoring import LAYER_KEYWORDS, workdirs
 from finalstage.dockerfile.model import Dockerfile
 
 
@@ -52,6 +52,7 @@ def attribute(
     base_count, matches = align(parsed, empty, instructions, workdirs(instructions))
     base_confidence = _base_confidence(per_layer, base_count, matches)
     out = []
+    previous = -1
     for i, h in enumerate(per_layer):
         created = _created_by(history, h)
         if h is None:
@@ -59,13 +60,31 @@ def attribute(
         elif h < base_count:
             out.append(LayerAttribution(i, h, created, root, True, base_confidence,
                                         dockerfile.path))
-        elif h in matches:
-            ins, confidence = matches[h]
-            out.append(LayerAttribution(i, h, created, ins, False, confidence, dockerfile.path))
         else:
-            out.append(LayerAttribution(i, h, created, file=dockerfile.path))
+            out.append(_made_by(i, h, created, matches, previous, dockerfile.path))
+        previous = h if h is not None else previous
     return Attribution(tuple(out), {h: m[0] for h, m in matches.items()}, base_count,
                        dockerfile.path)
+
+
+def _made_by(layer: int, h: int, created: str | None, matches: Matches, previous: int,
+             file: str) -> LayerAttribution:
+    """The instruction that made layer ``layer`` (history entry ``h``). A builder that squashes
+    records the instructions since the last layer as empty entries and puts all their files in
+    one layer, whose own entry may be a CMD: the content-making instructions of that span (RUN,
+    COPY, ADD) are what made it — one of them is the layer's instruction, several are a squash."""
+    span = [matches[k][0] for k in range(max(previous + 1, 0), h + 1) if k in matches]
+    makers = tuple(ins for ins in span if ins.keyword in LAYER_KEYWORDS)
+    own = matches.get(h)
+    if own is not None and own[0].keyword in LAYER_KEYWORDS and len(makers) <= 1:
+        return LayerAttribution(layer, h, created, own[0], False, own[1], file)
+    if len(makers) == 1:
+        return LayerAttribution(layer, h, created, makers[0], False, Confidence.MEDIUM, file)
+    if len(makers) > 1:
+        return LayerAttribution(layer, h, created, None, False, Confidence.NONE, file, makers)
+    if own is not None:
+        return LayerAttribution(layer, h, created, own[0], False, own[1], file)
+    return LayerAttribution(layer, h, created, file=file)
 
 
 def _base_confidence(per_layer: Sequence[int | None], base_count: int,

@@ -30,6 +30,9 @@ class LayerAttribution:
     is_base: bool = False               # from the base image: attributed to the root FROM line
     confidence: Confidence = Confidence.NONE
     file: str | None = None             # the Dockerfile path, when there is one
+    # A squashed layer (`buildah bud` without --layers, `docker build --squash`): the several
+    # instructions whose files it holds. ``instruction`` is then None: no one line made it.
+    squashed: tuple[Instruction, ...] = ()
 
     @property
     def location(self) -> Location | None:

@@ -1,31 +1,15 @@
 """The command line: parse arguments, call the library, pick a reporter, set the exit code.
 
 Each command lives in its own module (``lint.py``, ``inspect.py``…) and registers itself on the
-one ``app``. Only the module of the command being run is imported (the ``COMMANDS`` table):
+one ``app``. Only the module of the command being run is imported (``run.COMMANDS``):
 ``finalstage lint`` never pays for the image readers, and ``--version`` pays for nothing.
 """
 
 from __future__ import annotations
 
-import importlib
-import os
 import sys
 
 from finalstage._version import __version__
-from finalstage.errors import FinalstageError
-from finalstage.escape import one_line
-
-# Command name → module; the root help (and an unknown command) loads them all.
-COMMANDS = {"lint": "lint", "rules": "rules", "inspect": "inspect", "ls": "ls",
-            "check": "check", "slim": "slim"}
-
-
-def register(command: str | None = None) -> None:
-    """Import the module of ``command`` (every command's for None), registering it on ``app``.
-    A dispatch table, not a cycle: each command module is the top of the import graph."""
-    names = [COMMANDS[command]] if command in COMMANDS else list(COMMANDS.values())
-    for name in names:
-        importlib.import_module(f"finalstage.cli.{name}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,50 +18,11 @@ def main(argv: list[str] | None = None) -> int:
     if args == ["--version"]:
         print(f"finalstage {__version__}")
         sys.exit(0)
-    code = _run(args)
-    sys.exit(code)
+    # heavy optional dependency: typer (and, through the commands, the library) loads only
+    # past --version, which must answer in milliseconds.
+    from finalstage.cli.run import run  # noqa: PLC0415
+
+    sys.exit(run(args))
 
 
-def _run(args: list[str]) -> int:
-    # heavy optional dependency: typer (and, through the app, the library) loads only past
-    # --version, which must answer in milliseconds.
-    from finalstage.cli._app import ClickException, app  # noqa: PLC0415
-
-    register(next((a for a in args if not a.startswith("-")), None))
-    try:
-        return _click_code(app(args=args, standalone_mode=False, prog_name="finalstage"))
-    except ClickException as err:  # bad option or argument: click's message, on one line
-        if type(err).__name__ == "NoArgsIsHelpError":
-            print(err.format_message(), file=sys.stderr)  # type: ignore[attr-defined]
-        else:
-            _fail(err.format_message())  # type: ignore[attr-defined]
-        return 2
-    except FinalstageError as err:
-        _fail(str(err))
-        return 2
-    except KeyboardInterrupt:
-        _fail("interrupted")
-        return 130
-    except BrokenPipeError:
-        # `finalstage ls IMAGE | head`: the reader went away, which is not an error.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return 0
-    except SystemExit as exc:  # typer.Exit inside commands
-        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
-    except Exception as err:  # noqa: BLE001 - the last line of defence: one line, never a traceback
-        if os.environ.get("FINALSTAGE_DEBUG"):
-            raise
-        _fail(f"internal error ({type(err).__name__}): {err} — please report this bug")
-        return 2
-
-
-def _click_code(result: object) -> int:
-    return result if isinstance(result, int) else 0
-
-
-def _fail(message: str) -> None:
-    print(f"finalstage: {one_line(message)}", file=sys.stderr)
-
-
-__all__ = ["COMMANDS", "main", "register"]
+__all__ = ["main"]

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from finalstage.api import check as run_check
+from finalstage.api.check import check as run_check
 from finalstage.cli._app import (
     AuthFile,
     BuildArg,

@@ -6,8 +6,9 @@ from typing import Annotated
 
 import typer
 
-from finalstage.api import inspect as run_inspect
-from finalstage.api import memoized, open_image
+from finalstage.api.inspect import inspect as run_inspect
+from finalstage.api.memo import memoized
+from finalstage.api.source import open_image
 from finalstage.cli._app import (
     AuthFile,
     ImageArg,

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from finalstage.api import lint as run_lint
+from finalstage.api.lint import lint as run_lint
 from finalstage.cli._app import (
     BuildArg,
     FailOn,

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from finalstage.api import ls as run_ls
-from finalstage.api import open_image
+from finalstage.api.inspect import ls as run_ls
+from finalstage.api.source import open_image
 from finalstage.cli._app import (
     AuthFile,
     ImageArg,

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from finalstage.api import slim as run_slim
+from finalstage.api.slim import slim as run_slim
 from finalstage.cli._app import (
     AuthFile,
     ImageArg,

@@ -24,6 +24,7 @@ from finalstage.findings import Finding, Location, Report, RuleOutcome, Severity
 from finalstage.engine.baseline import apply_baseline
 from finalstage.engine.merge import locate, merge
 from finalstage.engine.pragmas import apply_pragmas
+from finalstage.engine.squash import attribution_notes, fold_squashed
 from finalstage.rules import ALL_RULES, MetaRule, Rule
 from finalstage.rules import select as select_rules
 from finalstage.rules.meta.unparsable_dockerfile import UnparsableDockerfile
@@ -50,16 +51,20 @@ def evaluate(facts: Facts, settings: Settings | None = None, *, command: str = "
     findings, outcomes = _run(rules, facts, settings)
     if facts.dockerfile_error is not None:
         findings.append(_unparsable(facts))
+    notes: tuple[str, ...] = ()
     if facts.has_image:
         own = {id(f) for f in findings if f.location is not None}
         attribution = facts.attribution
         findings = [locate(f, attribution, facts.dockerfile) for f in findings]
+        notes = attribution_notes(attribution, facts.has_dockerfile)
     else:
         own = {id(f) for f in findings}
     ctx = facts.dockerfile
     # The rule's own Dockerfile location is the most precise: it leads a merge.
     findings.sort(key=lambda f: (id(f) not in own, _order(f)))
     findings = merge([_severity(f, settings) for f in findings], ctx)
+    if notes:
+        findings = fold_squashed(findings, facts.attribution, ctx)
     if ctx is not None and not settings.disable_ignore_pragma:
         # After the merge: silencing either side of one fact silences the fact.
         findings, meta = apply_pragmas(ctx, findings, selected)
@@ -75,8 +80,9 @@ def evaluate(facts: Facts, settings: Settings | None = None, *, command: str = "
         targets=tuple(targets),
         rules=tuple(r.info() for r in ran),
         fail_on=settings.fail_on or Severity.ERROR,
-        outcomes=_final_outcomes(outcomes, findings + suppressed),
+        outcomes=_final_outcomes(outcomes, findings, settings.fail_on or Severity.ERROR),
         suppressed=tuple(sorted(suppressed, key=Finding.sort_key)),
+        notes=notes,
     )
 
 
@@ -128,19 +134,27 @@ def _status(outcomes: Sequence[RuleOutcome], code: str) -> str | None:
     return next((o.status for o in outcomes if o.code == code), None)
 
 
-def _final_outcomes(outcomes: Sequence[RuleOutcome],
-                    findings: Sequence[Finding]) -> tuple[RuleOutcome, ...]:
-    """Each rule's verdict after pragmas and merging: a rule fails when a finding it raised —
-    alone or merged into another — survived."""
+def _final_outcomes(outcomes: Sequence[RuleOutcome], findings: Sequence[Finding],
+                    fail_on: Severity) -> tuple[RuleOutcome, ...]:
+    """Each rule's verdict after pragmas, merging and the baseline, as the exit code sees it: a
+    rule fails when a finding it raised — alone or merged into another — reaches ``fail_on``,
+    warns when its findings stay below it, passes when none survived."""
     counts: Counter[str] = Counter()
+    worst: dict[str, Severity] = {}
     for finding in findings:
-        counts[finding.rule] += 1
-        for code in finding.also:
+        for code in (finding.rule, *finding.also):
             counts[code] += 1
+            worst[code] = max(worst.get(code, finding.severity), finding.severity)
     return tuple(
         o if o.status == "skip" else dataclasses.replace(
-            o, findings=counts[o.code], status="fail" if counts[o.code] else "pass")
+            o, findings=counts[o.code], status=_verdict(counts[o.code], worst.get(o.code), fail_on))
         for o in outcomes)
+
+
+def _verdict(count: int, worst: Severity | None, fail_on: Severity) -> str:
+    if not count or worst is None:
+        return "pass"
+    return "fail" if worst >= fail_on else "warn"
 
 
 def _unparsable(facts: Facts) -> Finding:

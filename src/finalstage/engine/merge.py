@@ -16,13 +16,17 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from finalstage.attribution import Attribution
 from finalstage.facts.dockerfile import DockerfileContext
 from finalstage.findings import Finding, Location
 from finalstage.redact import redact_text
 
+if TYPE_CHECKING:
+    from finalstage.attribution import Attribution
+
 Anchor = tuple[str, int]
+_MAX_PATHS = 5
 
 
 def locate(finding: Finding, attribution: Attribution, ctx: DockerfileContext | None) -> Finding:
@@ -73,7 +77,7 @@ def merge(findings: Sequence[Finding], ctx: DockerfileContext | None) -> list[Fi
             index = len(out) - 1
             counted[index] = set(finding.subjects) if finding.bytes is not None else set()
         else:
-            out[twin] = _fold(out[twin], finding, counted[twin])
+            out[twin] = fold(out[twin], finding, counted[twin])
             index = twin
         if where is not None:
             for subject in out[index].subjects:
@@ -81,7 +85,7 @@ def merge(findings: Sequence[Finding], ctx: DockerfileContext | None) -> list[Fi
     return out
 
 
-def _fold(base: Finding, other: Finding, counted: set[str]) -> Finding:
+def fold(base: Finding, other: Finding, counted: set[str]) -> Finding:
     """``other`` folded into ``base``. Bytes add up when ``other`` is about files ``base`` does
     not count yet (another category, or another package of one rule); the same subject seen by
     two rules is the same files, counted once."""
@@ -93,16 +97,19 @@ def _fold(base: Finding, other: Finding, counted: set[str]) -> Finding:
             nbytes += other.bytes
         counted.update(other.subjects)
     also = tuple(dict.fromkeys((*base.also, other.rule, *other.also)))
+    paths = base.paths or other.paths
+    if other.rule in base.also:  # several facts of one image rule: list some of each
+        paths = tuple(dict.fromkeys((*base.paths, *other.paths)))[:_MAX_PATHS]
     return dataclasses.replace(
         base,
         severity=max(base.severity, other.severity),
         bytes=nbytes,
         layer=base.layer if base.layer is not None else other.layer,
         created_by=base.created_by or other.created_by,
-        paths=base.paths or other.paths,
+        paths=paths,
         subjects=tuple(dict.fromkeys((*base.subjects, *other.subjects))),
         also=tuple(code for code in also if code != base.rule),
     )
 
 
-__all__ = ["anchor", "locate", "merge"]
+__all__ = ["anchor", "fold", "locate", "merge"]

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from finalstage.attribution import Attribution
-from finalstage.cst import CstResult
 from finalstage.findings import RuleOutcome
 from finalstage.settings.model import Settings
+
+if TYPE_CHECKING:  # field types only: lint never loads attribution or structure tests
+    from finalstage.attribution import Attribution
+    from finalstage.cst import CstResult
 
 
 @dataclass(frozen=True)
@@ -50,10 +53,9 @@ def policy_verdicts(settings: Settings,
         if not ran:
             continue
         found = sum(o.findings for o in ran)
-        if all(o.status == "skip" for o in ran):
-            status = "skip"
-        else:
-            status = "fail" if any(o.status == "fail" for o in ran) else "pass"
+        statuses = {o.status for o in ran}
+        status = ("skip" if statuses == {"skip"} else "fail" if "fail" in statuses
+                  else "warn" if "warn" in statuses else "pass")
         out.append(PolicyVerdict(key.key, ran[0].code, ran[0].name, key.rules, status,
                                  _detail(ran, status, found), found))
     return tuple(out)

@@ -17,37 +17,27 @@ Rules ask for facts; they never open files or images themselves. A rule whose fa
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from finalstage.analysis.from_image import analyze_image
-from finalstage.analysis.model import Analysis
-from finalstage.attribution import Attribution, attribute
 from finalstage.dockerfile.model import Dockerfile
 from finalstage.errors import DockerfileError
 from finalstage.facts.dockerfile import DockerfileContext
-from finalstage.facts.image import ImageContext
-from finalstage.facts.structure import run_structure_tests
-from finalstage.fs.merge import MergedTree, merged_tree
-from finalstage.image.image import Image
-from finalstage.cst import CstConfig, CstResult
 
-Progress = Callable[[int, int, Any], None]
-
-
-@dataclass(frozen=True)
-class StructureTests:
-    """What the structure-test fact needs: the loaded test files and how to run commands."""
-
-    configs: tuple[CstConfig, ...] = ()   # loaded before the image is read
-    run_commands: bool = True
-    image_ref: str | None = None    # the reference podman runs command tests against
+if TYPE_CHECKING:  # the image side loads only when an image is given (imagefacts.py)
+    from finalstage.analysis.model import Analysis
+    from finalstage.attribution import Attribution
+    from finalstage.cst import CstResult
+    from finalstage.facts.image import ImageContext
+    from finalstage.facts.imagefacts import ImageFacts
+    from finalstage.facts.structure import StructureTests
+    from finalstage.fs.merge import MergedTree
+    from finalstage.image.image import Image
 
 
 class Facts:
-    """Everything a run knows, computed lazily, each member at most once."""
+    """Everything a run knows, computed lazily, each member at most once: the Dockerfile side
+    here, the image side in ``ImageFacts`` (given when the run has an image)."""
 
     def __init__(
         self,
@@ -56,21 +46,13 @@ class Facts:
         dockerfile_path: str | None = None,
         dockerfile_error: DockerfileError | None = None,
         target: str | None = None,
-        image: Image | None = None,
-        classify: bool = True,
-        elf: bool | None = None,
-        progress: Progress | None = None,
-        structure_tests: StructureTests | None = None,
+        image: ImageFacts | None = None,
     ) -> None:
         self.parsed = dockerfile
         self.dockerfile_path = dockerfile_path or (dockerfile.path if dockerfile else None)
         self.dockerfile_error = dockerfile_error
         self.target = target
-        self.image = image
-        self.classify = classify
-        self.elf = elf
-        self.progress = progress
-        self.cst = structure_tests or StructureTests()
+        self.image_facts = image
 
     # -- what is there ------------------------------------------------------------------------
     @property
@@ -81,9 +63,8 @@ class Facts:
     @property
     def has_image(self) -> bool:
         """True when an image was given."""
-        return self.image is not None
+        return self.image_facts is not None
 
-    # -- Dockerfile facts ---------------------------------------------------------------------
     @cached_property
     def dockerfile(self) -> DockerfileContext | None:
         """The parsed Dockerfile and its stage graph, or None."""
@@ -92,57 +73,62 @@ class Facts:
         return DockerfileContext(self.parsed, self.dockerfile_path or self.parsed.path,
                                  self.target)
 
-    # -- image facts (one streaming pass feeds all of them) -----------------------------------
-    @cached_property
+    # -- the image side (one streaming pass feeds all of it) ----------------------------------
+    @property
+    def image(self) -> Image | None:
+        """The image, or None."""
+        return self.image_facts.image if self.image_facts is not None else None
+
+    @property
+    def classify(self) -> bool:
+        """Whether contents are analysed (inspect --no-classify turns it off)."""
+        return self._images().classify
+
+    @property
     def analysis(self) -> Analysis:
         """Contents of the merged tree: categories, packages, secrets, special files."""
-        return analyze_image(self._image(), elf=self.elf, progress=self.progress, wait=False)
+        return self._images().analysis
 
-    @cached_property
-    def scans(self) -> Sequence[Any]:
-        """Per-layer listings of the single pass (sizes, entries). With classification on, the
-        analysis rides on this pass (its hooks capture the few bytes it reads)."""
-        if self.classify:
-            self.analysis  # noqa: B018 - one pass: analysis captures while layers are listed
-        return self._image().scan(progress=self.progress, wait=False)
+    @property
+    def scans(self) -> Any:
+        """Per-layer listings of the single pass (sizes, entries)."""
+        return self._images().scans
 
-    @cached_property
+    @property
     def tree(self) -> MergedTree:
-        """The merged filesystem: whiteouts and opaque directories applied."""
-        self.scans  # noqa: B018 - the same pass
-        return merged_tree(self._image(), wait=False)
+        """The merged filesystem."""
+        return self._images().tree
 
-    @cached_property
+    @property
     def view(self) -> ImageContext:
-        """What image rules see."""
-        return ImageContext.from_image(self._image(), tree=self.tree, analysis=self.analysis)
+        """What image rules see: tree, analysis, config, ``created_by``."""
+        return self._images().view
 
-    @cached_property
-    def attribution(self) -> Attribution:
-        """Which Dockerfile instruction made each layer (base layers → the root ``FROM``)."""
-        image = self._image()
-        raw = image.config.raw
-        history = [h for h in (raw.get("history") or []) if isinstance(h, dict)] \
-            if isinstance(raw, dict) else []
-        return attribute(history, len(image.layers), self.parsed)
+    @property
+    def cst(self) -> StructureTests:
+        """The structure tests given for this run (none without an image)."""
+        return self._images().cst
 
-    @cached_property
+    @property
     def structure_tests(self) -> tuple[CstResult, ...]:
         """Results of the container-structure-test files given for this run."""
-        return run_structure_tests(self.cst.configs, self._image(), self.tree,
-                                   image_ref=self.cst.image_ref,
-                                   run_commands=self.cst.run_commands)
+        return self._images().structure_tests
+
+    @property
+    def attribution(self) -> Attribution:
+        """Which Dockerfile instruction made each layer (base layers → the root ``FROM``)."""
+        return self._images().attribution(self.parsed)
 
     def wait_verified(self) -> None:
         """Block until every layer read so far is verified; raise on the first mismatch.
         Nothing derived from the image may be shown before this returns."""
-        if self.image is not None:
-            self.image.wait_verified()
+        if self.image_facts is not None:
+            self.image_facts.wait_verified()
 
-    def _image(self) -> Image:
-        if self.image is None:
+    def _images(self) -> ImageFacts:
+        if self.image_facts is None:
             raise LookupError("no image in these facts")  # the engine skips image rules first
-        return self.image
+        return self.image_facts
 
 
-__all__ = ["Facts", "StructureTests"]
+__all__ = ["Facts"]

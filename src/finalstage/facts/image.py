@@ -12,13 +12,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
-from finalstage.analysis.model import Analysis
-from finalstage.fs.merge import MergedTree
-from finalstage.image.config import ImageConfig
-from finalstage.image.image import Image
 from finalstage.redact import redact_text
+
+if TYPE_CHECKING:  # types only: rules that name an ImageContext must not load the readers
+    from finalstage.analysis.model import Analysis
+    from finalstage.fs.merge import MergedTree
+    from finalstage.image.config import ImageConfig
+    from finalstage.image.image import Image
 
 _T = TypeVar("_T")
 

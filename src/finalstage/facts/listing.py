@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from finalstage.errors import ImageNotFoundError
 from finalstage.escape import escape_control
-from finalstage.fs.entry import Entry
-from finalstage.fs.merge import MergedTree
+
+if TYPE_CHECKING:
+    from finalstage.fs.entry import Entry
+    from finalstage.fs.merge import MergedTree
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ or are skipped with the reason when they cannot run.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from finalstage.fs.merge import MergedTree
 from finalstage.image.image import Image
@@ -24,6 +25,15 @@ from finalstage.cst import (
 )
 
 _MAX_CAPTURE = 16 << 20   # bytes read per file for the content tests
+
+
+@dataclass(frozen=True)
+class StructureTests:
+    """What the structure-test fact needs: the loaded test files and how to run commands."""
+
+    configs: tuple[CstConfig, ...] = ()   # loaded before the image is read
+    run_commands: bool = True
+    image_ref: str | None = None    # the reference podman runs command tests against
 
 
 def run_structure_tests(configs: Sequence[CstConfig], image: Image, tree: MergedTree, *,
@@ -69,4 +79,4 @@ def read_files(image: Image, tree: MergedTree, paths: set[str]) -> dict[str, byt
     return out
 
 
-__all__ = ["read_files", "run_structure_tests"]
+__all__ = ["StructureTests", "read_files", "run_structure_tests"]

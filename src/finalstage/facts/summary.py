@@ -12,13 +12,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from finalstage.analysis.model import Analysis
-from finalstage.facts import Facts
+from typing import TYPE_CHECKING
+
 from finalstage.fs.efficiency import dive_efficiency
-from finalstage.fs.merge import MergedTree
 from finalstage.image.tarheader import DIR
-from finalstage.image.image import Image
 from finalstage.redact import redact_text, redact_value
+
+if TYPE_CHECKING:  # types only: the text and JSON writers read these without the readers
+    from finalstage.analysis.model import Analysis
+    from finalstage.facts import Facts
+    from finalstage.fs.merge import MergedTree
+    from finalstage.image.image import Image
 
 @dataclass(frozen=True)
 class ConfigSummary:
@@ -99,6 +103,7 @@ class InspectResult:
     files: int
     entries: int
     layers: tuple[LayerSummary, ...]
+    history_entries: int  # config history, ENV/CMD/… included: not the number of layers
     tree: TreeNode
     largest: tuple[LargeFile, ...]
     waste: WasteSummary
@@ -144,6 +149,7 @@ def summarize_image(facts: Facts, *, depth: int = 2, top: int = 10) -> InspectRe
         files=tree.file_count,
         entries=len(tree.entries) - 1,
         layers=_layers(image, scans, tree),
+        history_entries=len(image.config.history),
         tree=_tree(tree, "", max(depth, 0), max(top, 1)),
         largest=tuple(LargeFile("/" + e.path, e.size, e.layer) for e in tree.largest(top)),
         waste=_waste(scans, tree, top),

@@ -208,7 +208,7 @@ class _Window:
 
 def _gzip(src: str, dest: str) -> tuple[str, int]:
     """gzip ``src`` into ``dest`` (no name, no time stamp); the blob digest and size."""
-    # heavy optional dependency: ISA-L's deflate, imported when a layer is written
+    # heavy optional dependency: imported on first use (ISA-L's deflate, when a layer is written)
     from isal import isal_zlib
 
     digest = hashlib.sha256()

@@ -10,18 +10,24 @@ as text and JSON; findings formats (SARIF, JUnit, GitHub) are for ``lint`` and `
 from __future__ import annotations
 
 import enum
+import importlib
 import os
-from typing import TextIO, assert_never
+from typing import TextIO
 
 from finalstage.errors import UsageError
 from finalstage.escape import one_line
 from finalstage.findings import Report
 from finalstage.report._base import Reporter
-from finalstage.report.github import GithubReporter
-from finalstage.report.json import JsonReporter
-from finalstage.report.junit import JunitReporter
-from finalstage.report.sarif import SarifReporter
-from finalstage.report.text import TextReporter
+
+# Format → the reporter class that writes it. A dispatch table, loaded per use: a lint in text
+# never loads the XML, SARIF or annotation writers.
+REPORTERS: dict[str, str] = {
+    "text": "finalstage.report.text:TextReporter",
+    "json": "finalstage.report.json:JsonReporter",
+    "sarif": "finalstage.report.sarif:SarifReporter",
+    "junit": "finalstage.report.junit:JunitReporter",
+    "github": "finalstage.report.github:GithubReporter",
+}
 
 # What each command's report can be rendered as (the findings formats need findings).
 FORMATS: dict[str, tuple[str, ...]] = {
@@ -45,17 +51,11 @@ class OutputFormat(enum.StrEnum):
     def reporter(self, *, color: bool = False, **text_options: bool) -> Reporter:
         """A reporter for this format; ``color`` and the text options (``verbose``,
         ``packages``, ``is_long``) only affect the text format."""
+        module, _, name = REPORTERS[self.value].partition(":")
+        cls: type[Reporter] = getattr(importlib.import_module(module), name)
         if self is OutputFormat.TEXT:
-            return TextReporter(color=color, **text_options)
-        if self is OutputFormat.JSON:
-            return JsonReporter()
-        if self is OutputFormat.SARIF:
-            return SarifReporter()
-        if self is OutputFormat.JUNIT:
-            return JunitReporter()
-        if self is OutputFormat.GITHUB:
-            return GithubReporter()
-        assert_never(self)
+            return cls(color=color, **text_options)  # type: ignore[call-arg]
+        return cls()
 
     @classmethod
     def parse(cls, value: str, allowed: tuple[str, ...] | None = None) -> OutputFormat:

@@ -9,12 +9,14 @@ through ``escape_control`` on text output; JSON escapes by itself.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from finalstage.analysis.model import Analysis, CategoryStats
 from finalstage.escape import escape_control
 from finalstage.findings import Finding
 from finalstage.units import format_size
+
+if TYPE_CHECKING:
+    from finalstage.analysis.model import Analysis, CategoryStats
 
 TOP = 3
 

@@ -35,6 +35,7 @@ def to_json(r: InspectResult) -> dict[str, Any]:
             "files": r.files_size,
         },
         "layers": [_layer_json(layer) for layer in r.layers],
+        "history_entries": r.history_entries,
         "files": r.files,
         "entries": r.entries,
         "tree": _tree_json(r.tree),

@@ -91,7 +91,9 @@ def _config(r: InspectResult) -> list[str]:
 
 
 def _layers(r: InspectResult) -> list[str]:
-    out = [f"layers ({len(r.layers)})",
+    history = f"; {r.history_entries} history entries" if r.history_entries != len(r.layers) \
+        else ""
+    out = [f"layers ({len(r.layers)}{history})",
            f"  {'#':>3}  {'size':>10}  {'stored':>10}  {'files':>6}  {'wasted':>9}  digest"
            "               created by"]
     for layer in r.layers:

@@ -27,7 +27,7 @@ SCHEMA_VERSION = 1
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "findings-v1.schema.json"
 _RESERVED = frozenset(
     {"schema_version", "command", "targets", "findings", "suppressed", "summary", "failed",
-     "fail_on"}
+     "fail_on", "notes"}
 )
 
 
@@ -58,6 +58,7 @@ def finding_to_dict(
         "created_by": finding.created_by,
         "paths": list(finding.paths),
         "also": list(finding.also),
+        "subjects": list(finding.subjects),
     }
 
 
@@ -74,6 +75,7 @@ def report_to_dict(report: Report) -> dict[str, object]:
         "failed": report.is_failed,
         "fail_on": report.fail_on.value,
         "suppressed": [finding_to_dict(f, report, image=image) for f in report.suppressed],
+        "notes": list(report.notes),
     }
     payload = {**detail_json(report), **report.data}
     clash = _RESERVED.intersection(payload)

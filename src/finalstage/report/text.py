@@ -90,6 +90,7 @@ class TextReporter(Reporter):
         if isinstance(detail, CheckDetail):
             text += render_verdicts(report, detail)
         text += render_suppressed(report.suppressed)
+        text += "".join(f"note: {one_line(note)}\n" for note in report.notes)
         if self.verbose:
             text += render_skipped(report.outcomes)
         return text

@@ -18,16 +18,18 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterator, Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from finalstage.dockerfile.model import Instruction, Stage
 from finalstage.facts.dockerfile import DockerfileContext
-from finalstage.facts.image import ImageContext, Summary
 from finalstage.findings import Finding, Location, RuleInfo, Severity
 from finalstage.redact import redact_text
 from finalstage.rules._options import Option
 from finalstage.rules._validate import cleandoc, validate
-from finalstage.facts import Facts
+
+if TYPE_CHECKING:
+    from finalstage.facts import Facts
+    from finalstage.facts.image import ImageContext, Summary
 
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from make_layers import F, config, docker_archive, layer, sha
 
-from finalstage.api import check
+from finalstage.api.check import check
 from finalstage.findings import Finding
 from finalstage.settings import from_table
 from tests.engine.test_engine_policy import archive, dockerfile
@@ -51,7 +51,7 @@ def test_fs902_passes_within_budget(slim: str) -> None:
 
 def test_fs903_fires_over_the_layer_budget(tmp_path: Path) -> None:
     (f,) = found(archive(tmp_path), {"max-layers": 2}, "FS903")
-    assert f.message == "image has 3 layers, more than the 2 allowed"
+    assert f.message == "image has 3 layers (5 history entries), more than the 2 layers allowed"
 
 
 def test_fs903_passes_within_budget(slim: str) -> None:

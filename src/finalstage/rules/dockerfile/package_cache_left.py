@@ -101,11 +101,27 @@ class PackageCacheLeft(InstructionRule):
             dirs, cleaned = _CACHES[manager]
             if cleaned.search(text) or any(m in dirs for m in mounts):
                 continue
+            later = _cleaned_later(ctx, instr, cleaned)
+            why = (f"; the RUN at line {later.line} deletes it, but a later layer only hides "
+                   "files: this layer still ships them" if later is not None else "")
             yield self.finding(
-                ctx, instr, f"{what} leaves the {manager} cache in the layer",
+                ctx, instr, f"{what} leaves the {manager} cache in the layer{why}",
                 needle=what.split()[0],
-                fix_hint=_HINTS[manager],
+                fix_hint=_HINTS[manager] + " (in the same RUN: deleting in a later RUN leaves "
+                "the bytes in this layer)",
             )
+
+
+def _cleaned_later(ctx: DockerfileContext, instr: Instruction,
+                   cleaned: re.Pattern[str]) -> Instruction | None:
+    """The first later RUN of the chain that cleans this cache (too late to shrink a layer)."""
+    order = ctx.order(instr)
+    for stage in ctx.chain_stages():
+        for other in stage.instructions:
+            if other.keyword == "RUN" and ctx.order(other) > order \
+                    and cleaned.search(run_text(other)):
+                return other
+    return None
 
 
 _HINTS = {

@@ -17,7 +17,9 @@ class CacheInFinalImage(ImageRule):
     Reports caches left in the image: apt lists and archives (`/var/lib/apt/lists`,
     `/var/cache/apt`), apk/dnf/yum caches, pip/npm/yarn/pnpm caches, the Go build and module
     caches, Maven/Gradle/Cargo caches, downloaded `.deb`/`.rpm`/`.whl` files, tool caches such as
-    `.pytest_cache` and `.mypy_cache`.
+    `.pytest_cache` and `.mypy_cache`. One finding per layer, each with that layer's bytes and
+    the Dockerfile line that made it (the `FROM` line for the base image's own leftovers).
+    Files an OS package owns are that package's, not a cache someone forgot to clean.
 
     ## Why is this bad?
     A cache only speeds up the next install, which never happens in a running container. Left
@@ -45,7 +47,9 @@ class CacheInFinalImage(ImageRule):
     subjects = ("category:cache",)
 
     def check_image(self, ctx: ImageContext) -> Iterator[Finding]:
-        files = [f for f in ctx.files_of("cache") if f.size > 0]
+        # A file an OS package owns (Debian's python-wheels for venv) is that package's, not
+        # a download or build cache someone forgot to clean.
+        files = [f for f in ctx.files_of("cache") if f.size > 0 and not ctx.is_os_owned(f.path)]
         for group in ctx.per_layer(files):  # each layer's cache is its own RUN's to clean
             summary = ctx.summarize(group)
             yield self.image_finding(

@@ -18,9 +18,9 @@ class WasteOverThreshold(ImageRule):
 
     ## What it does
     Sums the bytes of files that a layer adds and a later layer deletes or overwrites: they are
-    downloaded with the image but invisible in the container. Reports the total when it is over
-    `max-bytes` or over `max-percent` of the bytes all layers hold, with the largest wasted
-    paths and the layer that added most of them.
+    downloaded with the image but invisible in the container. When the total is over
+    `max-bytes` or over `max-percent` of the bytes all layers hold, reports each layer that
+    added wasted bytes — its bytes, its largest wasted paths and its own Dockerfile line.
 
     ## Why is this bad?
     Layers are immutable: `RUN rm` in a later layer hides a file but every pull still transfers
@@ -84,14 +84,21 @@ class WasteOverThreshold(ImageRule):
         max_percent = float("inf") if max_percent is None else max_percent
         if wasted <= max_bytes and percent <= max_percent:
             return
-        # The layer whose files were hidden most: it added the wasted bytes.
-        layer = max(tree.layers, key=lambda s: (s.hidden_bytes, -s.index)).index \
-            if tree.layers else None
-        paths = tuple("/" + w.path for w in tree.top_wasted(TOP_PATHS))
-        summary = Summary(wasted, len(tree.wasted), paths, layer, ctx.layer_created_by(layer))
-        yield self.image_finding(
-            f"{percent:.1f}% of the bytes in the layers are deleted or overwritten by later "
-            f"layers ({plural(len(tree.wasted), 'path')})",
-            summary,
-            fix_hint="delete temporary files in the same RUN that creates them, or use a build "
-                     "stage / bind mount so they never reach a layer")
+        # One finding per layer that added hidden bytes: each RUN or COPY is its own fix.
+        paths_of: dict[int, list[tuple[int, str]]] = {}
+        for item in tree.wasted.values():
+            for layer in set(item.layers):
+                paths_of.setdefault(layer, []).append((item.bytes, "/" + item.path))
+        for stats in tree.layers:
+            if stats.hidden_bytes <= 0:
+                continue
+            ranked = sorted(paths_of.get(stats.index, []), key=lambda p: (-p[0], p[1]))
+            paths = tuple(path for _, path in ranked[:TOP_PATHS])
+            summary = Summary(stats.hidden_bytes, len(ranked), paths, stats.index,
+                              ctx.layer_created_by(stats.index))
+            yield self.image_finding(
+                f"{format_size(stats.hidden_bytes)} this layer adds are deleted or overwritten "
+                f"by later layers ({plural(len(ranked), 'path')}; {percent:.1f}% of the bytes "
+                "in all layers are wasted)", summary,
+                fix_hint="delete temporary files in the same RUN that creates them, or use a "
+                         "build stage / bind mount so they never reach a layer")

@@ -57,6 +57,20 @@ def package_matches(pattern: str, package: Package) -> bool:
     return fnmatch.fnmatchcase(_normal(eco, package.name), _normal(eco, name))
 
 
+def _main_category(facts: Facts, pkg: Package) -> tuple[str, ...]:
+    """The category holding most of the package's bytes, if any: gcc the package and gcc's
+    compiler files are one fact, so the package merges with the rule that reports those files
+    (its man pages are not what the finding is about)."""
+    category_of, entries = facts.analysis.category_of, facts.tree.entries
+    weight: dict[str, int] = {}
+    for path in pkg.files:
+        category = category_of.get(path)
+        entry = entries.get(path)
+        if category is not None and entry is not None:
+            weight[str(category)] = weight.get(str(category), 0) + entry.size
+    return (max(weight, key=lambda c: (weight[c], c)),) if weight else ()
+
+
 class ForbiddenPackage(PolicyRule):
     """The image ships a package the policy forbids
 
@@ -103,15 +117,12 @@ class ForbiddenPackage(PolicyRule):
     def check_facts(self, facts: Facts) -> Iterator[Finding]:
         packages = sorted(facts.analysis.packages,
                           key=lambda p: (str(p.ecosystem), p.name, p.version or ""))
-        category_of = facts.analysis.category_of
         for pattern in self.settings["packages"]:
             for pkg in (p for p in packages if package_matches(pattern, p)):
                 label = f"{pkg.ecosystem}:{pkg.name}"
                 version = f" {pkg.version}" if pkg.version else ""
                 paths = ("/" + pkg.location.lstrip("/"),) if pkg.location else ()
-                # gcc the package and gcc the compiler files are one fact: the package's
-                # categories let it merge with the rule that reports those files.
-                kinds = sorted({str(c) for c in map(category_of.get, pkg.files) if c})
+                kinds = _main_category(facts, pkg)
                 yield self.located(
                     facts, f"forbidden package {label}{version} is installed (matches "
                     f"{pattern!r})", layer=min(pkg.layers) if pkg.layers else None,

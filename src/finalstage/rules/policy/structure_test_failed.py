@@ -46,9 +46,10 @@ class StructureTestFailed(ImageRule):
     groups = ("policy", "tests")
 
     def skip_reason(self, facts: Facts) -> str | None:
-        if not facts.cst.configs:
+        reason = super().skip_reason(facts)
+        if reason is None and not facts.cst.configs:
             return "not configured (pass --cst FILE)"
-        return super().skip_reason(facts)
+        return reason
 
     def run(self, facts: Facts) -> Iterator[Finding]:
         for result in facts.structure_tests:

@@ -54,12 +54,22 @@ class TooManyLayers(PolicyRule):
     }
 
     def verdict(self, facts: Facts) -> str | None:
-        return f"{len(facts.image.layers)} layers, at most {self.settings['max-layers']}"  # type: ignore[union-attr]
+        return f"{_counted(facts)}, at most {self.settings['max-layers']} layers"
 
     def check_facts(self, facts: Facts) -> Iterator[Finding]:
         count, limit = len(facts.scans), self.settings["max-layers"]
         if count > limit:
             yield self.image_finding(
-                f"image has {count} layers, more than the {limit} allowed",
+                f"image has {_counted(facts)}, more than the {limit} layers allowed",
                 fix_hint="merge consecutive RUN instructions, or copy the result into a fresh "
                          "stage")
+
+
+def _counted(facts: Facts) -> str:
+    """``5 layers (9 history entries)``: layers and history entries are different counts."""
+    layers = len(facts.scans)
+    image = facts.image
+    history = len(image.config.history) if image is not None else layers
+    noun = "layer" if layers == 1 else "layers"
+    return f"{layers} {noun} ({history} history entries)" if history != layers \
+        else f"{layers} {noun}"
