@@ -9,6 +9,7 @@ import io
 import json
 import shutil
 import tarfile
+from collections.abc import Callable
 from pathlib import Path
 
 from make_layers import oci_layout, sha
@@ -25,7 +26,7 @@ echo "args: $*"
 CAPABILITY = "\x01\x00\x00\x02\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
 
 
-def _add(tar: tarfile.TarFile, name: str, data: bytes | None = None, *, kind: bytes = b"0",
+def add(tar: tarfile.TarFile, name: str, data: bytes | None = None, *, kind: bytes = b"0",
          mode: int = 0o644, link: str = "", pax: dict[str, str] | None = None) -> None:
     info = tarfile.TarInfo(name)
     info.mode, info.mtime, info.type, info.linkname = mode, MTIME, kind, link
@@ -50,30 +51,30 @@ def layers() -> list[bytes]:
 
     def base(tar: tarfile.TarFile) -> None:
         for d in ("bin", "etc", "tmp", "usr", "usr/lib", "root"):
-            _add(tar, d, kind=tarfile.DIRTYPE, mode=0o1777 if d == "tmp" else 0o755)
-        _add(tar, "bin/busybox", busybox, mode=0o755)
+            add(tar, d, kind=tarfile.DIRTYPE, mode=0o1777 if d == "tmp" else 0o755)
+        add(tar, "bin/busybox", busybox, mode=0o755)
         for applet in ("sh", "cat", "echo", "ls", "sleep"):
-            _add(tar, f"bin/{applet}", kind=tarfile.SYMTYPE, link="busybox")
-        _add(tar, "etc/passwd", b"root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/app:/bin/sh\n")
-        _add(tar, "etc/group", b"root:x:0:\napp:x:1000:\n")
-        _add(tar, "etc/motd", b"hello from the motd\n")
-        _add(tar, "usr/lib/unused.so", b"not needed by anything" * 100)
+            add(tar, f"bin/{applet}", kind=tarfile.SYMTYPE, link="busybox")
+        add(tar, "etc/passwd", b"root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/app:/bin/sh\n")
+        add(tar, "etc/group", b"root:x:0:\napp:x:1000:\n")
+        add(tar, "etc/motd", b"hello from the motd\n")
+        add(tar, "usr/lib/unused.so", b"not needed by anything" * 100)
 
     def app(tar: tarfile.TarFile) -> None:
-        _add(tar, "app", kind=tarfile.DIRTYPE, mode=0o755)
-        _add(tar, "app/run.sh", RUN_SH, mode=0o755)
-        _add(tar, "app/data.txt", b"data\n", pax={"SCHILY.xattr.user.note": "kept",
+        add(tar, "app", kind=tarfile.DIRTYPE, mode=0o755)
+        add(tar, "app/run.sh", RUN_SH, mode=0o755)
+        add(tar, "app/data.txt", b"data\n", pax={"SCHILY.xattr.user.note": "kept",
                                                   "SCHILY.xattr.security.capability":
                                                       CAPABILITY})
-        _add(tar, "app/same.txt", kind=tarfile.LNKTYPE, link="app/data.txt")
-        _add(tar, "app/tests", kind=tarfile.DIRTYPE, mode=0o755)
-        _add(tar, "app/tests/test_run.sh", b"#!/bin/sh\nexit 0\n", mode=0o755)
-        _add(tar, "app/.env", b"API_TOKEN=fake\n")
-        _add(tar, "app/README.md", b"# app\n")
-        _add(tar, "app/old.txt", b"deleted later\n")
+        add(tar, "app/same.txt", kind=tarfile.LNKTYPE, link="app/data.txt")
+        add(tar, "app/tests", kind=tarfile.DIRTYPE, mode=0o755)
+        add(tar, "app/tests/test_run.sh", b"#!/bin/sh\nexit 0\n", mode=0o755)
+        add(tar, "app/.env", b"API_TOKEN=fake\n")
+        add(tar, "app/README.md", b"# app\n")
+        add(tar, "app/old.txt", b"deleted later\n")
 
     def later(tar: tarfile.TarFile) -> None:
-        _add(tar, "app/.wh.old.txt", b"")
+        add(tar, "app/.wh.old.txt", b"")
 
     return [_layer(base), _layer(app), _layer(later)]
 
@@ -94,9 +95,11 @@ def config(diff_ids: list[str], *, entrypoint: list[str] | None = None,
 
 
 def make_image(root: Path, *, entrypoint: list[str] | None = None,
-               cmd: list[str] | None = None, healthcheck: list[str] | None = None) -> Path:
-    """The image as an OCI layout at ``root`` (ref ``latest``)."""
-    parts = layers()
+               cmd: list[str] | None = None, healthcheck: list[str] | None = None,
+               extra: Callable[[tarfile.TarFile], None] | None = None) -> Path:
+    """The image as an OCI layout at ``root`` (ref ``latest``); ``extra`` writes one more
+    layer on top."""
+    parts = layers() + ([_layer(extra)] if extra is not None else [])
     cfg = config([sha(p) for p in parts],
                  entrypoint=["/app/run.sh"] if entrypoint is None else entrypoint, cmd=cmd,
                  healthcheck=healthcheck)

@@ -15,8 +15,10 @@ import pytest
 
 from finalstage.slimming.elfdeps import _with_pyelftools, read_elf
 from finalstage.slimming.ldcache import cache_lookup, parse_cache
+from finalstage.slimming.probe import Probe
 from finalstage.slimming.sources import scan_js, scan_python
 from finalstage.slimming.trace import SYSCALLS, parse, read_paths, unescape
+from finalstage.slimming.verify import READY_MARGIN, slim_probe
 
 
 def _host_elves(limit: int = 400) -> list[str]:
@@ -162,3 +164,13 @@ def test_js_scan() -> None:
                  b"const p = require(name);\nconst q = await import(`${dir}/x.js`);\n")
     assert set(js.requires) == {"express", "./local.js"}
     assert [line for line, _ in js.dynamic] == [3, 4]
+
+
+def test_slim_run_waits_for_readiness_no_longer_than_the_source_did() -> None:
+    check = Probe("healthcheck", check=("/bin/true",), timeout=120)
+    assert slim_probe(check, 3.0).timeout == 2 * 3.0 + READY_MARGIN
+    assert slim_probe(check, 500.0).timeout == 120, "never beyond the probe's own timeout"
+    http = Probe("http", port=8080, timeout=120)
+    assert slim_probe(http, 1.0).timeout == 2 * 1.0 + READY_MARGIN
+    cmd = Probe("cmd", args=("-selftest",))
+    assert slim_probe(cmd, 1.0) is cmd, "a command runs to its end: no readiness to wait for"

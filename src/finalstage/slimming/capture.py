@@ -2,8 +2,9 @@
 
 ``want`` asks for the whole of: every file that may be ELF (executable, ``*.so*``), Python
 sources and ``.pth`` files, distribution metadata (``RECORD``, ``METADATA``, ``top_level.txt``,
-``requires.txt``), every ``package.json``, application JavaScript outside ``node_modules``, and
-the few ``/etc`` files the loader and libc read. ``keep`` shrinks each file at once to what the
+``requires.txt``), every ``package.json``, application JavaScript outside ``node_modules``,
+application jars (their manifest's ``Class-Path``), and the few ``/etc`` files the loader and
+libc read. ``keep`` shrinks each file at once to what the
 closure needs (an ``ElfDeps``, the imports of a module, a manifest's dependency names), so a
 1.5 GB image leaves a few megabytes in memory. The values are registered with the layer cache:
 a second run over the same layers reads nothing.
@@ -11,9 +12,12 @@ a second run over the same layers reads nothing.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
+import urllib.parse
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -27,13 +31,15 @@ CAP_ELF = 512 << 20
 CAP_SOURCE = 8 << 20
 CAP_SMALL = 4 << 20
 CAP_SCRIPT = 256 << 10
+CAP_JAR = 64 << 20
+CAP_MANIFEST = 1 << 20
 _SHELLS = frozenset({"sh", "bash", "dash", "ash", "ksh", "zsh", "mksh", "busybox"})
 _ETC = frozenset({"etc/ld.so.cache", "etc/ld.so.conf", "etc/nsswitch.conf", "etc/passwd",
                   "etc/group", "etc/os-release", "usr/lib/os-release"})
 _DIST_FILES = frozenset({"METADATA", "PKG-INFO", "RECORD", "top_level.txt", "requires.txt"})
 _JS_SYSTEM = ("usr/share/", "usr/lib/", "usr/local/lib/", "usr/include/", "proc/", "sys/")
 _PREFILTER = re.compile(
-    r"(?s)(?:etc/|.*\.(?:py|pth|js|mjs|cjs|so)$|.*\.so\.|.*/(?:package\.json|pyvenv\.cfg|"
+    r"(?s)(?:etc/|.*\.(?:py|pth|js|mjs|cjs|so|jar)$|.*\.so\.|.*/(?:package\.json|pyvenv\.cfg|"
     r"METADATA|PKG-INFO|RECORD|top_level\.txt|requires\.txt)$|(?:.*/)?(?:s?bin|libexec)/)")
 
 
@@ -67,8 +73,18 @@ class DistMeta:
     requires: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class JarManifest:
+    """What slim needs of a jar's ``META-INF/MANIFEST.MF``: its ``Class-Path`` (relative
+    URLs) and ``Main-Class``."""
+
+    class_path: tuple[str, ...]
+    main_class: str
+
+
 for _tag, _cls in (("slim-elf", ElfDeps), ("slim-py", PySource), ("slim-js", JsSource),
-                   ("slim-script", Script), ("slim-npm", NodeManifest), ("slim-dist", DistMeta)):
+                   ("slim-script", Script), ("slim-npm", NodeManifest), ("slim-dist", DistMeta),
+                   ("slim-jar", JarManifest)):
     register_value_type(_tag, _cls)
 
 
@@ -102,6 +118,8 @@ def wants(path: str, size: int, mode: int) -> int:
     if name.endswith((".js", ".mjs", ".cjs")) and "node_modules/" not in path \
             and not path.startswith(_JS_SYSTEM):
         return size if size <= CAP_SOURCE else 0
+    if name.endswith(".jar") and not path.startswith(("usr/lib/jvm/", "opt/java/")):
+        return size if size <= CAP_JAR else 0
     if mode & 0o111 or name.endswith(".so") or ".so." in name or "/bin/" in path:
         return size if size <= CAP_ELF else 0
     return 0
@@ -125,6 +143,8 @@ def keep(path: str, data: bytes) -> object:
                      .splitlines() if line.strip())
     if name in ("METADATA", "PKG-INFO"):
         return _dist_meta(data)
+    if name.endswith(".jar"):
+        return _jar_manifest(data)
     if name.endswith(".so") or ".so." in name or "/bin/" in path:
         return None  # not ELF (a linker script, a data file): nothing to follow
     return data if len(data) <= CAP_SMALL else None
@@ -166,6 +186,32 @@ def _manifest(data: bytes) -> NodeManifest | None:
                         _names(doc.get("peerDependencies")), pairs)
 
 
+def _jar_manifest(data: bytes) -> JarManifest | None:
+    """The manifest of a jar (None when it is no readable zip or has no manifest)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as jar:
+            info = jar.getinfo("META-INF/MANIFEST.MF")
+            if info.file_size > CAP_MANIFEST:
+                return None
+            text = jar.read(info).decode("utf-8", "replace")
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError, ValueError, RuntimeError,
+            NotImplementedError):
+        return None
+    fields: dict[str, str] = {}
+    key = ""
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        if line.startswith(" ") and key:
+            fields[key] += line[1:]  # a continuation line (manifests wrap at 72 bytes)
+        elif ":" in line:
+            key, _, value = line.partition(":")
+            fields[key] = value.removeprefix(" ")
+        elif not line.strip():
+            break  # the main section ends at the first blank line
+    urls = fields.get("Class-Path", "").split()
+    return JarManifest(tuple(urllib.parse.unquote(u) for u in urls if "://" not in u),
+                       fields.get("Main-Class", ""))
+
+
 def _dist_meta(data: bytes) -> DistMeta:
     name = ""
     requires: list[str] = []
@@ -190,4 +236,4 @@ def hooks() -> tuple[Callable[[str, int, int], int], Callable[[str, bytes], obje
     return want, keep
 
 
-__all__ = ["DistMeta", "NodeManifest", "Script", "hooks", "keep", "slim_tag", "wants"]
+__all__ = ["DistMeta", "JarManifest", "NodeManifest", "Script", "hooks", "keep", "slim_tag", "wants"]

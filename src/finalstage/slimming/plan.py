@@ -25,6 +25,7 @@ from finalstage.slimming import capture
 from finalstage.slimming.closure import Closure, show
 from finalstage.slimming.commands import Commands, argv_of, healthcheck_argv
 from finalstage.slimming.fsview import TreeView, norm
+from finalstage.slimming.jvm import Jvm
 from finalstage.slimming.loader import Loader
 from finalstage.slimming.model import CategoryBytes, Explanation, KeptPath, SlimPlan
 from finalstage.slimming.node import Node
@@ -68,8 +69,9 @@ def build_closure(facts: Facts, captured: Mapping[str, object],
     closure = Closure(TreeView(facts.tree), captured, dict(cfg.env), cfg.workdir or "/")
     loader = Loader(closure)
     commands = Commands(closure)
-    python, node = Python(closure, loader), Node(closure)
-    commands.handlers = {"python": python.run, "node": node.run, "nodejs": node.run}
+    python, node, jvm = Python(closure, loader), Node(closure), Jvm(closure)
+    commands.handlers = {"python": python.run, "node": node.run, "nodejs": node.run,
+                         "java": jvm.run}
     commands.run(argv, "ENTRYPOINT" if cfg.entrypoint else "CMD")
     check = healthcheck_argv(_healthcheck(cfg.raw))
     if check:

@@ -14,9 +14,10 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 import uuid
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from finalstage.cst.podman import podman_image_ref
 from finalstage.errors import ImageError, UsageError
@@ -26,6 +27,7 @@ from finalstage.slimming.fsview import TreeView
 from finalstage.slimming.model import ProbeRun, Verification
 from finalstage.slimming.probe import RUNNERS, Probe, Tracing, podman_base
 
+READY_MARGIN = 15.0  # seconds the slim run may take to get ready beyond twice the source's
 TRACE_METHOD = ("host strace (with its loader and libraries) bind-mounted read-only and "
                 "started through its own loader; -f -y, opens and execs")
 
@@ -57,13 +59,15 @@ def verify(subjects: Subjects, probe: Probe, fat_view: TreeView, kept: Collectio
             runner = RUNNERS[probe.kind]
             if log is not None:
                 log(f"probe on the source image ({probe.describe()}), traced")
+            started = time.monotonic()
             fat_run = runner(fat, probe, subjects.argv, tracing)
+            took = time.monotonic() - started
             if _failed(fat_run, probe):
                 raise UsageError(f"the probe fails on the source image itself "
                                  f"({probe.describe()}): {_why(fat_run)}")
             if log is not None:
                 log("probe on the slim image")
-            slim_run = runner(slim, probe, subjects.argv, None)
+            slim_run = runner(slim, slim_probe(probe, took), subjects.argv, None)
             read = _read(tracing)
         finally:
             for name in loaded:
@@ -84,6 +88,15 @@ def verify(subjects: Subjects, probe: Probe, fat_view: TreeView, kept: Collectio
         status="fail" if failed else "pass", reason=reason, probe=probe.describe(),
         trace_method=TRACE_METHOD if tracing is not None else "", fat=fat_run, slim=slim_run,
         diff=diff, opened=len(read), missing=tuple(lacking))
+
+
+def slim_probe(probe: Probe, fat_took: float) -> Probe:
+    """The probe for the slim run: waiting for readiness (the HEALTHCHECK passing, the port
+    opening) is bounded by what the traced source run took, twice over plus a margin, so a
+    slim image that never gets ready fails in seconds rather than after the whole timeout."""
+    if probe.kind == "cmd":
+        return probe
+    return replace(probe, timeout=min(probe.timeout, 2 * fat_took + READY_MARGIN))
 
 
 def _in_storage(ref: str, role: str, loaded: list[str]) -> str:
@@ -146,4 +159,4 @@ def _diff(fat: ProbeRun, slim: ProbeRun) -> str:
     return "".join(difflib.unified_diff(lines(fat), lines(slim), "source", "slim"))
 
 
-__all__ = ["TRACE_METHOD", "Subjects", "podman_available", "verify"]
+__all__ = ["TRACE_METHOD", "Subjects", "podman_available", "slim_probe", "verify"]
