@@ -66,7 +66,7 @@ class Loader:
         for needed in deps.needed:
             found = self.find(needed, deps, path, is_musl)
             if found is None:
-                self.c.warn(f"{show(path)}: DT_NEEDED {needed} not found in the image")
+                self.c.later(functools.partial(self._not_found, path, needed))
                 continue
             self.c.keep(found, f"DT_NEEDED of {name}", path)
             if needed.startswith("libc.so.") and not is_musl and self.c.once("glibc-dlopen"):
@@ -77,6 +77,14 @@ class Loader:
         for file in deps.files:
             if self.c.view.is_file(self.c.view.resolve(file).path or ""):
                 self.c.keep(file, f"data file named in {name}", path)
+
+    def _not_found(self, path: str, needed: str) -> None:
+        """Warn about a DT_NEEDED the search misses, unless a kept library of that name is
+        loaded first by other means (the loader reuses a loaded object of the same soname: the
+        JVM's libraries name ``libjvm.so``, which the launcher dlopens by its full path)."""
+        suffix = "/" + needed
+        if not any(kept.endswith(suffix) for kept in self.c.kept):
+            self.c.warn(f"{show(path)}: DT_NEEDED {needed} not found in the image")
 
     def _flags(self, path: str, deps: ElfDeps, is_musl: bool) -> None:
         if "iconv" in deps.flags and not is_musl and self.c.once("gconv"):
