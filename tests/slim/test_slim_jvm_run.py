@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from test_slim_examples import slim
-
 from tests.harness.build import Builder
 
 JDK = Path("/usr/lib/jvm/java-17-openjdk-amd64")
