@@ -1,6 +1,6 @@
 """Measure `finalstage slim` on the benchmark images: size before/after, probe, missing files,
 strict check, digest stability (two runs), timings, and `slim --dry-run` against one verified
-`inspect` (both cold: no layer cache, no report cache).
+`inspect` (both cold: each with an empty cache directory of its own).
 
     .venv/bin/python bench/slim.py [fat-go fat-python fat-node]     (writes bench/SLIM.md)
 
@@ -38,10 +38,11 @@ FORBIDDEN = {
 ENV = {**os.environ, "FINALSTAGE_REPORT_CACHE": "0"}
 
 
-def timed(argv: list[str]) -> tuple[float, float, subprocess.CompletedProcess[str]]:
+def timed(argv: list[str], env: dict[str, str] | None = None
+          ) -> tuple[float, float, subprocess.CompletedProcess[str]]:
     before = os.times()
     start = time.perf_counter()
-    done = subprocess.run(argv, capture_output=True, text=True, env=ENV, check=False)
+    done = subprocess.run(argv, capture_output=True, text=True, env=env or ENV, check=False)
     after = os.times()
     cpu = (after.children_user - before.children_user) + (after.children_system
                                                          - before.children_system)
@@ -81,8 +82,13 @@ def dry_vs_inspect(name: str) -> list[dict]:
     for ref in (IMAGES / f"{name}.tar", IMAGES / f"{name}.oci"):
         if not ref.exists():
             continue
-        ins = timed([FS, "inspect", "--no-cache", str(ref), "--format", "json"])
-        dry = timed([FS, "slim", str(ref), "--dry-run", "--format", "json"])
+        # each cold: an empty cache directory of its own (slim's captured values included)
+        with tempfile.TemporaryDirectory(prefix="finalstage-bench-cache-") as cache:
+            ins = timed([FS, "inspect", "--no-cache", str(ref), "--format", "json"],
+                        {**ENV, "FINALSTAGE_CACHE_DIR": cache})
+        with tempfile.TemporaryDirectory(prefix="finalstage-bench-cache-") as cache:
+            dry = timed([FS, "slim", str(ref), "--dry-run", "--format", "json"],
+                        {**ENV, "FINALSTAGE_CACHE_DIR": cache})
         out.append({"ref": str(ref), "inspect": ins[:2], "dry": dry[:2]})
     return out
 
