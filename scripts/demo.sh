@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # demo.sh - show finalstage on the examples: lint each fat and minimal Dockerfile side by side
 # (the fat one should fail with findings, the minimal one pass), then inspect the example images
-# shipped in examples/images/ (no container engine needed).
+# shipped in examples/images/ (no container engine needed), gate them with check, and end with
+# a slim of the fat busybox image: before/after size, then `ls /` of the result, read from the
+# written archive (the seed's `docker run --rm myapp ls /`, daemonless). With podman installed
+# the slim is also verified by running both images with the same probe.
 #
 # Usage: bash scripts/demo.sh [FINALSTAGE]      (default: `finalstage` on PATH)
 #        (`make demo` runs: bash scripts/demo.sh .venv/bin/finalstage)
@@ -87,6 +90,18 @@ done
 banner "summary: check, fat vs minimal (expected: fat fails, minimal passes)"
 printf '%-28s %s\n' examples/images/busybox-fat.tar "${VERDICT[examples/images/busybox-fat.tar]:-missing}"
 printf '%-28s %s\n' examples/images/busybox-minimal.tar "${VERDICT[examples/images/busybox-minimal.tar]:-missing}"
+
+# slim: the fat busybox image shrunk to what its CMD needs, with the reason for every kept file
+img=examples/images/busybox-fat.tar
+if [ -f "$img" ]; then
+  slimdir=$(mktemp -d "${TMPDIR:-/tmp}/finalstage-demo.XXXXXX")
+  slimmed="$slimdir/busybox-slim.oci.tar"
+  banner "slim $img"
+  show "$FS" slim "$img" -o "oci-archive:$slimmed" --probe-cmd "/app/app.sh --selftest"
+  banner "ls of the slim image (no daemon, nothing run)"
+  show "$FS" ls "oci-archive:$slimmed" / -l
+  rm -rf "$slimdir"
+fi
 
 if [ "$errors" -gt 0 ]; then
   printf '\ndemo: %d command(s) failed with an error (exit >= 2)\n' "$errors" >&2

@@ -30,7 +30,7 @@ _EXPORTS = {
     "Package": "finalstage.analysis.packages.model", "check": "finalstage.api.check",
     "diff": "finalstage.api.diff", "inspect": "finalstage.api.inspect",
     "lint": "finalstage.api.lint", "ls": "finalstage.api.inspect",
-    "open_image": "finalstage.api.source",
+    "open_image": "finalstage.api.source", "slim": "finalstage.api.slim",
     "FinalstageError": "finalstage.errors", "Facts": "finalstage.facts",
     "Finding": "finalstage.findings", "Location": "finalstage.findings",
     "Report": "finalstage.findings", "RuleOutcome": "finalstage.findings",

@@ -10,6 +10,7 @@ from finalstage.api.inspect import inspect as inspect
 from finalstage.api.inspect import ls as ls
 from finalstage.api.lint import lint as lint
 from finalstage.api.source import open_image as open_image
+from finalstage.api.slim import slim as slim
 from finalstage.errors import FinalstageError as FinalstageError
 from finalstage.facts import Facts as Facts
 from finalstage.findings import Finding as Finding

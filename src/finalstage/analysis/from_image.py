@@ -18,9 +18,8 @@ from finalstage.analysis import capture
 from finalstage.analysis.analyze import analyze
 from finalstage.analysis.capture import Captured, capture_hooks
 from finalstage.analysis.model import Analysis
-from finalstage.fs.merge import merged_tree
+from finalstage.fs.merge import merged_tree, visible_captures
 from finalstage.image.image import Image
-from finalstage.image.tarheader import REG
 
 # Whether ELF facts (unstripped binaries, Go build info) are read when the caller does not say:
 # the one switch behind inspect's --elf/--no-elf default, ``examine`` and ``check``. Reading a
@@ -56,14 +55,5 @@ def analyze_image(
     want, keep = capture_hooks(elf)
     scans = image.scan(want=want, keep=keep, progress=progress, tag=analysis_tag(elf), wait=wait)
     tree = merged_tree(image, wait=wait)
-    entries = tree.entries
-    captured: dict[str, Captured] = {}
-    # Walking the few captured paths is cheaper than walking every entry; the layer check
-    # drops stale copies from lower layers.
-    for layer, scan in enumerate(scans):
-        for path, value in scan.captured.items():
-            entry = entries.get(path)
-            if value is not None and entry is not None and entry.layer == layer \
-                    and entry.kind == REG:
-                captured[path] = value
-    return analyze(entries.values(), captured)
+    captured: dict[str, Captured] = visible_captures(tree, scans)
+    return analyze(tree.entries.values(), captured)

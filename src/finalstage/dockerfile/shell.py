@@ -40,7 +40,9 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Command:
-    """One simple command: ``name`` is the basename of argv[0], ``args`` the words after it.
+    """One simple command: ``name`` is the basename of argv[0], ``args`` the words after it,
+    ``word`` argv[0] as written (``./server``) and ``wrappers`` the wrapper commands dropped
+    before it, as written (``env``, ``/usr/bin/nohup``; ``exec`` too, which is a builtin).
 
     ``guard`` is the text of the shell condition it runs under when that condition could not be
     decided from the known build args (``[ "$DEBUG" = true ]`` with no default), else None.
@@ -49,6 +51,8 @@ class Command:
     name: str
     args: tuple[str, ...]
     guard: str | None = None
+    word: str = ""
+    wrappers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -143,12 +147,14 @@ def _flush(words: list[str], out: list[Command]) -> None:
 def _command_of(words: Sequence[str], guard: str | None = None) -> Command | None:
     """The command of a simple command's words, past assignments and wrappers (``sudo``)."""
     i = 0
+    wrappers: list[str] = []
     while i < len(words):
         head = words[i]
         base = head.rsplit("/", 1)[-1]
         if head in _KEYWORD_PREFIXES or _ASSIGNMENT.match(head):
             i += 1
         elif base in _WRAPPERS:
+            wrappers.append(head)
             valued = _WRAPPER_VALUED.get(base, set())
             i += 1
             while i < len(words) and words[i].startswith("-") and words[i] != "-":
@@ -158,7 +164,8 @@ def _command_of(words: Sequence[str], guard: str | None = None) -> Command | Non
         else:
             break
     if i < len(words):
-        return Command(words[i].rsplit("/", 1)[-1], tuple(words[i + 1 :]), guard)
+        return Command(words[i].rsplit("/", 1)[-1], tuple(words[i + 1 :]), guard, words[i],
+                       tuple(wrappers))
     return None
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from finalstage.errors import CorruptImageError, UnsafeArchiveError
 from finalstage.fs.entry import Entry, parent_of
@@ -325,6 +325,21 @@ class MergedTree:
 def _bad_hardlink(index: int, p: str, link: str | None, linked: Entry | None) -> CorruptImageError:
     what = "a directory" if linked is not None else "a missing path"
     return CorruptImageError(f"reading layer {index}: hard link {p!r} points to {what} {link!r}")
+
+
+def visible_captures(tree: MergedTree, scans: Sequence[Any]) -> dict[str, Any]:
+    """Path → what the scans captured of the regular files the merged tree shows, taken from
+    the layer each file's visible version came from (a stale copy in a lower layer is never
+    used). Walking the few captured paths is cheaper than walking every entry."""
+    entries = tree.entries
+    out: dict[str, Any] = {}
+    for layer, scan in enumerate(scans):
+        for path, value in scan.captured.items():
+            entry = entries.get(path)
+            if value is not None and entry is not None and entry.layer == layer \
+                    and entry.kind == REG:
+                out[path] = value
+    return out
 
 
 def merge(scans: Sequence[_LayerLike]) -> MergedTree:

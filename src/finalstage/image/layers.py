@@ -99,12 +99,7 @@ def start_scan(
 
     ``cancel`` set stops the read at its next chunk (``ReadCancelled``); ``on_bytes(n)`` hears
     of the stored bytes as they are read (progress)."""
-    ident = handle.digest or handle.diff_id
-    context = f"reading layer {index} ({dg.short(ident)})" if ident else f"reading layer {index}"
-    try:
-        raw = handle.open()
-    except OSError as err:
-        raise CorruptImageError(f"{context}: {str(err.strerror or err).lower()}") from err
+    raw, context = open_layer(handle, index)
     stream: LayerStream | None = None
     captured: dict[str, Any] = {}
     try:
@@ -132,6 +127,16 @@ def start_scan(
         captured=captured,
     )
     return PendingScan(scan, *_digest_check(stream, raw, handle))
+
+
+def open_layer(handle: LayerHandle, index: int) -> tuple[BinaryIO, str]:
+    """The layer's stored bytes, opened, and the context its errors name."""
+    ident = handle.digest or handle.diff_id
+    context = f"reading layer {index} ({dg.short(ident)})" if ident else f"reading layer {index}"
+    try:
+        return handle.open(), context
+    except OSError as err:
+        raise CorruptImageError(f"{context}: {str(err.strerror or err).lower()}") from err
 
 
 def _list_entries(
@@ -210,6 +215,9 @@ def _digest_check(
         _compare(diff_value, handle.diff_id, context, "diff_id")
 
     return finish, abandon
+
+
+digest_check = _digest_check  # for readers of whole layers (``layerread``)
 
 
 def _value(h: Any, expected: str | None, context: str) -> str | None:

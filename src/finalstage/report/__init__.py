@@ -52,6 +52,7 @@ FORMATS: dict[str, tuple[str, ...]] = {
     "ls": ("text", "json"),
     "rules": ("text", "json"),
     "diff": ("text", "json", "markdown", "html"),
+    "slim": ("text", "json"),
 }
 
 

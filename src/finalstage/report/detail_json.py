@@ -16,6 +16,8 @@ from finalstage.report.diff_json import diff_json
 from finalstage.report.inspect_json import to_json
 from finalstage.report.listing import listing_json
 from finalstage.rules.docs import RuleCatalog
+from finalstage.report.slim_json import slim_json
+from finalstage.slimming.model import SlimResult
 
 
 def detail_json(report: Report, finding_json: Any = None) -> dict[str, Any]:
@@ -32,6 +34,8 @@ def detail_json(report: Report, finding_json: Any = None) -> dict[str, Any]:
         return check_json(report, detail)
     if isinstance(detail, RuleCatalog):
         return catalog_json(detail)
+    if isinstance(detail, SlimResult):
+        return slim_json(detail)
     return {}
 
 

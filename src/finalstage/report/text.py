@@ -36,6 +36,8 @@ from finalstage.report.check_text import render_skipped, render_suppressed, rend
 from finalstage.report.diff_text import render_diff_text
 from finalstage.report.inspect_text import render_text as render_inspect
 from finalstage.report.listing import render_listing
+from finalstage.report.slim_text import render_slim
+from finalstage.slimming.model import SlimResult
 from finalstage.units import format_size
 
 MAX_PATHS = 5
@@ -91,6 +93,8 @@ class TextReporter(Reporter):
             return render_diff_text(detail) + "".join(f"\n{b}\n" for b in blocks)
         if isinstance(detail, RuleCatalog):
             return render_catalog(detail)
+        if isinstance(detail, SlimResult):
+            return render_slim(detail, verbose=self.verbose)
         image = image_target(report)
         blocks = ["\n".join(self._finding(f, image)) for f in sorted_findings(report)]
         if self.quiet:
