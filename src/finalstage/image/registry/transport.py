@@ -83,6 +83,9 @@ class RegistryTransport:
     timeout: float = DEFAULT_LIMITS.timeout
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     limits: Limits = DEFAULT_LIMITS
+    # The token scope asked for (default ``repository:REPO:pull``; the catalog needs
+    # ``registry:catalog:*``).
+    scope: str | None = None
     _client: httpx.Client | None = field(default=None, init=False, repr=False)
     _insecure_client: httpx.Client | None = field(default=None, init=False, repr=False)
     _base: httpx.URL | None = field(default=None, init=False, repr=False)
@@ -184,7 +187,7 @@ class RegistryTransport:
     def _bearer_token(self, challenge: Challenge, *, refresh: bool) -> str:
         realm = challenge.params.get("realm", "")
         service = challenge.params.get("service", "")
-        scope = f"repository:{self.repository}:pull"
+        scope = self.scope or f"repository:{self.repository}:pull"
         key = (realm, service, scope)
         cached = self._tokens.get(key)
         if cached and not refresh and cached.expires > time.monotonic():
