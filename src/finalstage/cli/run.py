@@ -13,7 +13,7 @@ from finalstage.escape import one_line
 
 # Command name → module; the root help (and an unknown command) loads them all.
 COMMANDS = {"lint": "lint", "rules": "rules", "inspect": "inspect", "ls": "ls",
-            "check": "check"}
+            "check": "check", "scan": "scan"}
 
 
 def register(command: str | None = None) -> None:

@@ -27,6 +27,7 @@ REPORTERS: dict[str, str] = {
     "sarif": "finalstage.report.sarif:SarifReporter",
     "junit": "finalstage.report.junit:JunitReporter",
     "github": "finalstage.report.github:GithubReporter",
+    "markdown": "finalstage.report.markdown:MarkdownReporter",
 }
 
 # What each command's report can be rendered as (the findings formats need findings).
@@ -35,6 +36,7 @@ FORMATS: dict[str, tuple[str, ...]] = {
     "check": ("text", "json", "sarif", "junit", "github"),
     "inspect": ("text", "json"),
     "ls": ("text", "json"),
+    "scan": ("text", "json", "markdown"),
 }
 
 
@@ -46,6 +48,7 @@ class OutputFormat(enum.StrEnum):
     SARIF = "sarif"
     JUNIT = "junit"
     GITHUB = "github"
+    MARKDOWN = "markdown"
 
     def reporter(self, *, color: bool = False, **text_options: bool) -> Reporter:
         """A reporter for this format; ``color`` and the text options (``verbose``,

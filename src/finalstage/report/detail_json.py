@@ -12,6 +12,8 @@ from finalstage.facts.summary import InspectResult
 from finalstage.findings import Report
 from finalstage.report.inspect_json import to_json
 from finalstage.report.listing import listing_json
+from finalstage.report.scan_json import fleet_json
+from finalstage.scan.model import FleetReport
 
 
 def detail_json(report: Report) -> dict[str, Any]:
@@ -23,6 +25,8 @@ def detail_json(report: Report) -> dict[str, Any]:
         return listing_json(detail)
     if isinstance(detail, CheckDetail):
         return check_json(report, detail)
+    if isinstance(detail, FleetReport):
+        return fleet_json(detail)
     return {}
 
 

@@ -32,6 +32,8 @@ from finalstage.report._base import (
 from finalstage.report.check_text import render_skipped, render_suppressed, render_verdicts
 from finalstage.report.inspect_text import render_text as render_inspect
 from finalstage.report.listing import render_listing
+from finalstage.report.scan_text import render_fleet
+from finalstage.scan.model import FleetReport
 from finalstage.units import format_size
 
 MAX_PATHS = 5
@@ -79,6 +81,8 @@ class TextReporter(Reporter):
             return render_inspect(detail, report.findings, packages=self.packages)
         if isinstance(detail, Listing):
             return render_listing(detail, is_long=self.is_long)
+        if isinstance(detail, FleetReport):
+            return render_fleet(detail)
         image = image_target(report)
         blocks = ["\n".join(self._finding(f, image)) for f in sorted_findings(report)]
         blocks.append(self._summary(report))

@@ -43,6 +43,11 @@ class ProcessBackend:
     def run(self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[R]:
         if not tasks:
             return
+        if len(tasks) == 1 and self._pool is None:
+            # One task (the usual leftover of a warm rerun): starting processes would cost
+            # more than the task; it runs here, bounded like a worker's.
+            yield fn(tasks[0])
+            return
         if self._pool is None:
             self._pool = ProcessPoolExecutor(self.workers,
                                              mp_context=multiprocessing.get_context("spawn"))
