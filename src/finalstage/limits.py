@@ -50,6 +50,7 @@ class Limits:
     max_response_bytes: int = 1 * MiB  # registry token responses; error bodies are cut here
     timeout: float = 30.0  # seconds per registry connect / read / write
     body_deadline_reads: int = 4  # a manifest/config/token body must arrive in N × timeout
+    download_deadline: float = 21600.0  # seconds for all of one image's registry downloads
     daemon_timeout: float = 300.0  # seconds per Docker Engine API operation
     storage_timeout: float = 1800.0  # seconds for `skopeo copy` out of containers-storage
 
@@ -65,7 +66,7 @@ BYTE_LIMITS = frozenset({
     "max_image_decompressed", "max_manifest_bytes", "max_config_bytes", "max_index_bytes",
     "max_response_bytes",
 })
-SECONDS_LIMITS = frozenset({"timeout", "daemon_timeout", "storage_timeout"})
+SECONDS_LIMITS = frozenset({"timeout", "download_deadline", "daemon_timeout", "storage_timeout"})
 
 # The bounds a layer scan is checked against while it is read: a cached scan passed these
 # limits as they were then, so lowering one of them must re-read the layer (``is_lowered``).
@@ -79,7 +80,7 @@ LIMIT_GROUPS: dict[str, tuple[str, ...]] = {
     "image": ("max_image_entries", "max_image_decompressed"),
     "json": ("max_manifest_bytes", "max_config_bytes", "max_index_bytes", "max_index_depth"),
     "network": ("max_redirects", "max_response_bytes", "timeout", "body_deadline_reads",
-                "daemon_timeout", "storage_timeout"),
+                "download_deadline", "daemon_timeout", "storage_timeout"),
 }
 
 _UNITS = {

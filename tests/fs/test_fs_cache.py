@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
+import marshal
 import os
+import subprocess
+import sys
 import threading
+import time
+import zlib
+from array import array
 from pathlib import Path
 
 import pytest
 from make_layers import F, docker_archive, layer, sha
 
-from finalstage.fs.cache import FORMAT_VERSION, LayerCache, to_cached
+from finalstage.fs.cache import _HEADER, FORMAT_VERSION, MAGIC, TMP_MAX_AGE, LayerCache, to_cached
 from finalstage.image.image import Image
 from finalstage.image.open import open_core
 from finalstage.image.tarheader import RawEntry
@@ -206,3 +213,129 @@ def test_values_beyond_64_bits_are_not_cached(tmp_path: Path) -> None:
     cache = LayerCache(tmp_path)
     cache.put("k", to_cached("tar", 1, 1, [huge], {}))
     assert cache.get("k") is None
+
+
+# -- entries whose checksum holds but whose contents do not: crafted, then read ----------------
+
+
+def _write_payload(path: Path, doc: object) -> None:
+    """An entry file with a valid header and checksum around ``doc`` (marshalled, zlib'd)."""
+    payload = zlib.compress(marshal.dumps(doc), 1)
+    header = _HEADER.pack(MAGIC, FORMAT_VERSION, len(payload),
+                          hashlib.blake2b(payload, digest_size=16).digest())
+    path.write_bytes(header + payload)
+
+
+def _scan_doc(path: Path) -> list | None:
+    """The document of a scan entry (None for witnesses and reports)."""
+    try:
+        doc = marshal.loads(zlib.decompress(path.read_bytes()[_HEADER.size:]))
+    except (ValueError, EOFError, zlib.error):
+        return None
+    return list(doc) if isinstance(doc, tuple) and len(doc) == 10 and doc[0] else None
+
+
+def _good_doc() -> list:
+    one = array("q", [0]).tobytes()
+    return [1, "gzip", 10, 512, b"etc/a", "f", (one,) * 5, {}, {}, {}]
+
+
+_CRAFTED = {
+    "link of an entry that does not exist": (7, {3: "target"}),  # IndexError once
+    "device of an entry that does not exist": (8, {5: (1, 3)}),
+    "negative link index": (7, {-3: "x"}),
+    "unknown kind": (5, "z"),
+    "kinds of another length": (5, "ff"),
+    "paths not bytes": (4, "etc/a"),
+    "column of the wrong width": (6, (b"\0" * 7,) * 5),
+    "four integer columns": (6, (array("q", [0]).tobytes(),) * 4),
+    "count not an int": (0, "1"),
+    "negative sizes": (2, -1),
+    "captured value of an unknown type": (9, {"etc/a": 42}),
+    "captured value of an unregistered class": (9, {"etc/a": ("\0dc", "nope", 1)}),
+    "captured value rebuilt with the wrong fields": (9, {"etc/a": ("\0dc", "unreadable")}),
+    "link table not a dict": (7, [(0, "x")]),
+}
+
+
+@pytest.mark.parametrize("why", sorted(_CRAFTED))
+def test_inconsistent_entry_with_valid_checksum_is_a_miss(tmp_path: Path, why: str) -> None:
+    cache = LayerCache(tmp_path)
+    path = tmp_path / "k.fsidx"
+    _write_payload(path, tuple(_good_doc()))
+    assert cache.get("k") is not None  # the uncrafted document reads
+    index, value = _CRAFTED[why]
+    doc = _good_doc()
+    doc[index] = value
+    _write_payload(path, tuple(doc))
+    assert cache.get("k") is None
+    assert not path.exists()  # dropped, to be rebuilt
+
+
+@pytest.mark.parametrize("doc", [None, 5, (1, 2, 3), "text", ((),) * 10])
+def test_entry_that_is_not_a_scan_is_a_miss(tmp_path: Path, doc: object) -> None:
+    _write_payload(tmp_path / "k.fsidx", doc)
+    assert LayerCache(tmp_path).get("k") is None
+    assert not (tmp_path / "k.fsidx").exists()
+
+
+def test_image_reindexes_a_layer_whose_entry_is_inconsistent(tmp_path: Path) -> None:
+    path = docker_archive(str(tmp_path / "img.tar"), [L0, L1])
+    cold = Image(open_core(f"docker-archive:{path}"), cache=LayerCache(tmp_path / "c")).scan()
+    scans = {p: doc for p in (tmp_path / "c").iterdir() if (doc := _scan_doc(p)) is not None}
+    assert len(scans) == 2
+    for p, doc in scans.items():  # valid checksums, a link index past the end
+        doc[7] = {doc[0] + 10: "nowhere"}
+        _write_payload(p, tuple(doc))
+    cache = LayerCache(tmp_path / "c")
+    warm = Image(open_core(f"docker-archive:{path}"), cache=cache).scan()
+    assert [s.entries for s in warm] == [s.entries for s in cold]
+    assert cache.misses >= 2  # read again ...
+    again = LayerCache(tmp_path / "c")
+    Image(open_core(f"docker-archive:{path}"), cache=again).scan()
+    assert again.misses == 0  # ... and stored again
+
+
+def test_cli_inspect_with_an_inconsistent_entry_is_not_an_internal_error(
+        tmp_path: Path) -> None:
+    path = docker_archive(str(tmp_path / "img.tar"), [L0, L1])
+    env = {**os.environ, "FINALSTAGE_CACHE_DIR": str(tmp_path / "c"),
+           "FINALSTAGE_REPORT_CACHE": "0"}
+    args = [sys.executable, "-m", "finalstage", "inspect", "--format", "json", str(path)]
+    cold = subprocess.run(args, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert cold.returncode == 0, cold.stderr
+    crafted = 0
+    for p in (tmp_path / "c").iterdir():
+        if (doc := _scan_doc(p)) is not None:
+            doc[7] = {doc[0] + 5: "nowhere"}
+            _write_payload(p, tuple(doc))
+            crafted += 1
+    assert crafted >= 2
+    warm = subprocess.run(args, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert (warm.returncode, warm.stderr) == (0, "")
+    assert warm.stdout == cold.stdout
+
+
+# -- temporary files of killed runs -------------------------------------------------------------
+
+
+def test_orphan_temporary_files_are_removed_and_young_ones_count(tmp_path: Path) -> None:
+    cache = LayerCache(tmp_path)
+    cache.put("k0", _scan())  # type: ignore[arg-type]
+    size = (tmp_path / "k0.fsidx").stat().st_size
+    old = tmp_path / ".tmp-killed.fsidx"
+    old.write_bytes(b"x" * 10 * size)
+    stale = time.time() - TMP_MAX_AGE - 60
+    os.utime(old, (stale, stale))
+    young = tmp_path / ".tmp-writing.fsidx"
+    young.write_bytes(b"y" * size)
+    LayerCache(tmp_path, max_bytes=3 * size).evict()
+    assert not old.exists()  # a killed run's leftover: gone
+    assert young.exists() and (tmp_path / "k0.fsidx").exists()  # 2 sizes: within the cap
+
+    cache.put("k1", _scan())  # type: ignore[arg-type]
+    os.utime(tmp_path / "k0.fsidx", ns=(10**18, 10**18))  # the least recently used
+    LayerCache(tmp_path, max_bytes=2 * size + size // 2).evict()
+    # k0 + k1 + the temporary file are 3 sizes: over the cap, so an entry goes (never the
+    # temporary file of a write that may still be running).
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".tmp-writing.fsidx", "k1.fsidx"]

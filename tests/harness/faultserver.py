@@ -94,6 +94,15 @@ class Fault:
     times: int | None = None
     params: dict[str, Any] = field(default_factory=dict)
 
+    def use(self) -> bool:
+        """Count one use; False once ``times`` uses are spent."""
+        if self.times is None:
+            return True
+        if self.times <= 0:
+            return False
+        self.times -= 1
+        return True
+
 
 @dataclass(frozen=True)
 class Seen:
@@ -103,19 +112,12 @@ class Seen:
     range: str | None
 
 
-class FaultServer:
-    """A threaded registry on 127.0.0.1:<free port>; use as a context manager."""
+class LoopbackServer:
+    """A threaded HTTP server on 127.0.0.1:<free port> that stops itself after ``lifetime``
+    seconds; use as a context manager. Subclasses give ``_handler_class``."""
 
-    def __init__(self, *, image: SmallImage | None = None, repo: str = "hostile/app",
-                 tag: str = "1", basic_auth: tuple[str, str] | None = None,
-                 lifetime: float = 120.0) -> None:
-        self.image = image or SmallImage.build()
-        self.repo = repo
-        self.tag = tag
-        self.basic_auth = basic_auth
+    def __init__(self, lifetime: float) -> None:
         self.lifetime = lifetime
-        self.faults: dict[str, Fault] = {}
-        self.requests: list[Seen] = []
         self._lock = threading.Lock()
         self._stopped = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -125,7 +127,53 @@ class FaultServer:
         self._timer = threading.Timer(lifetime, self.stop)
         self._timer.daemon = True
 
-    # -- lifecycle ------------------------------------------------------------------------
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def handle(self) -> None:
+                try:
+                    super().handle()
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # a TLS probe, or a client that hung up between requests
+
+            def do_GET(self) -> None:
+                try:
+                    owner._serve(self)
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True
+                    owner._client_gone()
+
+            do_HEAD = do_GET
+
+        return Handler
+
+    def _serve(self, h: BaseHTTPRequestHandler) -> None:
+        raise NotImplementedError
+
+    def _client_gone(self) -> None:
+        """The client hung up in the middle of an answer (exactly what some faults provoke)."""
+
+    @staticmethod
+    def _head(h: BaseHTTPRequestHandler, status: int, length: int, headers: dict[str, str]) -> None:
+        h.send_response(status)
+        for k, v in headers.items():
+            if k.lower() != "content-length":
+                h.send_header(k, v)
+        h.send_header("Content-Length", str(length))
+        h.end_headers()
+
+    def _send(self, h: BaseHTTPRequestHandler, status: int, body: bytes,
+              headers: dict[str, str] | None = None) -> None:
+        self._head(h, status, len(body), headers or {})
+        if h.command != "HEAD":
+            h.wfile.write(body)
+
     @property
     def host(self) -> str:
         return f"127.0.0.1:{self._server.server_address[1]}"
@@ -149,6 +197,21 @@ class FaultServer:
             self._server.shutdown()
             self._server.server_close()
 
+
+class FaultServer(LoopbackServer):
+    """A threaded registry on 127.0.0.1:<free port>; use as a context manager."""
+
+    def __init__(self, *, image: SmallImage | None = None, repo: str = "hostile/app",
+                 tag: str = "1", basic_auth: tuple[str, str] | None = None,
+                 lifetime: float = 120.0) -> None:
+        self.image = image or SmallImage.build()
+        self.repo = repo
+        self.tag = tag
+        self.basic_auth = basic_auth
+        self.faults: dict[str, Fault] = {}
+        self.requests: list[Seen] = []
+        super().__init__(lifetime)
+
     # -- configuration --------------------------------------------------------------------
     def fault(self, target: str, kind: str, *, times: int | None = None, **params: Any) -> None:
         """Misbehave on ``target`` (ping | manifest | config | layer | token | any)."""
@@ -161,37 +224,12 @@ class FaultServer:
     def _take_fault(self, target: str) -> Fault | None:
         with self._lock:
             f = self.faults.get(target) or self.faults.get("any")
-            if f is None:
-                return None
-            if f.times is not None:
-                if f.times <= 0:
-                    return None
-                f.times -= 1
-            return f
+            return f if f is not None and f.use() else None
 
     def _sleep(self, seconds: float) -> None:
         self._stopped.wait(seconds)  # wakes at once when the server stops
 
     # -- the handler ----------------------------------------------------------------------
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                try:
-                    owner._serve(self)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up: exactly what some faults provoke
-
-            do_HEAD = do_GET
-
-        return Handler
-
     def _target(self, path: str) -> tuple[str, bytes | None, str]:
         img = self.image
         base = f"/v2/{self.repo}"
@@ -288,20 +326,6 @@ class FaultServer:
         raise AssertionError(f"unknown fault {kind!r}")
 
     # -- responses ------------------------------------------------------------------------
-    @staticmethod
-    def _head(h: BaseHTTPRequestHandler, status: int, length: int, headers: dict[str, str]) -> None:
-        h.send_response(status)
-        for k, v in headers.items():
-            h.send_header(k, v)
-        h.send_header("Content-Length", str(length))
-        h.end_headers()
-
-    def _send(self, h: BaseHTTPRequestHandler, status: int, body: bytes,
-              headers: dict[str, str] | None = None) -> None:
-        self._head(h, status, len(body), headers or {})
-        if h.command != "HEAD":
-            h.wfile.write(body)
-
     def _send_range(self, h: BaseHTTPRequestHandler, body: bytes, headers: dict[str, str]) -> None:
         rng = h.headers.get("Range", "")
         if rng.startswith("bytes=") and rng.endswith("-"):

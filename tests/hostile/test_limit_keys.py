@@ -167,6 +167,18 @@ def test_registry_body_deadline(registry: FaultServer, tmp_path: Path) -> None:
     assert run.seconds < 10
 
 
+def test_registry_download_deadline(registry: FaultServer, small_image: SmallImage,
+                                    tmp_path: Path) -> None:
+    # A layer dripped a byte every 10 ms: every read arrives well inside the timeout, the whole
+    # layer would take minutes; the download deadline stops it.
+    registry.fault("layer", "drip", interval=0.01, max_seconds=30, times=1)
+    run = cli(tmp_path, "--limit", "download-deadline=1.5", ref(registry))
+    line = assert_limit_error(run, "download-deadline")
+    assert "download deadline of 1.5 s reached" in line and "reading blob" in line
+    assert run.seconds < 8
+    assert pull(registry) == sorted(small_image.files)  # the default lets it through
+
+
 # -- OCI layouts and docker archives: real files -------------------------------------------------
 
 
@@ -307,6 +319,8 @@ def test_bad_values_are_one_line_usage_errors(tmp_path: Path, spec: str, words: 
     ("max-redirects=10", "max_redirects", 10),
     ("max-response-bytes=64KiB", "max_response_bytes", 64 << 10),
     ("body-deadline-reads=10", "body_deadline_reads", 10),
+    ("download-deadline=20s", "download_deadline", 20.0),
+    ("download-deadline=3600", "download_deadline", 3600.0),
 ])
 def test_new_keys_parse(spec: str, field: str, value: float) -> None:
     got = parse_limits([spec])
@@ -323,6 +337,7 @@ def test_only_layer_scan_limits_bypass_the_layer_cache() -> None:
     for spec in ("max-manifest-bytes=1KiB", "max-config-bytes=1KiB", "max-index-bytes=1KiB",
                  "max-index-depth=1", "max-redirects=1", "max-response-bytes=1KiB",
                  "timeout=1", "body-deadline-reads=1", "daemon-timeout=1", "storage-timeout=1",
+                 "download-deadline=1",
                  "max-image-entries=10", "max-image-decompressed=1MiB"):
         assert not is_lowered(parse_limits([spec])), spec
     assert not is_lowered(parse_limits(["max-entries=10000000", "timeout=90"]))  # raised
@@ -360,6 +375,7 @@ def test_defaults_are_the_documented_ones() -> None:
     assert DEFAULT_LIMITS.max_response_bytes == 1 << 20
     assert DEFAULT_LIMITS.timeout == 30.0
     assert DEFAULT_LIMITS.body_deadline_reads == 4
+    assert DEFAULT_LIMITS.download_deadline == 6 * 3600.0
     assert DEFAULT_LIMITS.daemon_timeout == 300.0
     assert DEFAULT_LIMITS.storage_timeout == 1800.0
 

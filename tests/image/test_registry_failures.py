@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+from make_layers import F, gz, layer
 from tests.harness.registry import (
     SINGLE_OCI,
     RegistryServer,
@@ -36,7 +37,10 @@ from finalstage.errors import (
     RegistryError,
     UnsupportedMediaTypeError,
 )
+from finalstage.image.core import LayerHandle
+from finalstage.image.layers import scan_layer
 from finalstage.image.registry import RetryPolicy, open_core
+from finalstage.image.registry.blob import MAX_STALLS, open_blob
 from finalstage.image.registry.remote import RegistryCore
 
 pytestmark = pytest.mark.timeout(60)
@@ -223,29 +227,87 @@ def test_dropped_connection_resumes_with_range() -> None:
         if len(ranges) == 1:
             return httpx.Response(200, stream=_Broken(LAYER[:1000]))
         start = int(request.headers["Range"].split("=")[1].rstrip("-"))
-        return httpx.Response(206, content=LAYER[start:])
+        return httpx.Response(206, content=LAYER[start:], headers={
+            "Content-Range": f"bytes {start}-{len(LAYER) - 1}/{len(LAYER)}"})
 
     transport, _ = _registry(drop_once)
-    core, _ = _open(transport)
+    core, sleeps = _open(transport)
     assert _read_layer(core) == LAYER
     assert ranges == [None, "bytes=1000-"]
+    assert sleeps == [0.01]  # one backoff before the resume
 
 
-def test_resume_when_server_ignores_range() -> None:
-    count = {"n": 0}
+@pytest.mark.parametrize("content_range", [None, "bytes 900-{last}/{size}", "bytes */{size}"])
+def test_partial_answer_from_elsewhere_restarts_the_blob(content_range: str | None) -> None:
+    # A 206 must start at the byte asked for; one that does not (or says nothing) is not
+    # trusted: the blob is read again from its start and what was read is skipped.
+    asked: list[str | None] = []
 
-    def ignore_range(request: httpx.Request) -> httpx.Response | None:
+    def wrong_range(request: httpx.Request) -> httpx.Response | None:
         if sha256(LAYER) not in request.url.path:
             return None
-        count["n"] += 1
-        if count["n"] == 1:
-            return httpx.Response(200, stream=_Broken(LAYER[:777]))
-        return httpx.Response(200, content=LAYER)  # whole blob again
+        asked.append(request.headers.get("Range"))
+        if len(asked) == 1:
+            return httpx.Response(200, stream=_Broken(LAYER[:1000]))
+        if request.headers.get("Range"):
+            headers = {"Content-Range": content_range.format(last=len(LAYER) - 1,
+                                                             size=len(LAYER))} \
+                if content_range else {}
+            return httpx.Response(206, content=LAYER[900:], headers=headers)
+        return httpx.Response(200, content=LAYER)
 
-    transport, _ = _registry(ignore_range)
+    transport, _ = _registry(wrong_range)
     core, _ = _open(transport)
-    with core.layers()[0].open() as fh:
-        assert sha256_stream(fh, 100) == (sha256(LAYER), len(LAYER))
+    assert _read_layer(core) == LAYER
+    assert asked == [None, "bytes=1000-", None]
+
+
+def test_resume_budget_starts_afresh_when_bytes_arrive() -> None:
+    # A link that drops every 1000 bytes: far more drops than MAX_STALLS, each after progress.
+    def drop_every_1000(request: httpx.Request) -> httpx.Response | None:
+        if sha256(LAYER) not in request.url.path:
+            return None
+        start = int((request.headers.get("Range") or "bytes=0-")[6:-1])
+        headers = {"Content-Range": f"bytes {start}-{len(LAYER) - 1}/{len(LAYER)}"}
+        if start + 1000 >= len(LAYER):
+            return httpx.Response(206 if start else 200, content=LAYER[start:], headers=headers)
+        return httpx.Response(206 if start else 200, headers=headers,
+                              stream=_Broken(LAYER[start : start + 1000]))
+
+    transport, seen = _registry(drop_every_1000)
+    core, sleeps = _open(transport)
+    assert _read_layer(core) == LAYER
+    drops = len(LAYER) // 1000
+    assert drops > 2 * MAX_STALLS
+    assert len(sleeps) == drops and set(sleeps) == {0.01}  # the first backoff step each time
+
+
+def test_lost_connection_is_a_network_error_not_a_bad_gzip_stream() -> None:
+    # Through the layer reader (a gzip tar): a connection that never comes back is a
+    # RegistryError naming the lost connection, not "invalid gzip stream".
+    blob = gz(layer([F("data", b"".join(hashlib.sha256(b"%d" % i).digest()
+                                        for i in range(200)))]))
+    digest = sha256(blob)
+
+    def always_drop(request: httpx.Request) -> httpx.Response | None:
+        if digest not in request.url.path:
+            return None
+        start = int((request.headers.get("Range") or "bytes=0-")[6:-1])
+        headers = {"Content-Range": f"bytes {start}-{len(blob) - 1}/{len(blob)}"}
+        return httpx.Response(206 if start else 200, headers=headers,
+                              stream=_Broken(blob[start : start + 500] if start < 1500 else b""))
+
+    transport, _ = _registry(always_drop)
+    core, sleeps = _open(transport)
+    handle = LayerHandle("application/vnd.oci.image.layer.v1.tar+gzip", digest, None, len(blob),
+                         lambda: open_blob(core.transport, digest, len(blob)), is_remote=True)
+    with pytest.raises(RegistryError) as info:
+        scan_layer(handle, 0)
+    assert info.value.is_temporary
+    assert "connection lost at byte 1500 of" in str(info.value)
+    assert f"({MAX_STALLS} resumes without progress)" in str(info.value)
+    assert "gzip" not in str(info.value)
+    assert sleeps[-MAX_STALLS:] == [min(0.01 * 2**n, 10.0) for n in range(MAX_STALLS)]
 
 
 def test_truncated_body_without_error_is_corrupt() -> None:

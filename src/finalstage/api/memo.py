@@ -3,8 +3,9 @@
 The key is a pure function of the image's content (config digest and every layer digest), the
 reference as typed, the options, the version and the package's own source: local layer files
 add their fingerprint (inode, size, mtime, ctime), so a report is only reused for the very files
-that were read and verified when it was made. ``FINALSTAGE_REPORT_CACHE=0`` turns it off (the
-benchmark times the layer cache alone).
+that were read and verified when it was made; registry layers are keyed by their digests alone
+(computing the key downloads nothing: a warm inspect fetches the manifest and config only).
+``FINALSTAGE_REPORT_CACHE=0`` turns it off (the benchmark times the layer cache alone).
 """
 
 from __future__ import annotations

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterable
-from typing import Annotated, Any
+from collections.abc import Iterable
+from typing import Annotated
 
 import typer
 
 from finalstage._version import __version__
+from finalstage.cli._progress import LayerProgress
 from finalstage.errors import UsageError
 from finalstage.findings import Report, Severity
 from finalstage.limits import Limits, describe_keys, parse_limits
@@ -25,8 +26,9 @@ ClickException: type[Exception] = next(
 # "\b" keeps click from re-wrapping the key list (it would split names at their dashes).
 LIMIT_HELP = (
     "Raise or lower a resource limit (repeatable). Sizes take KB/MB/GB or KiB/MiB/GiB,"
-    " timeouts seconds (1.5 is fine), e.g. --limit max-decompressed=512GiB. Keys, with"
-    " their defaults:\n\n\b\n" + describe_keys("\n")
+    " timeouts seconds (1.5 is fine), e.g. --limit max-decompressed=512GiB;"
+    " download-deadline bounds a whole registry download. Keys, with their defaults:"
+    "\n\n\b\n" + describe_keys("\n")
 )
 
 ImageArg = Annotated[str, typer.Argument(
@@ -98,21 +100,10 @@ def rule_refs(values: Iterable[str]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
-def progress_for_tty() -> Callable[[int, int, Any], None] | None:
-    """A per-layer progress bar drawn on stderr, or None when stderr is not a terminal."""
-    if not sys.stderr.isatty():
-        return None
-
-    def _progress(done: int, total: int, layer: Any) -> None:
-        width = 30
-        filled = int(width * done / total) if total else width
-        line = f"\rreading layers [{'#' * filled}{'-' * (width - filled)}] {done}/{total}"
-        if done >= total:  # finished: wipe the bar so only the result remains
-            line = "\r" + " " * (len(line) - 1) + "\r"
-        sys.stderr.write(line)
-        sys.stderr.flush()
-
-    return _progress
+def progress_for_tty() -> LayerProgress | None:
+    """The progress line on stderr (layers; bytes, rate and time left for downloads), or None
+    when stderr is not a terminal."""
+    return LayerProgress(sys.stderr) if sys.stderr.isatty() else None
 
 
 def emit(report: Report | str, fmt: str, output: str | None, **text_options: bool) -> None:

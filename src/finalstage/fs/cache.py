@@ -13,9 +13,14 @@ load in a few tens of milliseconds for 100k entries, far below re-reading the la
 
 Writes are atomic (a temporary file in the same directory, then ``os.replace``), so concurrent
 writers of the same layer each produce a whole file and the last one wins. A bad magic, version
-or checksum counts as a miss: the entry is deleted and rebuilt. Size is bounded: after a write,
-when the directory holds more than ``max_bytes``, the least recently used entries (by mtime,
-refreshed on every hit) are removed. Cache failures never fail an inspect: they become misses.
+or checksum counts as a miss: the entry is deleted and rebuilt; so does an entry whose checksum
+holds but whose contents do not decode into a consistent scan (columns of different lengths,
+a link or device for an entry that does not exist, an unknown kind or value type): any decode
+error is a miss, never an error. Size is bounded: after a write, when the directory holds more
+than ``max_bytes``, the least recently used entries (by mtime, refreshed on every hit) are
+removed. Temporary files count toward that size; one older than ``TMP_MAX_AGE`` was left by a
+killed run (a write takes milliseconds) and is removed. Cache failures never fail an inspect:
+they become misses.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import marshal
 import os
 import struct
 import tempfile
+import time
 import zlib
 from array import array
 from collections.abc import Sequence
@@ -32,12 +38,15 @@ from pathlib import Path
 from typing import Any
 
 from finalstage.image.scancache import CachedScan, ScanCache
-from finalstage.image.tarheader import RawEntry
+from finalstage.image.tarheader import BLOCKDEV, CHAR, DIR, FIFO, HARDLINK, REG, SYMLINK, RawEntry
 
 FORMAT_VERSION = 2  # 2: captured values may be reduced (ElfInfo, Unreadable) tuples
 MAGIC = b"FSIDX\x00"
 _HEADER = struct.Struct("<6sHQ16s")  # magic, version, payload length, blake2b-128 of payload
 SUFFIX = ".fsidx"
+TMP_PREFIX = ".tmp-"
+TMP_MAX_AGE = 3600.0  # seconds: an older temporary file belongs to no running write
+_KINDS = frozenset((REG, HARDLINK, SYMLINK, CHAR, BLOCKDEV, DIR, FIFO))
 DEFAULT_MAX_BYTES = 1 << 30
 ENV_DIR = "FINALSTAGE_CACHE_DIR"
 
@@ -122,8 +131,30 @@ def _encode(scan: CachedScan) -> bytes:
     return zlib.compress(marshal.dumps(doc), 1)
 
 
+def _check_doc(doc: Any) -> None:
+    """Raise ValueError unless ``doc`` has the shape ``_encode`` gives it (the checksum only
+    says the bytes are the ones written, not that whoever wrote them wrote a scan)."""
+    if not isinstance(doc, tuple) or len(doc) != 10:
+        raise ValueError("not a scan")
+    n, compression, csize, usize, paths_b, kinds, ints_b, links, devs, captured = doc
+    if not (all(isinstance(v, int) and v >= 0 for v in (n, csize, usize))
+            and isinstance(compression, str) and isinstance(paths_b, bytes)
+            and isinstance(kinds, str) and not set(kinds) - _KINDS
+            and isinstance(ints_b, tuple) and len(ints_b) == 5
+            and all(isinstance(b, bytes) for b in ints_b)
+            and isinstance(captured, dict) and all(isinstance(k, str) for k in captured)):
+        raise ValueError("bad column types")
+    for table, is_value in ((links, lambda v: isinstance(v, str)),
+                            (devs, lambda v: isinstance(v, tuple) and len(v) == 2
+                             and all(isinstance(x, int) for x in v))):
+        if not isinstance(table, dict) or not all(
+                isinstance(i, int) and 0 <= i < n and is_value(v) for i, v in table.items()):
+            raise ValueError("bad link or device table")
+
+
 def _decode(payload: bytes) -> CachedScan:
     doc = marshal.loads(zlib.decompress(payload))
+    _check_doc(doc)
     n, compression, csize, usize, paths_b, kinds, ints_b, links, devs, captured = doc
     paths = paths_b.decode("utf-8", "surrogateescape").split("\0") if n else []
     cols = []
@@ -133,6 +164,9 @@ def _decode(payload: bytes) -> CachedScan:
         cols.append(a)
     if len(paths) != n or len(kinds) != n or any(len(c) != n for c in cols):
         raise ValueError("column lengths differ")
+    values = {path: _decode_value(value) for path, value in captured.items()}
+    if not all(v is None or isinstance(v, bytes) or type(v) in _TAG_OF for v in values.values()):
+        raise ValueError("bad captured value")
     link_col: list[str | None] = [None] * n
     for i, link in links.items():
         link_col[i] = link
@@ -143,8 +177,7 @@ def _decode(payload: bytes) -> CachedScan:
         for i, (a, b) in devs.items():
             major[i], minor[i] = a, b
     entries = list(map(RawEntry, paths, kinds, *cols, link_col, major, minor))
-    return CachedScan(compression, csize, usize, entries,
-                      {path: _decode_value(value) for path, value in captured.items()})
+    return CachedScan(compression, csize, usize, entries, values)
 
 
 class LayerCache:
@@ -174,7 +207,7 @@ class LayerCache:
             return None
         try:
             return _decode(payload)
-        except (ValueError, EOFError, TypeError, KeyError, zlib.error, UnicodeError):
+        except Exception:  # noqa: BLE001 - any decode error is a miss (module doc)
             self._remove(self._path(key))
             self.hits -= 1
             self.misses += 1
@@ -225,7 +258,7 @@ class LayerCache:
                 MAGIC, FORMAT_VERSION, len(payload), hashlib.blake2b(payload, digest_size=16).digest()
             )
             self.directory.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=SUFFIX)
+            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=TMP_PREFIX, suffix=SUFFIX)
             try:
                 with os.fdopen(fd, "wb") as f:
                     f.write(header)
@@ -239,17 +272,25 @@ class LayerCache:
         self.evict()
 
     def evict(self) -> None:
-        """Remove least recently used entries until the directory fits in ``max_bytes``."""
+        """Remove temporary files of killed runs, then least recently used entries until the
+        directory fits in ``max_bytes`` (temporary files of running writes count too)."""
+        orphaned_before = time.time_ns() - int(TMP_MAX_AGE * 1e9)
         try:
             listing = []
             total = 0
             with os.scandir(self.directory) as it:
                 for d in it:
-                    if not d.name.endswith(SUFFIX) or d.name.startswith(".tmp-"):
+                    if not d.name.endswith(SUFFIX):
                         continue
                     try:
-                        st = d.stat()
+                        st = d.stat(follow_symlinks=False)
                     except OSError:
+                        continue
+                    if d.name.startswith(TMP_PREFIX):
+                        if st.st_mtime_ns < orphaned_before:
+                            self._remove(Path(d.path))
+                        else:
+                            total += st.st_size  # being written: counted, never removed
                         continue
                     listing.append((st.st_mtime_ns, st.st_size, d.path))
                     total += st.st_size

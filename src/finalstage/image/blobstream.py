@@ -5,14 +5,19 @@ digest (of the stored bytes) and the diff_id (of the tar) are computed, each byt
 decompression is bounded by ``Limits`` (per layer, by ratio, and per image through an
 ``ImageBudget``) so bombs stop early with ``UnsafeArchiveError``. An uncompressed layer in a
 local file may be skipped through by seeking while a ``SideHash`` hashes it (``localfile``).
+
+Stored bytes are read as they arrive (``read1``: one read of the source, not a full buffer), so a
+slow download reports progress (``on_bytes``) and notices ``cancel`` at every network chunk.
 """
 
 from __future__ import annotations
 
 import io
+import threading
+from collections.abc import Callable
 from typing import Any, BinaryIO, cast
 
-from finalstage.errors import CorruptImageError, UnsafeArchiveError
+from finalstage.errors import CorruptImageError, FinalstageError, UnsafeArchiveError
 from finalstage.image import digest as dg
 from finalstage.image.budget import ImageBudget
 from finalstage.image.compression import (
@@ -27,6 +32,12 @@ from finalstage.image.localfile import SideHash, file_region
 from finalstage.limits import Limits, limit_hint
 
 CHUNK = 1 << 20
+HEAD = 8  # bytes enough to tell the compression (xz's magic is the longest, 6)
+
+
+class ReadCancelled(Exception):
+    """The owner of a scan stopped it (``cancel`` was set): raised in a worker whose result
+    nobody will take, so it is never shown."""
 
 
 class LayerStream:
@@ -47,8 +58,14 @@ class LayerStream:
         diff_id: str | None,
         verify: bool,
         budget: ImageBudget | None = None,
+        cancel: threading.Event | None = None,
+        on_bytes: Callable[[int], None] | None = None,
     ) -> None:
         self.raw = raw
+        self._read1 = getattr(raw, "read1", raw.read)
+        self.cancel = cancel
+        self.on_bytes = on_bytes
+        self.bytes_reported = 0  # stored bytes passed to ``on_bytes`` so far
         self.budget = budget
         self.budget_counted = 0  # bytes already reported to the budget
         self.context = context
@@ -63,7 +80,7 @@ class LayerStream:
         self._eof = False
         self._zreader: BinaryIO | None = None
         self.frames: ZstdFrames | None = None
-        head = self._read_file()  # not hashed: the hashers are chosen once the kind is known
+        head = self._read_head()  # not hashed: the hashers are chosen once the kind is known
         self._raw_buf = head
         self.kind = sniff(head)
         self.region = file_region(raw) if self.kind == "tar" else None
@@ -108,16 +125,34 @@ class LayerStream:
                 self.blob_h.update(head)
 
     # -- raw (stored) side -------------------------------------------------------------
+    def _read_head(self) -> bytes:
+        head = self._read_file()
+        while 0 < len(head) < HEAD and (more := self._read_file()):
+            head += more
+        return head
+
     def _read_file(self) -> bytes:
+        if self.cancel is not None and self.cancel.is_set():
+            raise ReadCancelled(self.context)
         try:
-            data = self.raw.read(CHUNK)
+            data = self._read1(CHUNK)
         except OSError as err:
             raise CorruptImageError(f"{self.context}: {str(err.strerror or err).lower()}") from err
         if data:
             self.in_bytes += len(data)
             if self.blob_h is not None:
                 self.blob_h.update(data)
+            if self.on_bytes is not None:
+                self.bytes_reported += len(data)
+                self.on_bytes(len(data))
         return data
+
+    def report_rest(self) -> None:
+        """Pass on the stored bytes read without ``_read_file`` (seeks, preads) to ``on_bytes``."""
+        rest = self.in_bytes - self.bytes_reported
+        if self.on_bytes is not None and rest > 0:
+            self.bytes_reported = self.in_bytes
+            self.on_bytes(rest)
 
     def raw_chunk(self) -> bytes:
         if self._raw_buf:
@@ -171,7 +206,7 @@ class LayerStream:
             assert self._zreader is not None
             try:
                 data = self._zreader.read(min(n, CHUNK * 4))
-            except CorruptImageError:
+            except (FinalstageError, ReadCancelled):  # the source's own errors, as they are
                 raise
             except Exception as err:  # zstandard.ZstdError has no stable import path
                 raise CorruptImageError(f"{self.context}: invalid zstd stream: {err}") from err
@@ -194,8 +229,8 @@ class LayerStream:
                     out = d.decompress(raw, n)
                 else:
                     out = d.decompress(b"", n)
-            except CorruptImageError:
-                raise
+            except (FinalstageError, ReadCancelled):  # the source's own errors (a lost
+                raise  # connection is a network error, not an invalid stream)
             except Exception as err:  # zlib/isal/lzma/bz2 errors: a corrupt stream
                 raise CorruptImageError(
                     f"{self.context}: invalid {self.kind} stream: {err}"

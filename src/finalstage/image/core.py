@@ -21,6 +21,8 @@ class LayerHandle:
     ``digest`` is the blob digest (of the bytes ``open`` returns) when the source knows it;
     ``diff_id`` the digest of the uncompressed tar. Either may be None; what is known is verified.
     ``open`` returns the stored bytes (possibly compressed); it may be called more than once.
+    ``is_remote`` says that opening costs a download (a registry blob): nothing but the scan
+    itself opens such a layer, and only its digests identify it (never a file fingerprint).
     """
 
     media_type: str | None
@@ -28,6 +30,7 @@ class LayerHandle:
     diff_id: str | None
     size: int | None
     open: Callable[[], BinaryIO]
+    is_remote: bool = False
 
 
 @runtime_checkable

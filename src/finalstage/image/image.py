@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from finalstage.errors import CorruptImageError, FinalstageError
 from finalstage.image import digest as dg
@@ -27,6 +28,19 @@ T = TypeVar("T")
 
 Progress = Callable[[int, int, LayerHandle], None]
 """``progress(done_layers, total_layers, layer)``, called before each layer is read."""
+
+
+@runtime_checkable
+class ByteProgress(Protocol):
+    """A ``Progress`` that also follows the stored bytes (how a slow download shows its rate):
+    ``expect(total)`` once the layers to read are known (None: some size is unknown), then
+    ``add_bytes(n)`` as bytes arrive, from the reading threads."""
+
+    def __call__(self, done: int, total: int, layer: LayerHandle) -> None: ...
+
+    def expect(self, total_bytes: int | None) -> None: ...
+
+    def add_bytes(self, n: int) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -179,11 +193,10 @@ class Image:
         uncompressed layers are still being hashed on side threads: the caller may merge and
         analyse meanwhile but MUST call ``wait_verified()`` before showing anything.
 
-        ``keep`` shrinks captured bytes as they are read (see ``iter_tar``). Without ``want``
-        the scans are kept and a later call returns them. ``tag`` names what ``want`` captures
-        (same tag = same hook); it makes the scan cacheable with a hook, and a later call with
-        the same tag (or with no hook) reuses this scan.
-        """
+        ``keep`` shrinks captured bytes as they are read (``iter_tar``). Without ``want`` the
+        scans are kept for later calls. ``tag`` names what ``want`` captures (same tag = same
+        hook): it makes the scan cacheable with a hook, and reusable by a later call with the
+        same tag (or with no hook). ``progress`` may follow bytes too (``ByteProgress``)."""
         if self._scans is not None and (want is None or (tag is not None and tag == self._scan_tag)):
             if wait:
                 self.wait_verified()
@@ -193,16 +206,18 @@ class Image:
         budget = ImageBudget(self.limits, self.core.describe())
         out, keys, witnesses = self._from_cache(handles, "" if want is None else tag, budget)
         todo = [i for i, scan in enumerate(out) if scan is None]
+        stop = threading.Event()  # set when this scan is abandoned: running reads stop
+        on_bytes = _byte_progress(progress, [handles[i] for i in todo])
 
         def one(i: int) -> PendingScan:
             return start_scan(handles[i], i, want=want, keep=keep, limits=self.limits,
-                              verify=self.verify, budget=budget)
+                              verify=self.verify, budget=budget, cancel=stop, on_bytes=on_bytes)
 
         done = len(handles) - len(todo)
         if progress is not None and handles:
             progress(done, len(handles), handles[todo[0] if todo else -1])
         try:
-            for i, pending in self._run(one, todo):
+            for i, pending in self._run(one, todo, stop.set):
                 out[i] = pending.unverified
                 self._pending.append((pending, keys[i], witnesses[i]))
                 budget.add_entries(len(pending.unverified.entries))
@@ -213,6 +228,9 @@ class Image:
             # Errors come in layer order, as if each layer were verified before the next: a
             # digest mismatch of an earlier layer wins over a later layer's parse error.
             self.wait_verified()
+            raise
+        except BaseException:  # Ctrl-C: stop hashing, release the files, report nothing
+            self._abandon_pending()
             raise
         scans = [s for s in out if s is not None]
         self._scans = scans
@@ -294,7 +312,7 @@ class Image:
         return hit
 
     def _run(
-        self, fn: Callable[[int], PendingScan], todo: list[int]
+        self, fn: Callable[[int], PendingScan], todo: list[int], cancel: Callable[[], None]
     ) -> Iterator[tuple[int, PendingScan]]:
         """``fn`` over ``todo`` with up to ``workers`` threads, yielded in ``todo`` order.
 
@@ -305,7 +323,8 @@ class Image:
             for i in todo:
                 yield i, fn(i)
             return
-        yield from ordered(fn, todo, self.workers, discard=PendingScan.abandon, name="layer")
+        yield from ordered(fn, todo, self.workers, discard=PendingScan.abandon, name="layer",
+                           cancel=cancel)
 
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()`` once per image and ``key``: for what others derive from the scans
@@ -315,3 +334,14 @@ class Image:
         except KeyError:
             value = self._memo[key] = compute()
             return value
+
+
+def _byte_progress(
+    progress: Progress | None, handles: Sequence[LayerHandle]
+) -> Callable[[int], None] | None:
+    """``progress.add_bytes`` when ``progress`` follows bytes, told what to expect first."""
+    if not isinstance(progress, ByteProgress):
+        return None
+    sizes = [h.size for h in handles]
+    progress.expect(None if None in sizes else sum(s for s in sizes if s is not None))
+    return progress.add_bytes

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import stat
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
@@ -90,9 +91,14 @@ def start_scan(
     limits: Limits = DEFAULT_LIMITS,
     verify: bool = True,
     budget: ImageBudget | None = None,
+    cancel: threading.Event | None = None,
+    on_bytes: Callable[[int], None] | None = None,
 ) -> PendingScan:
     """List one layer's entries now; its digests are checked by ``result()`` (the hashing of a
-    local uncompressed layer goes on meanwhile, so callers can merge while it runs)."""
+    local uncompressed layer goes on meanwhile, so callers can merge while it runs).
+
+    ``cancel`` set stops the read at its next chunk (``ReadCancelled``); ``on_bytes(n)`` hears
+    of the stored bytes as they are read (progress)."""
     ident = handle.digest or handle.diff_id
     context = f"reading layer {index} ({dg.short(ident)})" if ident else f"reading layer {index}"
     try:
@@ -103,9 +109,11 @@ def start_scan(
     captured: dict[str, Any] = {}
     try:
         stream = LayerStream(raw, context=context, limits=limits, blob_digest=handle.digest,
-                             diff_id=handle.diff_id, verify=verify, budget=budget)
+                             diff_id=handle.diff_id, verify=verify, budget=budget,
+                             cancel=cancel, on_bytes=on_bytes)
         entries = _list_entries(stream, want=want, keep=keep, limits=limits, captured=captured)
         _check_read(stream, handle, verify, budget)
+        stream.report_rest()
     except BaseException:
         if stream is not None and stream.side is not None:
             stream.side.close()
@@ -220,7 +228,10 @@ def fingerprint(handle: LayerHandle) -> str | None:
     """Identity of the stored bytes of a local layer: device, inode, size, mtime and ctime of
     the file holding it, and the layer's offset in it. Any write to the file changes ctime, so
     an unchanged fingerprint means unchanged bytes. None when the bytes are not in a local file
-    (a registry or daemon stream): then only the digest identifies the layer."""
+    (a registry or daemon stream): then only the digest identifies the layer. A remote layer is
+    never opened for this (that would download it): its digests are its identity."""
+    if handle.is_remote:
+        return None
     try:
         raw = handle.open()
     except OSError:

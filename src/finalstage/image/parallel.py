@@ -9,11 +9,14 @@ start of the command line, even when the layer cache answers and no layer is rea
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
 I = TypeVar("I")
+
+GRACE = 0.5  # seconds an interrupted caller waits for its workers to stop
 
 
 class _Slot(Generic[T]):
@@ -28,15 +31,16 @@ class _Slot(Generic[T]):
 
 
 class _Queue:
-    """Hands out item positions in order until stopped."""
+    """Hands out item positions in order until stopped; ``closed`` once the caller is gone."""
 
-    __slots__ = ("lock", "next", "size", "stopped")
+    __slots__ = ("closed", "lock", "next", "size", "stopped")
 
     def __init__(self, size: int) -> None:
         self.lock = threading.Lock()
         self.next = 0
         self.size = size
         self.stopped = False
+        self.closed = False
 
     def take(self) -> int | None:
         with self.lock:
@@ -44,10 +48,6 @@ class _Queue:
                 return None
             self.next += 1
             return self.next - 1
-
-    def stop(self) -> None:
-        with self.lock:
-            self.stopped = True
 
 
 def ordered(
@@ -57,32 +57,42 @@ def ordered(
     *,
     discard: Callable[[T], object],
     name: str,
+    cancel: Callable[[], object] | None = None,
 ) -> Iterator[tuple[I, T]]:
     """``(item, fn(item))`` in item order, ``fn`` running on up to ``workers`` threads.
 
     The first failure in item order raises (later items' errors wait their turn, as if each
     item were done before the next). Items not started when the caller stops (a failure, or the
-    caller closing the iterator) are never started; results computed but never handed out go
-    to ``discard`` (a pending layer releases its file).
+    caller closing the iterator) are never started, ``cancel()`` asks the running ones to stop,
+    and results computed but never handed out go to ``discard`` (a pending layer releases its
+    file). After a failure the workers are waited for; after an interrupt (Ctrl-C, or the
+    caller leaving) at most ``GRACE`` seconds: a worker still blocked in a read then finishes
+    on its own and discards its own result.
     """
     queue = _Queue(len(items))
     slots: list[_Slot[T]] = [_Slot() for _ in items]
 
     def work() -> None:
         while (k := queue.take()) is not None:
-            slot = slots[k]
+            value: T | None = None
+            error: BaseException | None = None
             try:
-                slot.value = fn(items[k])
+                value = fn(items[k])
             except BaseException as err:  # handed to the caller in item order
-                slot.error = err
-            finally:
-                slot.done.set()
+                error = err
+            with queue.lock:
+                slots[k].value, slots[k].error = value, error
+                slots[k].done.set()
+                is_late = queue.closed  # nobody will take it any more
+            if is_late and error is None:
+                discard(value)  # type: ignore[arg-type]
 
     threads = [threading.Thread(target=work, name=f"{name}_{n}", daemon=True)
                for n in range(min(workers, len(items)))]
     for thread in threads:
         thread.start()
     handed = 0
+    is_interrupted = False
     try:
         for item, slot in zip(items, slots):
             slot.done.wait()
@@ -90,10 +100,24 @@ def ordered(
                 raise slot.error
             handed += 1
             yield item, slot.value  # type: ignore[misc]
+    except BaseException as err:
+        is_interrupted = not isinstance(err, Exception)  # KeyboardInterrupt, GeneratorExit
+        raise
     finally:
-        queue.stop()
+        _close(queue, slots[handed:], cancel, discard)
+        deadline = time.monotonic() + GRACE if is_interrupted else None
         for thread in threads:
-            thread.join()
-        for slot in slots[handed:]:
-            if slot.done.is_set() and slot.error is None:
-                discard(slot.value)  # type: ignore[arg-type]
+            thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+
+
+def _close(queue: _Queue, rest: Sequence[_Slot[T]], cancel: Callable[[], object] | None,
+           discard: Callable[[T], object]) -> None:
+    """Stop handing out items, cancel the running ones and discard the finished ones that were
+    never handed out (the ones still running discard their own: ``closed``)."""
+    with queue.lock:
+        queue.stopped = queue.closed = True
+        leftovers = [slot for slot in rest if slot.done.is_set() and slot.error is None]
+    if cancel is not None and len(rest) > len(leftovers):
+        cancel()
+    for slot in leftovers:
+        discard(slot.value)  # type: ignore[arg-type]

@@ -1,8 +1,9 @@
 """Registry v2 image source (``docker://HOST/REPO:TAG@DIGEST``), over httpx.
 
 Modules, one job each: ``reference`` (parse names), ``auth`` (auth files, challenges),
-``transport`` (scheme, auth flow, retries, redirects, error mapping), ``blob`` (streaming,
-resumable blob reads), ``remote`` (the ``ImageCore``: manifests, indexes, config, layers).
+``transport`` (scheme, auth flow, retries, redirects, error mapping), ``pacing`` (backoff, the
+download deadline), ``blob`` (streaming, resumable blob reads), ``remote`` (the ``ImageCore``:
+manifests, indexes, config, layers).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import httpx
 from finalstage.image.registry.auth import find_credentials
 from finalstage.image.registry.reference import Reference, parse_reference
 from finalstage.image.registry.remote import RegistryCore
-from finalstage.image.registry.transport import RegistryTransport, RetryPolicy
+from finalstage.image.registry.pacing import RetryPolicy
+from finalstage.image.registry.transport import RegistryTransport
 from finalstage.limits import DEFAULT_LIMITS, Limits
 
 

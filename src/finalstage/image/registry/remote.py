@@ -219,6 +219,7 @@ class RegistryCore:
                 diff_id=diff_id if isinstance(diff_id, str) else None,
                 size=desc.get("size"),
                 open=self._opener(str(desc["digest"]), desc.get("size")),
+                is_remote=True,
             )
             for desc, diff_id in zip(descriptors, diff_ids, strict=True)
         ]

@@ -62,6 +62,16 @@ def retry_after(response: httpx.Response) -> float | None:
         return None
 
 
+def content_range_start(response: httpx.Response) -> int | None:
+    """Where a 206 body starts: the first byte of ``Content-Range: bytes FIRST-LAST/SIZE``
+    (None when the header is missing or not a byte range)."""
+    unit, _, spec = response.headers.get("Content-Range", "").strip().partition(" ")
+    first = spec.partition("-")[0].strip()
+    if unit.lower() != "bytes" or not first.isdigit():
+        return None
+    return int(first)
+
+
 def status_error(
     response: httpx.Response,
     body: bytes,

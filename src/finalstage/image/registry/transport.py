@@ -20,7 +20,9 @@ codes from the JSON body (read at most ``max_response_bytes``). 401/403 → ``Re
 
 Bounds come from the run's ``Limits`` (``--limit``): ``timeout`` per connect/read/write,
 ``body_deadline_reads`` × ``timeout`` for a whole small body, ``max_redirects`` per request,
-``max_response_bytes`` for token responses (error bodies are cut there instead).
+``max_response_bytes`` for token responses (error bodies are cut there instead), and
+``download_deadline`` for everything this transport fetches, counted from its first request
+(checked before each request and at every chunk of a blob: ``check_deadline``).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from finalstage.errors import (
     RegistryError,
 )
 from finalstage.image.registry.auth import Challenge, Credentials, parse_challenge
+from finalstage.image.registry.pacing import Deadline, RetryPolicy
 from finalstage.image.registry.reference import is_loopback
 from finalstage.image.registry.responses import (
     describe_transport_error,
@@ -50,15 +53,6 @@ from finalstage.image.registry.responses import (
 from finalstage.limits import DEFAULT_LIMITS, Limits, limit_hint
 
 USER_AGENT = "finalstage"
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Bounded retries: ``attempts`` tries in all, sleeping ``base * 2**n`` (at most ``cap``)."""
-
-    attempts: int = 4
-    base: float = 0.5
-    cap: float = 10.0
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
@@ -92,6 +86,7 @@ class RegistryTransport:
     _challenge: Challenge | None = field(default=None, init=False, repr=False)
     _tokens: dict[tuple[str, str, str], _Token] = field(default_factory=dict, init=False)
     _sleep: Any = field(default=time.sleep, init=False, repr=False)
+    _deadline: Deadline | None = field(default=None, init=False, repr=False)
 
     # --- setup -----------------------------------------------------------------------------
 
@@ -238,6 +233,16 @@ class RegistryTransport:
 
     # --- requests --------------------------------------------------------------------------
 
+    def backoff(self, attempt: int, delay: float | None = None) -> None:
+        """Wait before try ``attempt + 1`` (``delay``: what a Retry-After asked for)."""
+        self._sleep(self.retry.delay(attempt, delay))
+
+    def check_deadline(self, what: str) -> None:
+        """Raise once ``download_deadline`` seconds have passed since the first request."""
+        if self._deadline is None:
+            self._deadline = Deadline(self.limits.download_deadline)
+        self._deadline.check(what)
+
     def _with_retries(self, send: Any, what: str, *, attempts: int | None = None) -> httpx.Response:
         """Send with bounded retries on connection errors, 429 and 5xx."""
         max_attempts = attempts or self.retry.attempts
@@ -255,15 +260,13 @@ class RegistryTransport:
                 is_final = attempt >= limit or "ssl" in str(err).lower()
                 if is_final:
                     raise _TransportFailure(err) from err
-                self._sleep(min(self.retry.cap, self.retry.base * 2 ** (attempt - 1)))
+                self.backoff(attempt)
                 continue
             is_retryable = response.status_code == 429 or response.status_code >= 500
             if is_retryable and attempt < max_attempts:
                 delay = retry_after(response)
-                if delay is None:
-                    delay = self.retry.base * 2 ** (attempt - 1)
                 response.close()
-                self._sleep(min(self.retry.cap, delay))
+                self.backoff(attempt, delay)
                 continue
             return response
 
@@ -295,6 +298,7 @@ class RegistryTransport:
         self, method: str, path: str, *, what: str, headers: Mapping[str, str] | None = None
     ) -> httpx.Response:
         """Send one request (streamed) with auth, retries and same-origin-only redirects."""
+        self.check_deadline(what)
         base = self.base_url()
         client = self.client
         url = base.join(path)
