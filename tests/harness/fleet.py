@@ -25,10 +25,21 @@ import random
 import subprocess
 import tarfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.harness.registry import RegistryServer, skopeo_push, start_registry, stop
+import pytest
+
+from tests.harness.registry import (
+    REGISTRY_BIN,
+    RegistryServer,
+    need_tools,
+    shared,
+    skopeo_push,
+    start_registry,
+    stop,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
@@ -39,7 +50,7 @@ FAT_RUN = "/bin/sh -c apt-get update && apt-get install -y gcc make"
 
 # The shared fat layer: path → (bytes, kind the content rules count it as, or None).
 FAT_FILES: dict[str, tuple[int, str | None]] = {
-    "usr/lib/gcc/x86_64-linux-gnu/12/cc1": (3_000_000, "compiler"),
+    "usr/lib/gcc/x86_64-linux-gnu/12/cc1": (16_000_000, "compiler"),
     "usr/bin/gcc-12": (800_000, "compiler"),
     "usr/bin/make": (200_000, "build-tool"),
     "var/cache/apt/archives/gcc-12_12.2.0_amd64.deb": (500_000, "cache"),
@@ -196,6 +207,7 @@ def seed(server: RegistryServer, work: Path) -> FleetSeed:
         if name != "broken":
             made.layers[made.ref(name)] = [(sha256(t), len(t)) for t in layers]
     skopeo_push(server, f"oci:{work / 'svc-1'}:latest", "fleet/svc-1:old")
+    made.layers[made.ref("svc-1", "old")] = made.layers[made.ref("svc-1")]
     for name, path, src in (("busybox-minimal", BUSYBOX_MINIMAL, f"docker-archive:{BUSYBOX_MINIMAL}"),
                             ("busybox-fat", BUSYBOX_FAT, f"docker-archive:{BUSYBOX_FAT}"),
                             ("go-minimal", GO_MINIMAL, f"oci:{GO_MINIMAL}:latest")):
@@ -207,11 +219,21 @@ def seed(server: RegistryServer, work: Path) -> FleetSeed:
     return made
 
 
+@contextmanager
 def start_fleet(work: Path) -> Iterator[FleetSeed]:
-    """A fresh anonymous registry holding the fleet (stopped when the generator closes)."""
+    """A fresh anonymous registry holding the fleet (stopped when the context ends)."""
+    need_tools(REGISTRY_BIN, "skopeo")
     proc, host = start_registry(work / "registry", "")
     try:
         server = RegistryServer(host=host, root=work / "registry", auth="none")
         yield seed(server, work / "layouts")
     finally:
         stop(proc)
+
+
+@pytest.fixture(scope="session")
+def fleet_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FleetSeed]:
+    """The fleet registry, started once per session whichever test module asks first."""
+    with shared("fleet_registry",
+                lambda: start_fleet(tmp_path_factory.mktemp("fleet"))) as seeded:
+        yield seeded

@@ -50,6 +50,7 @@ from finalstage.image.registry.responses import (
     retry_after,
     status_error,
 )
+from finalstage.image.registry.tls import verifying_context
 from finalstage.limits import DEFAULT_LIMITS, Limits, limit_hint
 
 USER_AGENT = "finalstage"
@@ -93,7 +94,7 @@ class RegistryTransport:
     def _make_client(self, verify: bool) -> httpx.Client:
         return httpx.Client(
             transport=self.transport,
-            verify=verify,
+            verify=verifying_context() if verify else False,
             timeout=httpx.Timeout(self.timeout),
             follow_redirects=False,  # we follow them ourselves to control Authorization
             headers={"User-Agent": USER_AGENT},
