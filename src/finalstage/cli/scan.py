@@ -95,7 +95,7 @@ def scan(
         "layer cache, $FINALSTAGE_CACHE_DIR).")] = None,
     platform: Platform = None,
     output_format: Annotated[str, typer.Option(
-        "--format", help="text, json or markdown.")] = "text",
+        "--format", help="text, json, markdown or html.")] = "text",
     output: OutputFile = None,
     limit: Limit = [],  # noqa: B006 - typer reads the default, never mutates it
     tls_verify: TlsVerify = None,

@@ -1,4 +1,5 @@
-"""Reporters: render the one ``Report`` as text, JSON, SARIF 2.1.0, JUnit XML or GitHub annotations.
+"""Reporters: render the one ``Report`` as text, JSON, SARIF 2.1.0, JUnit XML, GitHub
+annotations, or (``scan`` only) Markdown and HTML.
 
     from finalstage.report import render
     sys.stdout.write(render(report, "sarif"))
@@ -28,6 +29,7 @@ REPORTERS: dict[str, str] = {
     "junit": "finalstage.report.junit:JunitReporter",
     "github": "finalstage.report.github:GithubReporter",
     "markdown": "finalstage.report.markdown:MarkdownReporter",
+    "html": "finalstage.report.scan_html:HtmlReporter",
 }
 
 # What each command's report can be rendered as (the findings formats need findings).
@@ -36,7 +38,7 @@ FORMATS: dict[str, tuple[str, ...]] = {
     "check": ("text", "json", "sarif", "junit", "github"),
     "inspect": ("text", "json"),
     "ls": ("text", "json"),
-    "scan": ("text", "json", "markdown"),
+    "scan": ("text", "json", "markdown", "html"),
 }
 
 
@@ -49,6 +51,7 @@ class OutputFormat(enum.StrEnum):
     JUNIT = "junit"
     GITHUB = "github"
     MARKDOWN = "markdown"
+    HTML = "html"
 
     def reporter(self, *, color: bool = False, **text_options: bool) -> Reporter:
         """A reporter for this format; ``color`` and the text options (``verbose``,
