@@ -29,7 +29,7 @@ _EXPORTS = {
     "Analysis": "finalstage.analysis.model", "Category": "finalstage.analysis.categories",
     "Package": "finalstage.analysis.packages.model", "check": "finalstage.api.check", "inspect": "finalstage.api.inspect",
     "lint": "finalstage.api.lint", "ls": "finalstage.api.inspect",
-    "open_image": "finalstage.api.source",
+    "open_image": "finalstage.api.source", "scan": "finalstage.api.scan",
     "FinalstageError": "finalstage.errors", "Facts": "finalstage.facts",
     "Finding": "finalstage.findings", "Location": "finalstage.findings",
     "Report": "finalstage.findings", "RuleOutcome": "finalstage.findings",

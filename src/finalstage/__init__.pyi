@@ -9,6 +9,7 @@ from finalstage.api import inspect as inspect
 from finalstage.api import lint as lint
 from finalstage.api import ls as ls
 from finalstage.api import open_image as open_image
+from finalstage.api.scan import scan as scan
 from finalstage.errors import FinalstageError as FinalstageError
 from finalstage.facts import Facts as Facts
 from finalstage.findings import Finding as Finding

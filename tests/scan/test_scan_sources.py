@@ -1,0 +1,39 @@
+"""``scan`` over other sources: containers-storage (read lazily: manifest and config first, the
+image copied only when a layer is needed) and local files, on the harness's busybox example.
+The same image through three sources has the same layers, so they are counted once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from tests.harness.build import BuiltImage
+
+from finalstage.api.scan import scan
+from finalstage.scan.model import FleetReport
+
+pytestmark = [pytest.mark.engine, pytest.mark.timeout(600)]
+
+# examples/busybox/Dockerfile.fat: `RUN head -c 524288 /bin/busybox > /app/build-cache.bin`,
+# deleted by the next RUN.
+BUILD_CACHE = 524_288
+
+
+def test_one_image_through_three_sources_is_stored_once(
+        built_image: Callable[[str, str], BuiltImage], tmp_path: Path) -> None:
+    fat = built_image("busybox", "fat")
+    refs = [f"containers-storage:{fat.name}", f"docker-archive:{fat.docker_archive}",
+            f"oci:{fat.oci_dir}:latest", "containers-storage:localhost/finalstage-no-such:1"]
+    report = scan(refs, workers=2, cache_dir=tmp_path)
+    fleet = report.detail
+    assert isinstance(fleet, FleetReport)
+    assert fleet.totals.images == 3
+    assert fleet.totals.unique_layers * 3 == fleet.totals.layer_uses
+    assert fleet.totals.unshared_bytes == 3 * fleet.totals.unique_bytes
+    waste = next(f for f in fleet.fixes if f.kind == "waste" and f.bytes == BUILD_CACHE)
+    assert waste.images == tuple(sorted(refs[:3]))
+    assert waste.saving == 3 * BUILD_CACHE
+    assert [e.ref for e in fleet.errors] == [refs[3]]
+    assert "image not found in containers-storage" in fleet.errors[0].message
+    assert len({row.verdict for row in fleet.images if row.verdict}) == 1
