@@ -4,6 +4,7 @@ The same image through three sources has the same layers, so they are counted on
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,6 +19,16 @@ pytestmark = [pytest.mark.engine, pytest.mark.timeout(600)]
 # examples/busybox/Dockerfile.fat: `RUN head -c 524288 /bin/busybox > /app/build-cache.bin`,
 # deleted by the next RUN.
 BUILD_CACHE = 524_288
+
+
+def gzip_sizes(layout: Path) -> list[int]:
+    """The layer blob sizes an OCI layout's manifest lists (read here, not by finalstage)."""
+    def blob(digest: str) -> bytes:
+        return (layout / "blobs" / "sha256" / digest.split(":")[1]).read_bytes()
+
+    index = json.loads((layout / "index.json").read_text())
+    manifest = json.loads(blob(index["manifests"][0]["digest"]))
+    return [layer["size"] for layer in manifest["layers"]]
 
 
 def test_one_image_through_three_sources_is_stored_once(
@@ -37,3 +48,11 @@ def test_one_image_through_three_sources_is_stored_once(
     assert [e.ref for e in fleet.errors] == [refs[3]]
     assert "image not found in containers-storage" in fleet.errors[0].message
     assert len({row.verdict for row in fleet.images if row.verdict}) == 1
+    # stored once at its smallest: the OCI layout's gzip blobs
+    assert fleet.totals.unique_compressed == sum(gzip_sizes(fat.oci_dir))
+    # a warm rerun gives each source its own verdict back (same config, different blobs)
+    warm = scan(refs, workers=2, cache_dir=tmp_path).detail
+    assert isinstance(warm, FleetReport)
+    assert warm.stats.images_cached == 3 and warm.images == fleet.images
+    sizes = {row.ref: row.compressed_size for row in warm.images}
+    assert sizes[refs[2]] == sum(gzip_sizes(fat.oci_dir)) < sizes[refs[1]]

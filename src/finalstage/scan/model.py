@@ -79,6 +79,12 @@ class ImageMeta:
         """The layer keys, oldest first (images that share a prefix share those layers)."""
         return tuple(layer.key for layer in self.layers)
 
+    @property
+    def blobs(self) -> tuple[str, ...]:
+        """The layers as stored (key and blob digest): the same content stored compressed and
+        uncompressed (an OCI layout and a docker-archive) has one chain but two blob lists."""
+        return tuple(f"{layer.key} {layer.digest}" for layer in self.layers)
+
 
 @dataclass(frozen=True)
 class WasteItem:

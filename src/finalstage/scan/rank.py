@@ -118,11 +118,19 @@ def _totals(metas: Sequence[ImageMeta], summaries: Mapping[str, LayerSummary],
             users: Mapping[str, list[str]], removable: tuple[KindBytes, ...]) -> Totals:
     unique = [summaries[key] for key in users]
     uses = [summaries[key] for meta in metas for key in meta.chain]
+    # Stored sizes come from each image's manifest: one content may be stored compressed in
+    # one source and not in another; counted once, it is stored at its smallest.
+    stored: dict[str, int] = {}
+    unshared_stored = 0
+    for meta in metas:
+        for layer in meta.layers:
+            size = layer.size if layer.size is not None else summaries[layer.key].compressed_size
+            stored[layer.key] = min(size, stored.get(layer.key, size))
+            unshared_stored += size
     return Totals(
         images=len(metas), unique_layers=len(unique), layer_uses=len(uses),
         unique_bytes=sum(s.size for s in unique), unshared_bytes=sum(s.size for s in uses),
-        unique_compressed=sum(s.compressed_size for s in unique),
-        unshared_compressed=sum(s.compressed_size for s in uses),
+        unique_compressed=sum(stored.values()), unshared_compressed=unshared_stored,
         removable=sum(k.bytes for k in removable))
 
 

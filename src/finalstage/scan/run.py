@@ -164,7 +164,7 @@ def _judge(metas: Sequence[ImageMeta], source: Source, judging: Judging, backend
            store: ScanStore, state: _State
            ) -> tuple[dict[str, ImageVerdict], list[ScanError], int, int]:
     """Every image's verdict (from the store, else judged on a worker)."""
-    vkey = {m.ref: verdict_key(m.config_digest, m.chain, judging.fingerprint, source.analysis)
+    vkey = {m.ref: verdict_key(m.config_digest, m.blobs, judging.fingerprint, source.analysis)
             for m in metas}
     stored = store.get("verdicts", vkey.values())
     verdicts = {ref: verdict_from(stored[k]) for ref, k in vkey.items() if k in stored}

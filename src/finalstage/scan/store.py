@@ -28,9 +28,10 @@ def layer_key(layer: str, analysis: str) -> str:
     return _hash(FORMAT, __version__, analysis, layer)
 
 
-def verdict_key(config_digest: str, chain: Iterable[str], policy: str, analysis: str) -> str:
-    """The store key of an image verdict: config, layers, policy fingerprint, analysis tag."""
-    return _hash(FORMAT, __version__, analysis, policy, config_digest, *chain)
+def verdict_key(config_digest: str, blobs: Iterable[str], policy: str, analysis: str) -> str:
+    """The store key of an image verdict: config, layer blobs (its compressed size depends on
+    them), policy fingerprint, analysis tag."""
+    return _hash(FORMAT, __version__, analysis, policy, config_digest, *blobs)
 
 
 def _hash(*parts: str) -> str:
