@@ -56,14 +56,25 @@ def _skopeo_copy(name: str, dest: Path, timeout: float) -> None:
         raise ImageError(f"reading containers-storage:{name}: running skopeo: {err}") from err
     if res.returncode == 0:
         return
-    lines = [ln for ln in res.stderr.strip().splitlines() if ln.strip()]
-    detail = lines[-1] if lines else f"skopeo exited with {res.returncode}"
-    # skopeo logs as `time=… level=fatal msg="…"`: keep just the message.
-    if 'msg="' in detail:
-        detail = detail.split('msg="', 1)[1].rstrip('"').replace('\\"', '"')
-    if any(marker in detail.lower() for marker in _NOT_FOUND):
+    detail = tool_failure(res.stderr, "skopeo", res.returncode)
+    if is_not_found(detail):
         raise ImageNotFoundError(f"image not found in containers-storage: {one_line(name)}")
     raise ImageError(f"reading containers-storage:{one_line(name)}: {one_line(detail)}")
+
+
+def tool_failure(stderr: str, tool: str, returncode: int) -> str:
+    """What a failed skopeo or podman said: its last line, and of a log line
+    (`time=… level=fatal msg="…"`) just the message."""
+    lines = [ln for ln in stderr.strip().splitlines() if ln.strip()]
+    detail = lines[-1] if lines else f"{tool} exited with {returncode}"
+    if 'msg="' in detail:
+        detail = detail.split('msg="', 1)[1].rstrip('"').replace('\\"', '"')
+    return detail
+
+
+def is_not_found(detail: str) -> bool:
+    """Whether a tool's failure says the image is not in containers-storage."""
+    return any(marker in detail.lower() for marker in _NOT_FOUND)
 
 
 def open_core(

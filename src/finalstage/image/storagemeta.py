@@ -26,8 +26,6 @@ from finalstage.image.core import ImageCore, LayerHandle
 from finalstage.image.spooled import SpooledCore
 from finalstage.limits import DEFAULT_LIMITS, Limits
 
-_NOT_FOUND = ("does not resolve to an image id", "image not known", "no such image")
-
 
 def _tool(name: str, args: list[str], what: str, timeout: float) -> bytes:
     exe = shutil.which(name)
@@ -40,11 +38,8 @@ def _tool(name: str, args: list[str], what: str, timeout: float) -> bytes:
     except OSError as err:
         raise ImageError(f"{what}: running {name}: {err}") from err
     if res.returncode != 0:
-        lines = [ln for ln in res.stderr.decode(errors="replace").splitlines() if ln.strip()]
-        detail = lines[-1] if lines else f"{name} exited with {res.returncode}"
-        if 'msg="' in detail:
-            detail = detail.split('msg="', 1)[1].rstrip('"').replace('\\"', '"')
-        if any(marker in detail.lower() for marker in _NOT_FOUND):
+        detail = storage.tool_failure(res.stderr.decode(errors="replace"), name, res.returncode)
+        if storage.is_not_found(detail):
             raise ImageNotFoundError(f"{what}: image not found in containers-storage")
         raise ImageError(f"{what}: {one_line(detail)}")
     return res.stdout
