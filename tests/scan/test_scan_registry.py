@@ -25,7 +25,10 @@ from tests.harness.fleet import (  # noqa: F401 - pytest fixture
     fleet_registry,
 )
 
+from tests.harness.registry import RegistryServer, basic_registry  # noqa: F401 - pytest fixture
+
 from finalstage.api.scan import scan
+from finalstage.image.registry.catalog import list_repositories, list_tags
 from finalstage.scan.model import FleetReport
 from finalstage.scan.run import ScanProgress
 
@@ -177,6 +180,38 @@ def test_repo_glob_and_latest_tags_select_targets(fleet_registry: FleetSeed,
     assert isinstance(fleet, FleetReport)
     assert [r.ref for r in fleet.images] == sorted(fleet_registry.svc)
     assert fleet.fixes[0].saving == 5 * FAT_REMOVABLE
+
+
+def test_the_catalog_is_read_page_by_page(fleet_registry: FleetSeed) -> None:
+    names = ["busybox-fat", "busybox-minimal", "go-minimal", "good-a", "good-b", "good-c",
+             "broken", "svc-1", "svc-2", "svc-3", "svc-4", "svc-5"]
+    host = fleet_registry.server.host
+    assert sorted(list_repositories(host, page=5)) == sorted(f"fleet/{n}" for n in names)
+    assert sorted(list_tags(host, "fleet/svc-1", page=1)) == ["latest", "old"]
+
+
+def test_n_newest_keeps_the_newest_tags_of_each_repository(fleet_registry: FleetSeed,
+                                                           tmp_path: Path) -> None:
+    # svc-1:latest and svc-1:old have one config (one `created`): the greater tag wins the tie
+    fleet = scan(registry=fleet_registry.server.host, repo="fleet/svc-1", tags="1-newest",
+                 workers=1, cache_dir=tmp_path).detail
+    assert isinstance(fleet, FleetReport)
+    assert [r.ref for r in fleet.images] == [fleet_registry.ref("svc-1", "old")]
+
+
+@pytest.mark.corpus
+def test_auth_and_not_found_errors_are_listed_and_the_rest_is_scanned(
+        fleet_registry: FleetSeed, basic_registry: RegistryServer, tmp_path: Path) -> None:
+    locked = f"docker://{basic_registry.host}/test/single:1"
+    missing = fleet_registry.ref("good-a", "no-such-tag")
+    fleet = scan([fleet_registry.ref("good-a"), locked, missing], workers=1,
+                 cache_dir=tmp_path).detail
+    assert isinstance(fleet, FleetReport)
+    assert fleet.totals.images == 1
+    errors = {e.ref: e.message for e in fleet.errors}
+    assert set(errors) == {locked, missing}
+    assert "401" in errors[locked] or "auth" in errors[locked].lower()
+    assert errors[missing].startswith("manifest unknown")  # the registry's own error code
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
