@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from finalstage.api.scan import scan as run_scan
+from finalstage.cli._progress import format_eta
 from finalstage.cli._app import (
     AuthFile,
     FailOn,
@@ -40,8 +41,7 @@ def progress_line(p: ScanProgress, now: float) -> str:
             f" of {format_size(p.bytes_total)} read")
     elapsed = now - p.started
     if p.bytes_read and p.bytes_total > p.bytes_read and elapsed > 1:
-        left = int(elapsed * (p.bytes_total - p.bytes_read) / p.bytes_read)
-        line += f" · ETA {left // 60}m{left % 60:02d}s"
+        line += f" · ETA {format_eta(elapsed * (p.bytes_total - p.bytes_read) / p.bytes_read)}"
     return line
 
 

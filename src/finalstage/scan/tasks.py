@@ -212,7 +212,7 @@ def _index_one(ref: str, core: ImageCore, handles: Sequence[LayerHandle], create
     except FinalstageError as err:
         # The one-layer image numbers its layer 0: say which layer of the image it is.
         message = str(err).replace("reading layer 0", f"reading layer {index}", 1)
-        return LayerResult(ref, index, key, None, f"{ref}: {message}", 0)
+        return LayerResult(ref, index, key, None, message, 0)
     ctx = ImageContext(tree, analysis, None, (created_by,))
     summary = LayerSummary(key, scan.uncompressed_size, scan.compressed_size,
                            sum(1 for e in tree.entries.values() if e.kind == REG),
