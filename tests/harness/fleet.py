@@ -50,7 +50,7 @@ FAT_RUN = "/bin/sh -c apt-get update && apt-get install -y gcc make"
 
 # The shared fat layer: path → (bytes, kind the content rules count it as, or None).
 FAT_FILES: dict[str, tuple[int, str | None]] = {
-    "usr/lib/gcc/x86_64-linux-gnu/12/cc1": (16_000_000, "compiler"),
+    "usr/lib/gcc/x86_64-linux-gnu/12/cc1": (39_930_000, "compiler"),
     "usr/bin/gcc-12": (800_000, "compiler"),
     "usr/bin/make": (200_000, "build-tool"),
     "var/cache/apt/archives/gcc-12_12.2.0_amd64.deb": (500_000, "cache"),
@@ -208,9 +208,10 @@ def seed(server: RegistryServer, work: Path) -> FleetSeed:
             made.layers[made.ref(name)] = [(sha256(t), len(t)) for t in layers]
     skopeo_push(server, f"oci:{work / 'svc-1'}:latest", "fleet/svc-1:old")
     made.layers[made.ref("svc-1", "old")] = made.layers[made.ref("svc-1")]
-    for name, path, src in (("busybox-minimal", BUSYBOX_MINIMAL, f"docker-archive:{BUSYBOX_MINIMAL}"),
-                            ("busybox-fat", BUSYBOX_FAT, f"docker-archive:{BUSYBOX_FAT}"),
-                            ("go-minimal", GO_MINIMAL, f"oci:{GO_MINIMAL}:latest")):
+    examples = (("busybox-minimal", BUSYBOX_MINIMAL, f"docker-archive:{BUSYBOX_MINIMAL}"),
+                ("busybox-fat", BUSYBOX_FAT, f"docker-archive:{BUSYBOX_FAT}"),
+                ("go-minimal", GO_MINIMAL, f"oci:{GO_MINIMAL}:latest"))
+    for name, path, src in examples:
         skopeo_push(server, src, f"fleet/{name}:latest")
         made.layers[made.ref(name)] = (_layers_of_archive(path) if path.suffix == ".tar"
                                        else _layers_of_layout(path))

@@ -6,8 +6,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from jsonschema import Draft202012Validator
+
 from finalstage.findings import Report
 from finalstage.report import render
+from finalstage.report.json import SCHEMA_PATH
 from finalstage.scan.model import (
     ImageMeta,
     ImageVerdict,
@@ -86,8 +89,10 @@ def test_markdown_keeps_one_table_row_per_fix() -> None:
     assert fix_rows[0].count(" | ") == 6  # 7 columns
 
 
-def test_json_has_no_backend_or_timing() -> None:
+def test_json_has_no_backend_or_timing_and_fits_the_shipped_schema() -> None:
     doc = json.loads(render(hostile_report(), "json"))
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    assert [e.message for e in Draft202012Validator(schema).iter_errors(doc)] == []
     assert doc["fixes"][0]["saving"] == 800 and doc["fixes"][0]["image_count"] == 2
     assert "backend" not in json.dumps(doc)
 

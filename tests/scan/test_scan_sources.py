@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from tests.harness.build import BuiltImage
+from tests.harness.daemon import _load
 
 from finalstage.api.scan import scan
 from finalstage.scan.model import FleetReport
@@ -34,9 +35,13 @@ def gzip_sizes(layout: Path) -> list[int]:
 def test_one_image_through_three_sources_is_stored_once(
         built_image: Callable[[str, str], BuiltImage], tmp_path: Path) -> None:
     fat = built_image("busybox", "fat")
-    refs = [f"containers-storage:{fat.name}", f"docker-archive:{fat.docker_archive}",
-            f"oci:{fat.oci_dir}:latest", "containers-storage:localhost/finalstage-no-such:1"]
-    report = scan(refs, workers=2, cache_dir=tmp_path)
+    # a private store: the shared one's name may be rebuilt by another test run meanwhile
+    store = f"[vfs@{tmp_path / 'root'}+{tmp_path / 'run'}]"
+    _load(store, f"oci:{fat.oci_dir}:latest", "localhost/fleet/busybox:fat")
+    refs = [f"containers-storage:{store}localhost/fleet/busybox:fat",
+            f"docker-archive:{fat.docker_archive}", f"oci:{fat.oci_dir}:latest",
+            f"containers-storage:{store}localhost/finalstage-no-such:1"]
+    report = scan(refs, workers=2, cache_dir=tmp_path / "store")
     fleet = report.detail
     assert isinstance(fleet, FleetReport)
     assert fleet.totals.images == 3
@@ -51,7 +56,7 @@ def test_one_image_through_three_sources_is_stored_once(
     # stored once at its smallest: the OCI layout's gzip blobs
     assert fleet.totals.unique_compressed == sum(gzip_sizes(fat.oci_dir))
     # a warm rerun gives each source its own verdict back (same config, different blobs)
-    warm = scan(refs, workers=2, cache_dir=tmp_path).detail
+    warm = scan(refs, workers=2, cache_dir=tmp_path / "store").detail
     assert isinstance(warm, FleetReport)
     assert warm.stats.images_cached == 3 and warm.images == fleet.images
     sizes = {row.ref: row.compressed_size for row in warm.images}

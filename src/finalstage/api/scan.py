@@ -86,7 +86,7 @@ def scan(
     if fail_on_error and fleet.errors:
         fleet = dataclasses.replace(fleet, is_failed=True)
     return Report(command="scan", findings=(), targets=(label,), detail=fleet,
-                  fail_on=settings.fail_on or Severity.ERROR)
+                  fail_on=settings.fail_on or Severity.ERROR, failure=fleet.is_failed)
 
 
 def _targets(images: str | Path | Sequence[str] | None, registry: str | None, repo: str | None,

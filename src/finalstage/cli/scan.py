@@ -112,4 +112,4 @@ def scan(
     if sys.stderr.isatty():
         sys.stderr.write("\r\x1b[K")
     emit(report, output_format, output)
-    raise typer.Exit(1 if getattr(report.detail, "is_failed", False) else 0)
+    raise typer.Exit(report.exit_code)

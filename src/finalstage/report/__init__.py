@@ -43,7 +43,7 @@ FORMATS: dict[str, tuple[str, ...]] = {
 
 
 class OutputFormat(enum.StrEnum):
-    """The output formats of ``lint`` and ``check`` (``--format``)."""
+    """The output formats (``--format``); ``FORMATS`` says which each command has."""
 
     TEXT = "text"
     JSON = "json"
@@ -99,7 +99,7 @@ def _forced() -> bool:
 
 
 def render(report: Report, fmt: str, *, color: bool | None = None, **text_options: bool) -> str:
-    """Render ``report`` in format ``fmt`` (text|json|sarif|junit|github).
+    """Render ``report`` in format ``fmt`` (text|json|sarif|junit|github; scan: markdown|html).
 
     ``color`` only matters for text: True/False as given (the CLI passes
     ``color_for(sys.stdout)``); None means no colour unless ``FORCE_COLOR`` is set and

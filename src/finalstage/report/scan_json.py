@@ -1,7 +1,8 @@
 """The JSON of a fleet scan (``FleetReport``), merged at the top level of the document.
 
 No timing and no backend name: the same fleet scanned on a process pool or on Ray gives the
-same document, byte for byte.
+same document, byte for byte. ``--fail-on-error`` with an unreadable image sets the top-level
+``failed``.
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ def fleet_json(fleet: FleetReport) -> dict[str, Any]:
         "images": [dataclasses.asdict(row) for row in fleet.images],
         "errors": [dataclasses.asdict(e) for e in fleet.errors],
         "stats": dataclasses.asdict(fleet.stats),
-        "scan_failed": fleet.is_failed,
     }
 
 

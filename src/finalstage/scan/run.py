@@ -96,7 +96,10 @@ def read_metas(refs: Sequence[str], source: Source, state: _State
     errors: list[ScanError] = []
     with ThreadPoolExecutor(META_THREADS) as pool:
         for result in pool.map(lambda r: _try_meta(r, source), refs):
-            (metas if isinstance(result, ImageMeta) else errors).append(result)  # type: ignore[arg-type]
+            if isinstance(result, ImageMeta):
+                metas.append(result)
+            else:
+                errors.append(result)
             state.images_done += 1
             state.tell("manifests")
     state.images_done = 0
