@@ -15,7 +15,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
-MODULES = ("finalstage", "finalstage.api.lint", "finalstage.api.check", "finalstage.api.inspect")
+MODULES = ("finalstage", "finalstage.api.lint", "finalstage.api.check", "finalstage.api.inspect",
+           "finalstage.api.diff")
 RUNNER = """
 import doctest, importlib, sys
 flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE

@@ -9,10 +9,10 @@ The library behind the command line. Every command is one call that returns one 
     >>> print(finalstage.render(report, "text").splitlines()[-1])
     1 warning in 1 file
 
-``lint(dockerfiles)``, ``inspect(image)``, ``ls(image, path)`` and ``check(image, dockerfile=…,
-policy=…)`` take an image reference (``docker-archive:app.tar``, ``oci:dir``,
+``lint(dockerfiles)``, ``inspect(image)``, ``ls(image, path)``, ``check(image, dockerfile=…,
+policy=…)`` and ``diff(a, b)`` take an image reference (``docker-archive:app.tar``, ``oci:dir``,
 ``docker://registry/repo:tag``…) or an ``Image`` from ``open_image``; ``render(report, fmt)``
-turns any report into text, JSON, SARIF, JUnit or GitHub annotations.
+turns any report into text, JSON, SARIF, JUnit, GitHub annotations, HTML, Markdown or an SBOM.
 
 Names are loaded on first use (PEP 562), so ``import finalstage`` stays instant.
 """
@@ -27,7 +27,8 @@ from finalstage._version import __version__
 # Public name → the module that defines it.
 _EXPORTS = {
     "Analysis": "finalstage.analysis.model", "Category": "finalstage.analysis.categories",
-    "Package": "finalstage.analysis.packages.model", "check": "finalstage.api.check", "inspect": "finalstage.api.inspect",
+    "Package": "finalstage.analysis.packages.model", "check": "finalstage.api.check",
+    "diff": "finalstage.api.diff", "inspect": "finalstage.api.inspect",
     "lint": "finalstage.api.lint", "ls": "finalstage.api.inspect",
     "open_image": "finalstage.api.source", "scan": "finalstage.api.scan",
     "FinalstageError": "finalstage.errors", "Facts": "finalstage.facts",

@@ -145,7 +145,8 @@ def test_ls_recursive_and_file(image: str) -> None:
     ("args", "fragment"),
     [
         (("inspect", "/no/such.tar"), "no such file"),
-        (("inspect", "bogus:thing"), "unknown transport"),
+        (("inspect", "oci-archiv:thing.tar"), "unknown transport 'oci-archiv'"),
+        (("inspect", "oci-archiv:thing.tar"), "did you mean oci-archive:?"),
         (("ls", "IMAGE", "/nope"), "no such file or directory in the image"),
         (("inspect", "IMAGE", "--format", "xml"), "unknown output format 'xml': use text|json"),
         (("inspect", "IMAGE", "--platform", "amd64"), "invalid platform"),

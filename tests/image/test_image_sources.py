@@ -241,11 +241,11 @@ def test_parse_reference_splits_where_the_path_exists(tmp_path: Path) -> None:
     [
         "",
         "   ",
-        "ftp:thing",
         "docker:app",
         "docker://UPPER/Case",
         "oci:",
-        "nope/missing",
+        "oci-archiv:x.tar",
+        "Upper/Case",
         "a\x1bb.tar",
     ],
 )

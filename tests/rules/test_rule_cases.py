@@ -1,10 +1,12 @@
 """YAML rule cases (sqlfluff's shape): ``cases/<CODE>.yml`` holds ``rule:`` and named cases.
 
 Each case gives ``dockerfile`` text and the expected ``findings`` of that rule as a list of
-``{line: N}`` (optionally ``message:`` a substring that must appear, or ``source_line:`` the exact
-text shown). ``findings: []`` proves the rule passes. Optional keys: ``build_args``, ``target``,
-``select`` (default: the rule itself), ``config`` (a LintConfig table as in finalstage.toml),
-``disable_ignore_pragma``.
+``{line: N}`` (optionally ``message:`` a substring that must appear, ``source_line:`` the exact
+text shown, ``severity:`` error/warning/info). ``findings: []`` proves the rule passes. Optional
+keys: ``build_args``, ``target``, ``select`` (default: the rule itself), ``config`` (a LintConfig
+table as in finalstage.toml), ``disable_ignore_pragma``, and ``context`` (files of the build
+context, name → text, ``.dockerignore`` included): with it the Dockerfile is written beside
+those files and linted from disk, as the command line does.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ from typing import Any
 import pytest
 import yaml
 
-from finalstage.settings import from_table as _from_table
+from finalstage.api.lint import lint as lint_paths
 from finalstage.api.lint import lint_text
+from finalstage.settings import Settings
+from finalstage.settings import from_table as _from_table
 
 CASES = Path(__file__).parent / "cases"
 _CASE_KEYS = {"dockerfile", "findings", "build_args", "target", "select", "config",
-              "disable_ignore_pragma", "description"}
+              "disable_ignore_pragma", "description", "context"}
 
 
 def load_cases() -> list[tuple[str, str, dict[str, Any]]]:
@@ -48,6 +52,8 @@ def test_rule_case(rule_case: tuple[str, str, dict[str, Any]], tmp_path: Path) -
     rules = rule.split("_")
     if rule == "FS001":
         findings = _lint_as_one_of_many(case, tmp_path)
+    elif "context" in case:
+        findings = _lint_in_context(case, tmp_path, config, rules)
     else:
         findings = lint_text(
             case["dockerfile"],
@@ -68,6 +74,8 @@ def test_rule_case(rule_case: tuple[str, str, dict[str, Any]], tmp_path: Path) -
             assert want["message"] in finding.message
         if "source_line" in want:
             assert finding.source_line == want["source_line"]
+        if "severity" in want:
+            assert finding.severity.value == want["severity"], finding.message
         assert not finding.message.endswith("."), "messages carry no trailing period"
 
 
@@ -83,3 +91,18 @@ def _lint_as_one_of_many(case: dict[str, Any], tmp_path: Path) -> list[Any]:
     report = lint_paths([str(broken), str(valid)], settings=LintConfig(), select=["FS001"],
                         target=case.get("target"))
     return [f for f in report.findings if f.location and f.location.file == str(broken)]
+
+
+def _lint_in_context(case: dict[str, Any], tmp_path: Path, config: Any,
+                     rules: list[str]) -> list[Any]:
+    """Write the build context's files and the Dockerfile into one directory; lint from disk."""
+    for name, text in case["context"].items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text(case["dockerfile"], encoding="utf-8")
+    report = lint_paths([str(dockerfile)], settings=config or Settings(),
+                        select=case.get("select", rules), build_args=case.get("build_args"),
+                        target=case.get("target"))
+    return list(report.findings)

@@ -13,7 +13,8 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterable, Iterator, Mapping, ValuesView
 from contextlib import contextmanager
-from operator import attrgetter, itemgetter
+from itertools import compress
+from operator import itemgetter
 from typing import Any
 
 from finalstage.analysis import secrets as secret_checks
@@ -84,8 +85,13 @@ def _no_cyclic_gc() -> Iterator[None]:
 _KIND_NAMES = {"f": "file", "d": "dir", "l": "symlink", "h": "hardlink", "c": "other",
                "b": "other", "p": "other", "file": "file", "dir": "dir", "symlink": "symlink",
                "hardlink": "hardlink", "other": "other"}
-_ROW_FIELDS = ("path", "kind", "mode", "size", "layer")
-_ROW = attrgetter(*_ROW_FIELDS)
+_ROW_FIELDS = ("path", "kind", "mode", "size", "layer", "link")
+
+
+def _row(entry: Any) -> tuple[Any, ...]:
+    """(path, kind, mode, size, layer, link) of an entry without ``_fields`` (link optional)."""
+    return (entry.path, entry.kind, entry.mode, entry.size, entry.layer,
+            getattr(entry, "link", None))
 _MISS = object()
 
 
@@ -106,24 +112,25 @@ class _DirInfo:
 
 
 def _row_getter(entries: Iterable[EntryLike]) -> Callable[[Any], tuple[Any, ...]]:
-    """A C-level getter of (path, kind, mode, size, layer): by index for named tuples (the
-    merged tree's entries, 2x faster than by attribute), else by attribute."""
+    """A C-level getter of (path, kind, mode, size, layer, link): by index for named tuples
+    (the merged tree's entries, 2x faster than by attribute), else by attribute."""
     if isinstance(entries, (list, tuple, ValuesView)):
         for first in entries:
             fields = getattr(type(first), "_fields", None)
             if isinstance(first, tuple) and fields and all(f in fields for f in _ROW_FIELDS):
                 return itemgetter(*(fields.index(f) for f in _ROW_FIELDS))
             break
-    return _ROW
+    return _row
 
 
 def _analyze(entries: Iterable[EntryLike], captured: Mapping[str, Captured | None]) -> Analysis:
     warnings: list[str] = []
     special: list[SpecialFile] = []
-    paths, kinds, sizes, layers = _columns(entries, special)
+    paths, kinds, sizes, layers, links = _columns(entries, special)
     index = dict(zip(paths, range(len(paths))))
     blobs, shebangs, elves = _read_captured(captured, index, kinds, warnings)
-    packages, owner_of, npm_dev, py_dev_keys = collect(paths, blobs, elves, warnings)
+    packages, owner_of, npm_dev, py_dev_keys = collect(paths, blobs, elves, warnings,
+                                                       present=index, links=links)
     late: list[tuple[int, str]] = []  # (file index, warning): reported in file order
     categories = list(map(classify_path, paths, kinds))  # cached per directory and base name
     keys: list[_Key | None] = list(map(owner_of.get, paths))
@@ -136,7 +143,7 @@ def _analyze(entries: Iterable[EntryLike], captured: Mapping[str, Captured | Non
     found = _find_secrets(paths, kinds, layers, categories, blobs, index)
     own, debug_of, elf_found = _elf_facts(elves, index, sizes, layers, late)
     by_category, by_layer, category_of = group(paths, categories, layers, own, debug_of)
-    packages = package_totals(packages, keys, sizes, layers)
+    packages = package_totals(packages, keys, sizes, layers, index)
     late.extend(_cap_warnings(paths, sizes, blobs))
     late.sort(key=lambda t: t[0])
     warnings.extend(w for _, w in late)
@@ -151,32 +158,36 @@ def _analyze(entries: Iterable[EntryLike], captured: Mapping[str, Captured | Non
         special_files=tuple(special),
         elf_files=tuple(e for _, e in sorted(elf_found, key=lambda t: t[0])),
         shebangs=shebangs,
+        owned=frozenset(compress(paths, keys)),
         warnings=tuple(warnings),
     )
 
 
 def _columns(
     entries: Iterable[EntryLike], special: list[SpecialFile]
-) -> tuple[list[str], list[str], list[int], list[int]]:
+) -> tuple[list[str], list[str], list[int], list[int], dict[str, str]]:
     """Paths, kind names, sizes and layers of every non-directory entry, as columns (each
     later step is one C-level map or a loop over the few files it concerns: on 100k-file
-    images the per-file Python work is what costs); setuid/setgid/world-writable entries
+    images the per-file Python work is what costs), and the symlinks (path → target, which
+    package file lists are resolved through); setuid/setgid/world-writable entries
     (directories too) go to ``special`` on the way."""
-    rows = list(map(_row_getter(entries), entries))  # (path, kind, mode, size, layer)
+    rows = list(map(_row_getter(entries), entries))  # (path, kind, mode, size, layer, link)
     # Each distinct kind spelling named once ("f", "file", an odd one → "file"/"other"/…).
     kind_names = {k: _KIND_NAMES.get(k) or kind_name(k) for k in {row[1] for row in rows}}
-    for path, kind, mode, _, layer in [row for row in rows if row[2] & 0o6002]:
+    for path, kind, mode, _, layer, _ in [row for row in rows if row[2] & 0o6002]:
         special.extend(_special(_norm(path), kind_names[kind], mode, layer))
+    links = {_norm(row[0]): row[5] for row in rows
+             if row[5] and kind_names[row[1]] == "symlink"}
     rows = [row for row in rows if kind_names[row[1]] != "dir"]
     if not rows:
-        return [], [], [], []
-    path_col, kind_col, _, size_col, layer_col = zip(*rows)
+        return [], [], [], [], links
+    path_col, kind_col, _, size_col, layer_col, _ = zip(*rows)
     paths = [_norm(p) for p in path_col] if any(
         p[:1] in "./" or p[-1:] == "/" for p in path_col) else list(path_col)
     kinds = [kind_names[k] for k in kind_col]
     # Only regular files carry bytes: a hardlink shares its target's (as fs' du does).
     sizes = [s if k == "file" else 0 for s, k in zip(size_col, kinds)]
-    return paths, kinds, sizes, list(layer_col)
+    return paths, kinds, sizes, list(layer_col), links
 
 
 def _read_captured(

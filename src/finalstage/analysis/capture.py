@@ -93,7 +93,8 @@ _PACKAGE_NAMES = frozenset({
 
 
 def _package_want(path: str, name: str, size: int) -> int:
-    if path == dpkg.STATUS or path.startswith(dpkg.STATUS_D) or path == "lib/apk/db/installed":
+    if (path == dpkg.STATUS or path.startswith(dpkg.STATUS_D) or path == dpkg.DIVERSIONS
+            or path == "lib/apk/db/installed"):
         return ALL if size <= CAP_PACKAGE_DB else NONE
     if path.startswith(dpkg.INFO) and path.endswith(".list"):
         return ALL if size <= CAP_LIST else NONE
@@ -122,7 +123,8 @@ def byte_count(want: int, size: int) -> int:
 def cap_for(path: str) -> int:
     """The cap that applies to a package-database path (for "too large" warnings), or 0."""
     name = path[path.rfind("/") + 1:]
-    if path == dpkg.STATUS or path == "lib/apk/db/installed" or path.startswith(dpkg.STATUS_D):
+    if (path == dpkg.STATUS or path == "lib/apk/db/installed" or path.startswith(dpkg.STATUS_D)
+            or path == dpkg.DIVERSIONS):
         return CAP_PACKAGE_DB
     if path in rpm.SQLITE_PATHS:
         return CAP_RPMDB

@@ -73,6 +73,7 @@ class Analysis:
     special_files: tuple[SpecialFile, ...] = ()
     elf_files: tuple[ElfFile, ...] = field(default=(), repr=False)
     shebangs: dict[str, str] = field(default_factory=dict, repr=False)  # script → "#!" command
+    owned: frozenset[str] = field(default=frozenset(), repr=False)  # files a package owns
     warnings: tuple[str, ...] = ()
 
     @property

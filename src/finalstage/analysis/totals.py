@@ -15,7 +15,7 @@ from operator import itemgetter
 from finalstage.analysis.categories import Category
 from finalstage.analysis.model import TOP_N, CategoryStats
 from finalstage.analysis.packages.collect import PackageKey
-from finalstage.analysis.packages.model import Package
+from finalstage.analysis.packages.model import Ecosystem, Package
 
 
 def group(
@@ -44,18 +44,33 @@ def group(
 
 
 def package_totals(
-    packages: list[Package], keys: list[PackageKey | None], sizes: list[int], layers: list[int]
+    packages: list[Package], keys: list[PackageKey | None], sizes: list[int], layers: list[int],
+    index: Mapping[str, int],
 ) -> list[Package]:
-    """``packages`` with the bytes and layers of the files each owns."""
+    """``packages`` with the bytes and layers of their files.
+
+    Each file counts for the package that owns it (``keys``: the owner index; an npm package or
+    a gem owns its directory). A Python distribution with a RECORD counts every file it lists
+    that the tree holds (``index``: path → column), owned or not: Debian's ``pip`` dist-info
+    lists the files dpkg's ``python3-pip`` owns, and both are that big. An apk package with no
+    file (a metapackage) has 0 bytes: apk's database lists every package's files."""
     package_bytes: dict[PackageKey, int] = defaultdict(int)
     package_layers: dict[PackageKey, set[int]] = defaultdict(set)
+    records = [p for p in packages if p.files and p.ecosystem == Ecosystem.PYPI]
+    by_record = {p.key for p in records}
     for owner, size, layer in zip(keys, sizes, layers):
-        if owner is not None:
+        if owner is not None and owner not in by_record:
             package_bytes[owner] += size
             package_layers[owner].add(layer)
+    get, size_of, layer_of = index.get, sizes.__getitem__, layers.__getitem__
+    for package in records:
+        columns = set(map(get, package.files))  # C-level: these run once per listed file
+        columns.discard(None)
+        package_bytes[package.key] += sum(map(size_of, columns))  # type: ignore[arg-type]
+        package_layers[package.key].update(map(layer_of, columns))  # type: ignore[arg-type]
     return [
         replace(p, bytes=package_bytes.get(p.key, 0), layers=tuple(sorted(package_layers[p.key])))
-        if p.key in package_bytes or p.files else p
+        if p.key in package_bytes or p.files or p.ecosystem == Ecosystem.APK else p
         for p in packages
     ]
 

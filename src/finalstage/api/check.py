@@ -17,19 +17,21 @@ before the image, so a typo fails in milliseconds, not after a 2 GB read.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from finalstage.api.lint import SettingsArg, resolve_settings
-from finalstage.api.source import open_image
+from finalstage.api.source import open_image, source_notes
 from finalstage.cst import load_cst
 from finalstage.dockerfile import load
-from finalstage.engine import evaluate
 from finalstage.engine import baseline as baselines
+from finalstage.engine import evaluate
 from finalstage.engine.verdicts import CheckDetail, policy_verdicts
 from finalstage.facts import Facts
 from finalstage.facts.imagefacts import ImageFacts, Progress
 from finalstage.facts.structure import StructureTests
+from finalstage.facts.summary import summarize_image
 from finalstage.findings import Report, Severity
 from finalstage.image.image import Image
 from finalstage.limits import Limits
@@ -63,6 +65,7 @@ def check(
     configs = tuple(load_cst(path) for path in cst)
     known = baselines.read_baseline(baseline) if baseline is not None else None
     parsed = load(dockerfile, build_args=build_args or {}, target=target) if dockerfile else None
+    typed = image
     if not isinstance(image, Image):
         image = open_image(image, platform=platform, limits=limits, tls_verify=tls_verify,
                            auth_file=auth_file)
@@ -80,8 +83,10 @@ def check(
         structure_tests=facts.structure_tests if configs else (),
         attribution=facts.attribution,
         size=sum(s.uncompressed_size for s in facts.scans),
-        compressed_size=sum(s.compressed_size for s in facts.scans))
-    return dataclasses.replace(report, detail=detail)
+        compressed_size=sum(s.compressed_size for s in facts.scans),
+        summary=functools.cache(functools.partial(summarize_image, facts)))
+    return dataclasses.replace(report, detail=detail,
+                               notes=source_notes(typed, image) + report.notes)
 
 
 __all__ = ["check"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from finalstage.api.source import open_image
+from finalstage.api.source import open_image, source_notes
 from finalstage.engine import evaluate
 from finalstage.facts import Facts
 from finalstage.facts.imagefacts import ImageFacts, Progress
@@ -43,12 +43,13 @@ def inspect(
     """Read ``image`` once and summarise it: sizes, layers, the merged tree, largest files,
     waste, config and — with ``classify`` — contents and the image rules' findings. ``elf``
     also reads ELF facts (unstripped binaries, Go build info)."""
-    image = _opened(image, platform, limits)
+    typed, image = image, _opened(image, platform, limits)
     facts = Facts(image=ImageFacts(image, classify=classify, elf=elf, progress=progress))
     report = Report(command="inspect", findings=(), targets=(image.reference,))
     if classify:
         report = evaluate(facts, Settings(), command="inspect", targets=(image.reference,))
-    return dataclasses.replace(report, detail=summarize_image(facts, depth=depth, top=top))
+    return dataclasses.replace(report, detail=summarize_image(facts, depth=depth, top=top),
+                               notes=source_notes(typed, image) + report.notes)
 
 
 def ls(

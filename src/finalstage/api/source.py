@@ -5,6 +5,7 @@ from __future__ import annotations
 from finalstage.fs.cache import LayerCache
 from finalstage.image.image import Image
 from finalstage.image.open import open_image as open_source
+from finalstage.image.resolve import source_note
 from finalstage.limits import Limits, is_lowered
 
 
@@ -33,4 +34,11 @@ def open_image(
     return image
 
 
-__all__ = ["open_image"]
+def source_notes(typed: object, image: Image) -> tuple[str, ...]:
+    """A report's note saying where a bare image name was read from (none for a reference
+    with a transport, or an ``Image`` the caller opened)."""
+    note = source_note(typed, image.reference) if isinstance(typed, str) else None
+    return (note,) if note else ()
+
+
+__all__ = ["open_image", "source_notes"]

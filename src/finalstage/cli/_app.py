@@ -33,7 +33,9 @@ LIMIT_HELP = (
 
 ImageArg = Annotated[str, typer.Argument(
     metavar="IMAGE",
-    help="Image reference: docker-archive:/oci:/oci-archive:/docker://… or a path.")]
+    help="Image reference: docker-archive:/oci:/oci-archive:/docker://…/containers-storage:, "
+         "a path, or a bare name (app:1), looked up as podman does: local storage, then a "
+         "registry.")]
 Platform = Annotated[str | None, typer.Option(
     "--platform", metavar="OS/ARCH", help="Platform to pick from a multi-arch image "
     "(default linux/amd64).")]
@@ -42,7 +44,8 @@ Limit = Annotated[list[str], typer.Option(
 TlsVerify = Annotated[bool | None, typer.Option(
     "--tls-verify/--no-tls-verify", show_default=False,
     help="Verify registry TLS certificates (default: yes, except for loopback registries, "
-         "which may also be plain HTTP). --no-tls-verify allows an insecure registry.")]
+         "which may also be plain HTTP). --no-tls-verify (or --tls-verify=false, as skopeo "
+         "and podman spell it) allows an insecure registry.")]
 AuthFile = Annotated[str | None, typer.Option(
     "--authfile", metavar="FILE",
     help="Registry credentials file (docker config.json / containers auth.json format); "
@@ -62,6 +65,31 @@ Ignore = Annotated[list[str], typer.Option(
     "--ignore", metavar="RULES", help="Rules to skip: codes, prefixes, names, groups.")]
 Verbose = Annotated[bool, typer.Option(
     "-v", "--verbose", help="Also list the rules that were skipped, and why.")]
+
+
+# Boolean flags skopeo and podman also accept with a value (--tls-verify=false); click's
+# on/off flags take none, so the value is turned into the matching flag before parsing.
+_VALUED_FLAGS = {"--tls-verify": ("--tls-verify", "--no-tls-verify")}
+_TRUE, _FALSE = frozenset({"true", "1", "yes", "on"}), frozenset({"false", "0", "no", "off"})
+
+
+def valued_flags(args: list[str]) -> list[str]:
+    """``--tls-verify=false`` → ``--no-tls-verify`` (``=true`` → ``--tls-verify``), up to a
+    ``--``; any other value is a UsageError."""
+    out: list[str] = []
+    for i, arg in enumerate(args):
+        if arg == "--":
+            return out + args[i:]
+        flag, eq, value = arg.partition("=")
+        if not eq or flag not in _VALUED_FLAGS:
+            out.append(arg)
+            continue
+        on, off = _VALUED_FLAGS[flag]
+        word = value.strip().lower()
+        if word not in _TRUE | _FALSE:
+            raise UsageError(f"invalid value for {flag}: {value!r} (use true or false)")
+        out.append(on if word in _TRUE else off)
+    return out
 
 
 def limits_of(values: list[str]) -> Limits | None:

@@ -52,7 +52,7 @@ def check(
     fail_on: FailOn = None,
     platform: Platform = None,
     output_format: Annotated[str, typer.Option(
-        "--format", help="text, json, sarif, junit or github.")] = "text",
+        "--format", help="text, json, sarif, junit, github or html.")] = "text",
     output: OutputFile = None,
     limit: Limit = [],  # noqa: B006
     tls_verify: TlsVerify = None,

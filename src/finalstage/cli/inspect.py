@@ -39,7 +39,7 @@ def inspect(
         "--depth", min=0, max=64, help="Depth of the filesystem tree.")] = 2,
     top: Annotated[int, typer.Option(
         "--top", min=0, max=100000, help="How many largest/wasted files to show.")] = 10,
-    output_format: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    output_format: Annotated[str, typer.Option("--format", help="text, json, html (one offline page), cyclonedx or spdx (SBOMs).")] = "text",
     output: OutputFile = None,
     verify: Verify = True,
     classify: Annotated[bool, typer.Option(

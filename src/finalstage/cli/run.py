@@ -12,13 +12,13 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
-from finalstage.cli._app import ClickException, app
+from finalstage.cli._app import ClickException, app, valued_flags
 from finalstage.errors import FinalstageError
 from finalstage.escape import one_line
 
 # Command name → module; the root help (and an unknown command) loads them all.
 COMMANDS = {"lint": "lint", "rules": "rules", "inspect": "inspect", "ls": "ls",
-            "check": "check", "scan": "scan"}
+            "check": "check", "diff": "diff", "scan": "scan"}
 
 
 def register(command: str | None = None) -> None:
@@ -72,6 +72,7 @@ def _run_app(args: list[str]) -> tuple[int, str | None]:
     """The exit code and what to print on stderr (None: nothing)."""
     register(next((a for a in args if not a.startswith("-")), None))
     try:
+        args = valued_flags(args)
         return _click_code(app(args=args, standalone_mode=False, prog_name="finalstage")), None
     except ClickException as err:  # bad option or argument: click's message, on one line
         if type(err).__name__ == "NoArgsIsHelpError":

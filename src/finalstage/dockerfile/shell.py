@@ -5,17 +5,24 @@ across ``&&``, ``||``, ``;``, ``|``, ``&``, newlines and ``( … )``/``{ …; }`
 doing the quoting. Prefixes that only wrap the real command are dropped: ``sudo [-u user]``,
 ``env [-i] X=Y``, ``X=Y cmd`` (``DEBIAN_FRONTEND=noninteractive apt-get …``), ``exec``,
 ``command``, ``nohup``, ``time`` and the keywords ``if/then/do/!``. ``set -e`` stays a command of
-its own (it wraps nothing). This is a heuristic for lint rules, not a shell: no expansion, no
-aliases, no functions.
+its own (it wraps nothing). This is a heuristic for lint rules, not a shell: no aliases, no
+function calls.
+
+``commands(instr)`` follows the script's control flow (``flow.py``, ``flowrun.py``) with the
+ARG/ENV values known at the instruction: a branch a known guard rules out is dropped, and a
+command under an undecided guard carries it (``Command.guard``). ``split_commands`` is the flat
+split, used when the flow cannot be read.
 """
 
 from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from finalstage.dockerfile.flow import FlowError, parse
+from finalstage.dockerfile.flowrun import walk
 from finalstage.dockerfile.model import Instruction
 
 __all__ = [
@@ -26,16 +33,22 @@ __all__ = [
     "find_command_names",
     "has_flag",
     "package_installs",
+    "script_commands",
     "split_commands",
 ]
 
 
 @dataclass(frozen=True)
 class Command:
-    """One simple command: ``name`` is the basename of argv[0], ``args`` the words after it."""
+    """One simple command: ``name`` is the basename of argv[0], ``args`` the words after it.
+
+    ``guard`` is the text of the shell condition it runs under when that condition could not be
+    decided from the known build args (``[ "$DEBUG" = true ]`` with no default), else None.
+    """
 
     name: str
     args: tuple[str, ...]
+    guard: str | None = None
 
 
 @dataclass(frozen=True)
@@ -122,6 +135,13 @@ def _logical_lines(script: str) -> list[str]:
 
 
 def _flush(words: list[str], out: list[Command]) -> None:
+    found = _command_of(words)
+    if found is not None:
+        out.append(found)
+
+
+def _command_of(words: Sequence[str], guard: str | None = None) -> Command | None:
+    """The command of a simple command's words, past assignments and wrappers (``sudo``)."""
     i = 0
     while i < len(words):
         head = words[i]
@@ -134,11 +154,23 @@ def _flush(words: list[str], out: list[Command]) -> None:
             while i < len(words) and words[i].startswith("-") and words[i] != "-":
                 i += 2 if words[i] in valued else 1
         elif base in ("for", "case", "select", "function"):
-            return  # loop/case headers are not commands
+            return None  # loop/case headers are not commands
         else:
             break
     if i < len(words):
-        out.append(Command(words[i].rsplit("/", 1)[-1], tuple(words[i + 1 :])))
+        return Command(words[i].rsplit("/", 1)[-1], tuple(words[i + 1 :]), guard)
+    return None
+
+
+def script_commands(script: str, env: Mapping[str, str]) -> list[Command]:
+    """The simple commands ``script`` runs given the known values ``env`` (see ``flow``):
+    branches of guards decided by ``env`` are dropped, undecided ones carry their guard. Text
+    the flow reader cannot follow is split flat, every command unconditional."""
+    try:
+        ran = walk(parse(script), env)
+    except FlowError:
+        return split_commands(script)
+    return [cmd for r in ran if (cmd := _command_of(r.words, r.guard)) is not None]
 
 
 def commands(instr: Instruction) -> list[Command]:
@@ -151,22 +183,23 @@ def commands(instr: Instruction) -> list[Command]:
     if instr.keyword == "ONBUILD" and instr.onbuild is not None:
         return commands(instr.onbuild)
     args = instr.args
+    env = instr.vars
     if instr.is_json:
         if not args:
             return []
         name = args[0].rsplit("/", 1)[-1]
         if name in _SHELLS and len(args) >= 3 and args[1] in ("-c", "-ec", "-xc", "-ex", "-e"):
-            return split_commands(args[2])
+            return script_commands(args[2], env)
         return [Command(name, tuple(args[1:]))]
     text = " ".join(args)
     if not instr.heredocs:
-        return split_commands(text)
+        return script_commands(text, env)
     out: list[Command] = []
-    head = split_commands(re.sub(r"<<-?\s*([\"']?)[A-Za-z0-9_.-]+\1", " ", text))
+    head = script_commands(re.sub(r"<<-?\s*([\"']?)[A-Za-z0-9_.-]+\1", " ", text), env)
     out.extend(head)
     if not head or head[0].name in _SHELLS:
         for doc in instr.heredocs:
-            out.extend(split_commands(doc.content))
+            out.extend(script_commands(doc.content, env))
     return out
 
 

@@ -4,8 +4,8 @@ of its rules left a finding; it is skipped when all of them were (the facts were
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from finalstage.findings import RuleOutcome
@@ -14,6 +14,7 @@ from finalstage.settings.model import Settings
 if TYPE_CHECKING:  # field types only: lint never loads attribution or structure tests
     from finalstage.attribution import Attribution
     from finalstage.cst import CstResult
+    from finalstage.facts.summary import InspectResult
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,9 @@ class CheckDetail:
     attribution: Attribution | None
     size: int
     compressed_size: int
+    # What inspect would show (layers, the merged tree, packages), made when first asked: the
+    # HTML page pictures it, the other formats never pay for it (0.2 s on a 1.6 GB image).
+    summary: Callable[[], InspectResult] | None = field(default=None, repr=False, compare=False)
 
 
 def policy_verdicts(settings: Settings,

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from finalstage.dockerfile.model import Dockerfile
 from finalstage.errors import DockerfileError
+from finalstage.facts.context import load_context
 from finalstage.facts.dockerfile import DockerfileContext
 
 if TYPE_CHECKING:  # the image side loads only when an image is given (imagefacts.py)
@@ -70,8 +71,9 @@ class Facts:
         """The parsed Dockerfile and its stage graph, or None."""
         if self.parsed is None:
             return None
-        return DockerfileContext(self.parsed, self.dockerfile_path or self.parsed.path,
-                                 self.target)
+        path = self.dockerfile_path or self.parsed.path
+        return DockerfileContext(self.parsed, path, self.target,
+                                 build_context=load_context(self.dockerfile_path, self.parsed))
 
     # -- the image side (one streaming pass feeds all of it) ----------------------------------
     @property

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from finalstage.dockerfile.model import Dockerfile, Instruction, Stage
+from finalstage.facts.context import BuildContext
 
 _T = TypeVar("_T")
 
@@ -23,6 +24,8 @@ class DockerfileContext:
     dockerfile: Dockerfile
     path: str
     target: str | None = None            # the --target given, if any
+    # The build context beside the Dockerfile (.dockerignore, secrets in copied files).
+    build_context: BuildContext = field(default_factory=BuildContext)
     # Facts computed once per file and shared by rules (keeps huge files linear, not quadratic).
     _memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 

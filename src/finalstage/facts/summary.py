@@ -9,7 +9,7 @@ them, so no output format can leak them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from typing import TYPE_CHECKING
@@ -110,6 +110,8 @@ class InspectResult:
     config: ConfigSummary
     # Content analysis (None with classification off); the findings are the report's.
     analysis: Analysis | None = None
+    # The whole merged tree, for the formats that picture all of it (HTML, SBOMs).
+    merged: MergedTree | None = field(default=None, repr=False, compare=False)
 
 
 def _tree(tree: MergedTree, path: str, depth: int, width: int) -> TreeNode:
@@ -155,6 +157,7 @@ def summarize_image(facts: Facts, *, depth: int = 2, top: int = 10) -> InspectRe
         waste=_waste(scans, tree, top),
         config=config_summary(image),
         analysis=facts.analysis if facts.classify else None,
+        merged=tree,
     )
     facts.wait_verified()
     return result

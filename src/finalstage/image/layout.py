@@ -32,7 +32,13 @@ from finalstage.image import digest as dg
 from finalstage.image import mediatypes as mt
 from finalstage.image.config import parse_config
 from finalstage.image.core import ImageCore, LayerHandle
-from finalstage.image.layoutstore import BlobStore, DirStore, TarStore, store_limits
+from finalstage.image.layoutstore import (
+    BlobStore,
+    DirStore,
+    DirTransportStore,
+    TarStore,
+    store_limits,
+)
 from finalstage.image.platform import select_manifest
 from finalstage.image.tarindex import TarIndex
 from finalstage.limits import DEFAULT_LIMITS, Limits, limit_hint
@@ -284,6 +290,24 @@ def open_dir_core(
     if not os.path.isdir(path):
         raise ImageNotFoundError(f"reading oci:{path}: no such directory")
     return open_core(DirStore(path, shared_blobs, limits), ref, platform=platform)
+
+
+def open_dir_transport_core(path: str, label: str, *, limits: Limits = DEFAULT_LIMITS
+                            ) -> LayoutCore:
+    """The image in a skopeo ``dir:`` copy (one manifest, no index), described as ``label``."""
+    store = DirTransportStore(path, label, limits)
+    where = f"reading {label}"
+    raw = store.read_file("manifest.json")
+    if raw is None:
+        raise ImageNotFoundError(f"{where}: no manifest.json")
+    if len(raw) > limits.max_manifest_bytes:
+        raise _too_big(store, "manifest", dg.of_bytes(raw), ("max_manifest_bytes",))
+    doc = _json(store, raw, "manifest.json")
+    media = _media_type({}, doc) if isinstance(doc, dict) else None
+    if not isinstance(doc, dict) or "config" not in doc or (media and not mt.is_manifest(media)):
+        raise UnsupportedMediaTypeError(f"{where}: manifest.json is not an image manifest")
+    desc = {"mediaType": media, "digest": dg.of_bytes(raw), "size": len(raw)}
+    return LayoutCore(store, desc, raw, doc, label)
 
 
 def open_archive_core(

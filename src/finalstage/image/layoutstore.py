@@ -1,5 +1,6 @@
 """Where an OCI layout's files live: a directory (``oci:``) or the one-time index of a tar
-(``oci-archive:``), behind one small ``BlobStore`` protocol that ``layout`` resolves images over.
+(``oci-archive:``), behind one small ``BlobStore`` protocol that ``layout`` resolves images over;
+also skopeo's ``dir:`` transport (``manifest.json`` beside blobs named by their hex digest).
 
 Blobs are opened by digest; top-level files (``index.json``) are read bounded by the store's
 ``max_index_bytes``. A path that is not a regular file (a FIFO would block ``open`` forever,
@@ -113,6 +114,18 @@ class DirStore:
         if not _regular(path, self.where, f"blob {digest}"):
             return None
         return os.stat(path).st_size
+
+
+class DirTransportStore(DirStore):
+    """skopeo's ``dir:`` layout: ``manifest.json`` and each blob as ``<hex digest>``, flat."""
+
+    def __init__(self, root: str, where: str, limits: Limits = DEFAULT_LIMITS) -> None:
+        super().__init__(root, None, limits)
+        self.where = where
+
+    def blob_path(self, digest: str) -> str:
+        _, hexpart = dg.parse(digest, f"reading {self.where}")
+        return os.path.join(self.root, hexpart)
 
 
 class TarStore:

@@ -19,6 +19,8 @@ class MediaType(StrEnum):
     DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
     DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json"
     DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar.gzip"
+    # uncompressed, as containers/image (buildah --format docker, podman storage) writes it
+    DOCKER_LAYER_TAR = "application/vnd.docker.image.rootfs.diff.tar"
     DOCKER_FOREIGN = "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"
     DOCKER_LAYER_ZSTD = "application/vnd.docker.image.rootfs.diff.tar.zstd"
 
@@ -35,6 +37,7 @@ LAYER_TYPES = frozenset(
         MediaType.OCI_LAYER_ND_GZIP,
         MediaType.OCI_LAYER_ND_ZSTD,
         MediaType.DOCKER_LAYER,
+        MediaType.DOCKER_LAYER_TAR,
         MediaType.DOCKER_FOREIGN,
         MediaType.DOCKER_LAYER_ZSTD,
     }

@@ -6,7 +6,7 @@ import importlib
 from typing import Any
 
 from finalstage.errors import ImageError, ImageNotFoundError
-from finalstage.image import archive, layout
+from finalstage.image import archive, layout, resolve
 from finalstage.image.core import ImageCore
 from finalstage.image.image import Image
 from finalstage.image.platform import Platform
@@ -42,6 +42,15 @@ def open_core(
             platform=platform,
             shared_blobs=source_options.get("shared_blobs"),
             limits=limits,
+        )
+    if r.transport == "name":
+        return resolve.open_name_core(
+            r.path,
+            storage=lambda name: _open_remote(
+                ImageRef("containers-storage", name), platform, limits, source_options),
+            registry=lambda name: _open_remote(
+                ImageRef("docker", name), platform, limits, source_options),
+            timeout=limits.storage_timeout,
         )
     return _open_remote(r, platform, limits, source_options)
 

@@ -5,7 +5,10 @@
 path is sniffed: a directory with ``index.json`` is an OCI layout, a ``.tar``/``.tar.gz``/
 ``.tar.xz``/``.tgz`` file is an archive (``oci-archive`` when it holds ``oci-layout`` and
 ``index.json`` but no ``manifest.json``, else ``docker-archive``; the sniff happens in
-``open_image`` because it needs the archive index).
+``open_image`` because it needs the archive index). Anything else that is a valid image name
+(``app:1``, ``localhost/app``, ``quay.io/org/app:1``, ``host:5000/app``) is a bare ``name``,
+resolved as podman does (``finalstage.image.resolve``: local storage, then a registry); a prefix
+close to a transport (``oci-archiv:x.tar``) is a typo, refused with a "did you mean".
 
 The optional ``:REF`` suffix is split at the LAST colon only when what follows contains no
 ``/``, so ``oci:/tmp/dir`` and ``docker-archive:/tmp/a:b/c.tar`` keep their paths.
@@ -13,6 +16,7 @@ The optional ``:REF`` suffix is split at the LAST colon only when what follows c
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from dataclasses import dataclass
@@ -38,7 +42,8 @@ _REMOTE = re.compile(
 class ImageRef:
     """A parsed reference. ``path`` is a file/dir path or a name; ``ref`` the tag/ref suffix.
 
-    ``transport`` is one of TRANSPORTS or ``archive`` (a bare archive path to sniff).
+    ``transport`` is one of TRANSPORTS, ``archive`` (a bare archive path to sniff) or
+    ``name`` (a bare image name to resolve).
     """
 
     transport: str
@@ -48,7 +53,7 @@ class ImageRef:
     def __str__(self) -> str:
         if self.transport == "docker":
             return f"docker://{self.path}"
-        if self.transport == "archive":
+        if self.transport in ("archive", "name"):
             return self.path
         suffix = f":{self.ref}" if self.ref else ""
         return f"{self.transport}:{self.path}{suffix}"
@@ -82,9 +87,13 @@ def parse_reference(text: str) -> ImageRef:
     transport, sep, rest = text.partition(":")
     if sep and re.fullmatch(r"[a-z][a-z0-9-]*", transport) and not os.path.exists(text):
         if transport not in TRANSPORTS:
+            close = difflib.get_close_matches(transport, TRANSPORTS, n=1, cutoff=0.75)
+            if _REMOTE.match(text) and not close:
+                return ImageRef("name", text)  # app:1, localhost:5000/app
+            hint = f"; did you mean {close[0]}:?" if close else ""
             raise InvalidReferenceError(
                 f"invalid image reference {text!r}: unknown transport {transport!r}"
-                f" (known: {', '.join(t for t in TRANSPORTS if t != 'docker')}, docker://)"
+                f" (known: {', '.join(t for t in TRANSPORTS if t != 'docker')}, docker://){hint}"
             )
         if transport == "docker":
             raise InvalidReferenceError(f"invalid image reference {text!r}: use docker://NAME")
@@ -105,6 +114,8 @@ def parse_reference(text: str) -> ImageRef:
         )
     if text.lower().endswith(ARCHIVE_SUFFIXES) or os.path.isfile(text):
         return ImageRef("archive", text)
+    if _REMOTE.match(text):
+        return ImageRef("name", text)
     raise InvalidReferenceError(
         f"invalid image reference {text!r}: not a file, directory or transport:reference"
         " (try docker-archive:PATH, oci:DIR, docker://HOST/REPO:TAG)"

@@ -1,11 +1,14 @@
 """Reporters: render the one ``Report`` as text, JSON, SARIF 2.1.0, JUnit XML, GitHub
-annotations, or (``scan`` only) Markdown and HTML.
+annotations, one offline HTML page, Markdown (a diff for a pull request, a fleet scan) or an
+SBOM (CycloneDX 1.6, SPDX 2.3).
 
     from finalstage.report import render
     sys.stdout.write(render(report, "sarif"))
 
 One module per format behind ``Reporter`` (``_base.py``). ``inspect`` and ``ls`` reports render
-as text and JSON; findings formats (SARIF, JUnit, GitHub) are for ``lint`` and ``check``.
+as text and JSON; findings formats (SARIF, JUnit, GitHub) are for ``lint`` and ``check``; HTML
+for ``inspect``, ``check``, ``diff`` and ``scan``; Markdown for ``diff`` and ``scan``; SBOMs for
+``inspect``.
 """
 
 from __future__ import annotations
@@ -28,30 +31,37 @@ REPORTERS: dict[str, str] = {
     "sarif": "finalstage.report.sarif:SarifReporter",
     "junit": "finalstage.report.junit:JunitReporter",
     "github": "finalstage.report.github:GithubReporter",
+    "html": "finalstage.report.html:HtmlReporter",
     "markdown": "finalstage.report.markdown:MarkdownReporter",
-    "html": "finalstage.report.scan_html:HtmlReporter",
+    # The SBOM writers import their libraries (the ``sbom`` extra) with their module; without
+    # them the format fails with one line naming the extra.
+    "cyclonedx": "finalstage.report.cyclonedx:CycloneDxReporter",
+    "spdx": "finalstage.report.spdx:SpdxReporter",
 }
 
 # What each command's report can be rendered as (the findings formats need findings).
 FORMATS: dict[str, tuple[str, ...]] = {
     "lint": ("text", "json", "sarif", "junit", "github"),
-    "check": ("text", "json", "sarif", "junit", "github"),
-    "inspect": ("text", "json"),
+    "check": ("text", "json", "sarif", "junit", "github", "html"),
+    "inspect": ("text", "json", "html", "cyclonedx", "spdx"),
     "ls": ("text", "json"),
+    "diff": ("text", "json", "markdown", "html"),
     "scan": ("text", "json", "markdown", "html"),
 }
 
 
 class OutputFormat(enum.StrEnum):
-    """The output formats (``--format``); ``FORMATS`` says which each command has."""
+    """Every output format (``--format``); ``FORMATS`` says which each command has."""
 
     TEXT = "text"
     JSON = "json"
     SARIF = "sarif"
     JUNIT = "junit"
     GITHUB = "github"
-    MARKDOWN = "markdown"
     HTML = "html"
+    MARKDOWN = "markdown"
+    CYCLONEDX = "cyclonedx"
+    SPDX = "spdx"
 
     def reporter(self, *, color: bool = False, **text_options: bool) -> Reporter:
         """A reporter for this format; ``color`` and the text options (``verbose``,
@@ -99,7 +109,8 @@ def _forced() -> bool:
 
 
 def render(report: Report, fmt: str, *, color: bool | None = None, **text_options: bool) -> str:
-    """Render ``report`` in format ``fmt`` (text|json|sarif|junit|github; scan: markdown|html).
+    """Render ``report`` in format ``fmt`` (text|json|sarif|junit|github|html|markdown|
+    cyclonedx|spdx, as ``FORMATS`` allows for the report's command).
 
     ``color`` only matters for text: True/False as given (the CLI passes
     ``color_for(sys.stdout)``); None means no colour unless ``FORCE_COLOR`` is set and

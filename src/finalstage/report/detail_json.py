@@ -7,18 +7,23 @@ import dataclasses
 from typing import Any
 
 from finalstage.engine.verdicts import CheckDetail
+from finalstage.facts.diff import DiffResult
 from finalstage.facts.listing import Listing
 from finalstage.facts.summary import InspectResult
 from finalstage.findings import Report
+from finalstage.report.diff_json import diff_json
 from finalstage.report.inspect_json import to_json
 from finalstage.report.listing import listing_json
 from finalstage.report.scan_json import fleet_json
 from finalstage.scan.model import FleetReport
 
 
-def detail_json(report: Report) -> dict[str, Any]:
-    """The payload of ``report.detail`` as JSON-ready keys (empty when there is none)."""
+def detail_json(report: Report, finding_json: Any = None) -> dict[str, Any]:
+    """The payload of ``report.detail`` as JSON-ready keys (empty when there is none);
+    ``finding_json`` converts the findings a payload holds (diff's new and resolved ones)."""
     detail = report.detail
+    if isinstance(detail, DiffResult):
+        return diff_json(report, detail, finding_json)
     if isinstance(detail, InspectResult):
         return to_json(detail)
     if isinstance(detail, Listing):

@@ -63,14 +63,31 @@ def render_text(r: InspectResult, findings: Sequence[Finding] = (), *,
 def _head(r: InspectResult) -> list[str]:
     return [
         f"image      {escape_control(r.reference)}",
-        f"digest     {r.digest or '-'}",
-        f"id         {r.image_id}",
+        f"digest     {_digest(r)}",
+        f"id         {r.image_id} (the config's digest: the IMAGE ID podman and docker show)",
         f"platform   {r.platform or '-'}",
         f"created    {escape_control(r.created or '-')}",
         f"size       {format_size(r.compressed_size)} compressed, "
         f"{format_size(r.uncompressed_size)} uncompressed, {format_size(r.files_size)} in"
         f" {r.files} files ({r.entries} entries) after merging",
     ]
+
+
+# Which manifest the digest is of, by transport (the reference's prefix).
+_DIGEST_OF = (
+    ("containers-storage:", "the manifest containers-storage keeps, as skopeo inspect shows it"),
+    ("docker://", "the manifest the registry serves"),
+    ("oci:", "the manifest the layout's index names"),
+    ("oci-archive:", "the manifest the layout's index names"),
+)
+
+
+def _digest(r: InspectResult) -> str:
+    if r.digest is None:
+        return "- (the source keeps no manifest: docker save output)"
+    of = next((text for prefix, text in _DIGEST_OF if r.reference.startswith(prefix)),
+              "the manifest's digest")
+    return f"{r.digest} ({of})"
 
 
 def _config(r: InspectResult) -> list[str]:

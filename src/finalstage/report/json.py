@@ -77,7 +77,7 @@ def report_to_dict(report: Report) -> dict[str, object]:
         "suppressed": [finding_to_dict(f, report, image=image) for f in report.suppressed],
         "notes": list(report.notes),
     }
-    payload = {**detail_json(report), **report.data}
+    payload = {**detail_json(report, finding_to_dict), **report.data}
     clash = _RESERVED.intersection(payload)
     if clash:
         raise ValueError(f"report data uses reserved json keys: {', '.join(sorted(clash))}")

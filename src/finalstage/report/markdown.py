@@ -1,68 +1,104 @@
-"""Markdown for a fleet scan: a PR comment or a wiki page (``scan --format markdown``).
+"""``diff`` as Markdown for a pull-request comment: at most ``MAX_LINES`` lines, the totals and
+the top changes first, everything else in a collapsed ``<details>`` block. (A fleet ``scan`` is
+written by ``scan_markdown``.)
 
-Tables escape ``|`` and control characters; every value that came from an image is shown as
-code, so Markdown in a ``created_by`` cannot format the page.
+Every name from an image is escaped for Markdown and HTML (code hosts render inline HTML in
+comments): ``<`` ``>`` ``&`` become entities, Markdown punctuation gets a backslash, and control
+characters are shown escaped, so a path can neither break the table nor inject markup.
 """
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 
 from finalstage.errors import UsageError
-from finalstage.escape import escape_control, one_line
+from finalstage.escape import one_line
+from finalstage.facts.content import KINDS
+from finalstage.facts.diff import DiffResult, rollup
 from finalstage.findings import Report
-from finalstage.report._base import Reporter, shorten_created_by
-from finalstage.scan.model import KIND_LABELS, FleetReport
+from finalstage.report._base import Reporter
+from finalstage.report.diff_text import finding_line, package_line, percent, totals_rows
+from finalstage.report.scan_markdown import render_markdown
+from finalstage.scan.model import FleetReport
 from finalstage.units import format_size
 
+MAX_LINES = 60
+_CUT = "- … cut to fit a comment: `--format json` has everything"
+_TOP = 5
+_SPECIAL = re.compile(r"([\\`*_\[\]#|~])")
+_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
 
-def _code(text: str | None) -> str:
-    if not text:
-        return "—"
-    clean = one_line(escape_control(text)).replace("|", "\\|").replace("`", "'")
-    return f"`{clean}`"
 
-
-def render_markdown(fleet: FleetReport) -> str:
-    t = fleet.totals
-    out = [f"## Fleet scan: {one_line(fleet.source)}", "",
-           f"{t.images} images, {t.unique_layers} unique layers: "
-           f"**{format_size(t.unique_bytes)}** stored once of {format_size(t.unshared_bytes)} "
-           f"without sharing; **{format_size(t.removable)} removable** (shared layers once).",
-           "", "| kind | removable |", "| --- | ---: |"]
-    out += [f"| {KIND_LABELS[k.kind]} | {format_size(k.bytes)} |" for k in fleet.removable
-            if k.bytes]
-    out += ["", "### Top fixes", "",
-            "| # | saving | images | bytes | layer | instruction | what |",
-            "| ---: | ---: | ---: | ---: | ---: | --- | --- |"]
-    for rank, fix in enumerate(fleet.fixes, start=1):
-        what = ", ".join(f"{k.kind} {format_size(k.bytes)}" for k in fix.kinds)
-        line = shorten_created_by(fix.created_by, 80) if fix.created_by else None
-        out.append(f"| {rank} | {format_size(fix.saving)} | {len(fix.images)} | "
-                   f"{format_size(fix.bytes)} | {fix.position} | {_code(line)} | {what} |")
-    out += ["", "### Images", "", "| image | size | removable | findings | verdict |",
-            "| --- | ---: | ---: | ---: | --- |"]
-    for r in fleet.images:
-        size = format_size(r.size) if r.size is not None else "—"
-        removable = format_size(r.removable) if r.removable is not None else "—"
-        findings = str(r.findings) if r.findings is not None else "—"
-        out.append(f"| {_code(r.ref)} | {size} | {removable} | {findings} | "
-                   f"{r.verdict or 'error'} |")
-    if fleet.errors:
-        out += ["", "### Not scanned", ""]
-        out += [f"- {_code(e.ref)}: {_code(e.message)}" for e in fleet.errors]
-    return "\n".join(out) + "\n"
+def md(text: str) -> str:
+    """``text`` on one line, safe in Markdown and HTML (a table cell included)."""
+    text = "".join(_HTML.get(c, c) for c in one_line(text))
+    return _SPECIAL.sub(r"\\\1", text)
 
 
 class MarkdownReporter(Reporter):
-    """A fleet scan as Markdown (the only report with a Markdown form so far)."""
+    """A diff as a pull-request comment."""
 
     human_readable: ClassVar[bool] = True
 
     def render(self, report: Report) -> str:
-        if not isinstance(report.detail, FleetReport):
-            raise UsageError(f"markdown output is for scan, not {report.command}")
-        return render_markdown(report.detail)
+        detail = report.detail
+        if isinstance(detail, FleetReport):
+            return render_markdown(detail)
+        if not isinstance(detail, DiffResult):
+            raise UsageError(f"markdown output is for diff and scan, not {report.command}")
+        head = _head(detail, report)
+        details = _details(detail)
+        room = MAX_LINES - len(head) - 4  # the <details> lines and a blank line
+        if len(details) > room:
+            details = details[:room - 1] + [_CUT]
+        lines = head + ["", "<details><summary>Details</summary>", ""] + details + \
+            ["</details>"]
+        return "\n".join(lines) + "\n"
 
 
-__all__ = ["MarkdownReporter", "render_markdown"]
+def _head(d: DiffResult, report: Report) -> list[str]:
+    delta = d.b.uncompressed_size - d.a.uncompressed_size
+    pct = percent(delta, d.a.uncompressed_size)
+    title = f"### finalstage diff: {format_size(delta, sign=True)}"
+    out = [f"{title}{f' ({pct})' if pct else ''} uncompressed",
+           "", f"{md(d.a.reference)} → {md(d.b.reference)}", "",
+           "| | A | B | Δ |", "|---|--:|--:|--:|"]
+    out += [f"| {label} | {x} | {y} | {md(z)} |" for label, x, y, z in totals_rows(d)]
+    for f in report.findings:
+        out += ["", f"**{md(f'{f.rule} {f.severity.value}: {f.message}')}**"]
+    top = [(md(p), v) for p, v in rollup(d.paths)[:_TOP]]
+    if top:
+        out += ["", "| top changes | Δ |", "|---|--:|"]
+        out += [f"| {p} | {format_size(v, sign=True)} |" for p, v in top]
+    counts = f"{len(d.new_findings)} new, {len(d.resolved_findings)} resolved"
+    out += ["", f"Findings: {counts}."]
+    out += [f"- new: {md(finding_line(f))}" for f in d.new_findings[:3]]
+    return out
+
+
+def _details(d: DiffResult) -> list[str]:
+    out: list[str] = []
+    kinds = [k for k in d.kinds if k.delta]
+    if kinds:
+        out += ["| kind | A | B | Δ |", "|---|--:|--:|--:|"]
+        out += [f"| {md(KINDS.get(k.kind, k.kind))} | {format_size(k.before)} | "
+                f"{format_size(k.after)} | {format_size(k.delta, sign=True)} |" for k in kinds]
+        out.append("")
+    if d.paths:
+        out += [f"Largest changed paths ({len(d.paths)} in all):", ""]
+        out += [f"- {md(p.path)} {p.status} {format_size(p.delta, sign=True)}"
+                for p in d.paths[:8]]
+        out.append("")
+    if d.packages:
+        out += [f"Packages ({len(d.packages)} changed):", ""]
+        out += [f"- {md(package_line(c, words=True))}" for c in d.packages[:8]]
+        out.append("")
+    out += [f"- resolved: {md(finding_line(f))}" for f in d.resolved_findings[:5]]
+    out += [f"- new: {md(finding_line(f))}" for f in d.new_findings[3:8]]
+    while out and not out[-1]:
+        out.pop()
+    return out
+
+
+__all__ = ["MAX_LINES", "MarkdownReporter", "md"]

@@ -9,12 +9,8 @@ markup to the page.
 from __future__ import annotations
 
 import html
-from typing import ClassVar
-
-from finalstage.errors import UsageError
 from finalstage.escape import escape_control, one_line
-from finalstage.findings import Report
-from finalstage.report._base import Reporter, shorten_created_by
+from finalstage.report._base import shorten_created_by
 from finalstage.scan.model import KIND_HINTS, KIND_LABELS, Fix, FleetReport
 from finalstage.units import format_size
 
@@ -47,7 +43,7 @@ def _fix_row(rank: int, fix: Fix) -> str:
             f"<td>{kinds}<br><i>{html.escape(hint)}</i></td><td>{images}</td></tr>")
 
 
-def render_html(fleet: FleetReport) -> str:
+def render_fleet_html(fleet: FleetReport) -> str:
     t = fleet.totals
     out = ["<!DOCTYPE html>", "<html><head><meta charset=utf-8>",
            f"<title>Fleet scan: {_text(fleet.source)}</title><style>{STYLE}</style></head><body>",
@@ -80,15 +76,4 @@ def render_html(fleet: FleetReport) -> str:
     return "\n".join(out) + "\n"
 
 
-class HtmlReporter(Reporter):
-    """A fleet scan as a standalone HTML page."""
-
-    human_readable: ClassVar[bool] = True
-
-    def render(self, report: Report) -> str:
-        if not isinstance(report.detail, FleetReport):
-            raise UsageError(f"html output is for scan, not {report.command}")
-        return render_html(report.detail)
-
-
-__all__ = ["HtmlReporter", "render_html"]
+__all__ = ["render_fleet_html"]

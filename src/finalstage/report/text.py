@@ -18,6 +18,7 @@ from typing import ClassVar
 
 from finalstage.engine.verdicts import CheckDetail
 from finalstage.escape import escape_control, one_line
+from finalstage.facts.diff import DiffResult
 from finalstage.facts.listing import Listing
 from finalstage.facts.summary import InspectResult
 from finalstage.findings import Finding, Report, Severity
@@ -30,6 +31,7 @@ from finalstage.report._base import (
     target_of,
 )
 from finalstage.report.check_text import render_skipped, render_suppressed, render_verdicts
+from finalstage.report.diff_text import render_diff_text
 from finalstage.report.inspect_text import render_text as render_inspect
 from finalstage.report.listing import render_listing
 from finalstage.report.scan_text import render_fleet
@@ -81,6 +83,10 @@ class TextReporter(Reporter):
             return render_inspect(detail, report.findings, packages=self.packages)
         if isinstance(detail, Listing):
             return render_listing(detail, is_long=self.is_long)
+        if isinstance(detail, DiffResult):
+            blocks = ["\n".join(self._finding(f, detail.b.reference))
+                      for f in sorted_findings(report)]
+            return render_diff_text(detail) + "".join(f"\n{b}\n" for b in blocks)
         if isinstance(detail, FleetReport):
             return render_fleet(detail)
         image = image_target(report)

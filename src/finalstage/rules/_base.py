@@ -126,13 +126,23 @@ class Rule:
         source_line: str | None = None,
         needle: str | None = None,
         subjects: tuple[str, ...] | None = None,
+        severity: Severity | None = None,
+        guard: str | None = None,
     ) -> Finding:
         """A finding located on ``instr`` (its whole line range).
 
         ``needle`` narrows the location to the physical line of ``instr`` that contains it (the
         package, the path), so annotations point at the offending line of a long RUN;
-        ``source_line`` overrides the text shown (FS111 passes a redacted line).
+        ``source_line`` overrides the text shown (FS111 passes a redacted line). ``severity``
+        replaces the rule's when the evidence is weaker or stronger than its default. ``guard``
+        is the undecided shell condition the offending command runs under: the finding is then
+        conditional, says so, and is at most a warning.
         """
+        severity = severity or self.severity
+        if guard is not None:
+            message = f"{message} (conditional: only if {guard})"
+            if severity is Severity.ERROR:
+                severity = Severity.WARNING
         location = None
         if instr is not None:
             line = ctx.needle_line(instr, needle) if needle else None
@@ -146,7 +156,7 @@ class Rule:
         if stage is None and instr is not None and instr.stage is not None:
             stage = ctx.dockerfile.stages[instr.stage]
         return Finding(
-            rule=self.code, name=self.name, severity=self.severity,
+            rule=self.code, name=self.name, severity=severity,
             message=redact_text(message), fix_hint=fix_hint, location=location,
             stage=stage.label if stage is not None else None,
             source_line=redact_text(source_line) if source_line is not None else None,

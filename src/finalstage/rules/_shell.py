@@ -20,6 +20,9 @@ class Cmd:
 
     name: str
     args: tuple[str, ...]
+    # The undecided shell condition it runs under (``[ "$DEBUG" = true ]``), else None: a rule
+    # reports what only a guarded command does at warning severity, as conditional.
+    guard: str | None = None
 
     def has_flag(self, *flags: str) -> bool:
         """True when any of ``flags`` (``-y``, ``--no-cache``, ``--omit``) is present.
@@ -59,7 +62,7 @@ def commands(instr: Instruction) -> tuple[Cmd, ...]:
     hit = _CACHE.get(key)
     if hit is not None and hit[0] is instr:
         return hit[1]
-    cmds = tuple(Cmd(c.name, tuple(c.args)) for c in shell.commands(instr) if c.name)
+    cmds = tuple(Cmd(c.name, tuple(c.args), c.guard) for c in shell.commands(instr) if c.name)
     if len(_CACHE) > 4096:
         _CACHE.clear()
     _CACHE[key] = (instr, cmds)

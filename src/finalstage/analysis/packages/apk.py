@@ -38,7 +38,7 @@ def parse_installed(data: bytes, location: str = INSTALLED) -> ParseResult:
                 packages.append(Package(
                     ecosystem=Ecosystem.APK, name=name, version=block.get("V", ""),
                     location=location, installed_size=size, files=tuple(files),
-                    arch=block.get("A"),
+                    arch=block.get("A"), license=block.get("L") or None,
                 ))
         block, files, directory = {}, [], ""
 

@@ -15,6 +15,7 @@ from finalstage.analysis.categories import PYTHON_PACKAGES, Category
 from finalstage.analysis.elf import ElfInfo
 from finalstage.analysis.packages import apk, dpkg, golang, java, node, python, rpm, ruby
 from finalstage.analysis.packages.model import Package, ParseResult
+from finalstage.analysis.packages.paths import resolve_files
 from finalstage.escape import one_line
 
 # Distribution-packaged node modules (Debian's usr/share/nodejs) and global installs: their
@@ -43,8 +44,14 @@ def collect(
     blobs: dict[str, bytes],
     elves: dict[str, ElfInfo],
     warnings: list[str],
+    *,
+    present: Mapping[str, object] | None = None,
+    links: Mapping[str, str] | None = None,
 ) -> tuple[list[Package], dict[str, PackageKey], set[str], set[PackageKey]]:
-    """Packages, the path → package-key owner index, npm dev package dirs, Python dev keys."""
+    """Packages, the path → package-key owner index, npm dev package dirs, Python dev keys.
+
+    With the tree's non-directory ``present`` paths and its symlinks (``links``: path →
+    target), each package's file list is resolved to the paths the tree holds (merged /usr)."""
     packages: list[Package] = []
 
     def take(result: ParseResult) -> None:
@@ -80,10 +87,17 @@ def collect(
     for path, info in sorted(elves.items()):
         if info.go is not None:
             packages.extend(golang.packages_from(info.go, path))
+    if present is not None and links:
+        packages = resolve_files(packages, present, links)
+    return packages, owner_index(packages), npm_dev, py_dev_keys
 
-    # The first package that lists a file owns it: updating in reverse order lets earlier
-    # packages overwrite later ones, one C-level update per package instead of one call per
-    # file. An npm package then owns its directory (assigned after: the last one wins).
+
+def owner_index(packages: list[Package]) -> dict[str, PackageKey]:
+    """Owned path (or npm package directory) → the key of the package that owns it.
+
+    The first package that lists a file owns it: updating in reverse order lets earlier
+    packages overwrite later ones, one C-level update per package instead of one call per
+    file. An npm package then owns its directory (assigned after: the last one wins)."""
     owner_of: dict[str, PackageKey] = {}
     for package in reversed(packages):
         if package.files:
@@ -91,7 +105,7 @@ def collect(
     for package in packages:
         if package.ecosystem == "npm":
             owner_of[posixpath.dirname(package.location)] = package.key
-    return packages, owner_of, npm_dev, py_dev_keys
+    return owner_of
 
 
 def _node_packages(blobs: dict[str, bytes], packages: list[Package],

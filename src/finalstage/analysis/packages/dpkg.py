@@ -4,6 +4,10 @@ The status file is RFC 822-style paragraphs. Only packages whose ``Status`` says
 count (``deinstall ok config-files`` leaves a paragraph behind but no package). ``Installed-Size``
 is in KiB. Distroless images have no dpkg; they ship one paragraph per package in
 ``status.d/<name>`` and, in newer images, the package's files in ``status.d/<name>.md5sums``.
+
+``diversions`` (``dpkg-divert``) moves a path of every package but the diverting one elsewhere:
+the file lists are rewritten the way dpkg placed the files. The lists stay in dpkg's namespace
+otherwise (``/lib/…`` on a merged-/usr system); ``packages.paths`` resolves them in the tree.
 """
 
 from __future__ import annotations
@@ -16,6 +20,10 @@ from finalstage.analysis.packages.model import Ecosystem, Package, ParseResult, 
 STATUS = "var/lib/dpkg/status"
 STATUS_D = "var/lib/dpkg/status.d/"
 INFO = "var/lib/dpkg/info/"
+DIVERSIONS = "var/lib/dpkg/diversions"
+
+Diversion = tuple[str, str]
+"""(where the diverted file is, the package that diverted it; ``:`` for a local diversion)."""
 
 
 def paragraphs(text: str) -> Iterator[dict[str, str]]:
@@ -84,11 +92,37 @@ def parse_md5sums(data: bytes) -> tuple[str, ...]:
     return tuple(out)
 
 
+def parse_diversions(data: bytes) -> dict[str, Diversion]:
+    """``diversions``: three lines per diversion (the path, where it goes, the package that
+    diverts it); normalised paths. A trailing incomplete triple is ignored."""
+    lines = decode(data).splitlines()
+    out: dict[str, Diversion] = {}
+    for i in range(0, len(lines) - 2, 3):
+        source, target, by = norm(lines[i].strip()), norm(lines[i + 1].strip()), lines[i + 2]
+        if source and target:
+            out[source] = (target, by.strip())
+    return out
+
+
+def divert(package: Package, diversions: Mapping[str, Diversion]) -> Package:
+    """``package`` with its diverted files at the place dpkg put them (the diverting package's
+    own copy stays; a local diversion, by ``:``, moves every package's copy)."""
+    if not diversions or not package.files:
+        return package
+    moved = [(f, d[0]) for f in package.files
+             if (d := diversions.get(f)) is not None and d[1] != package.name]
+    if not moved:
+        return package
+    new = dict(moved)
+    return replace(package, files=tuple(new.get(f, f) for f in package.files))
+
+
 def read(captured: Mapping[str, bytes]) -> ParseResult:
     """Every dpkg package in ``captured`` (path → bytes), with owned files attached."""
     packages: list[Package] = []
     warnings: list[str] = []
     lists: dict[str, tuple[str, ...]] = {}
+    diversions = parse_diversions(captured[DIVERSIONS]) if DIVERSIONS in captured else {}
     for path, data in captured.items():
         if path.startswith(INFO) and path.endswith(".list"):
             lists[path[len(INFO):-5]] = parse_list(data)
@@ -100,7 +134,7 @@ def read(captured: Mapping[str, bytes]) -> ParseResult:
             warnings.extend(result.warnings)
             for package in result.packages:
                 files = _files_for(package, lists, path)
-                packages.append(_with_files(package, files))
+                packages.append(divert(_with_files(package, files), diversions))
     return ParseResult(tuple(packages), tuple(warnings))
 
 

@@ -39,6 +39,7 @@ class Package:
     is_dev: bool = False
     bytes: int | None = None
     layers: tuple[int, ...] = ()
+    license: str | None = None     # as the package declares it (an SPDX expression, usually)
 
     @property
     def key(self) -> tuple[str, str, str]:

@@ -40,6 +40,7 @@ class Manifest:
     version: str
     dependencies: frozenset[str]
     dev_dependencies: frozenset[str]
+    license: str | None = None
 
 
 def load_object(data: bytes, what: str) -> dict[str, object]:
@@ -64,7 +65,15 @@ def parse_manifest(data: bytes, location: str) -> Manifest:
         name=_text(doc.get("name")), version=_text(doc.get("version")),
         dependencies=_names(doc.get("dependencies")) | _names(doc.get("optionalDependencies")),
         dev_dependencies=_names(doc.get("devDependencies")),
+        license=_license(doc.get("license")),
     )
+
+
+def _license(value: object) -> str | None:
+    """The ``license`` field: an SPDX expression, or the legacy ``{"type": "MIT"}`` object."""
+    if isinstance(value, dict):
+        value = value.get("type")
+    return value.strip() or None if isinstance(value, str) else None
 
 
 def parse_lockfile(data: bytes, location: str) -> tuple[LockEntry, ...]:
@@ -134,7 +143,7 @@ def lockfile_base(location: str) -> str:
 def package_from_manifest(manifest: Manifest, location: str, is_dev: bool) -> Package:
     """The Package for a node_modules/<name>/package.json."""
     return Package(ecosystem=Ecosystem.NPM, name=manifest.name, version=manifest.version,
-                   location=location, is_dev=is_dev)
+                   location=location, is_dev=is_dev, license=manifest.license)
 
 
 def _text(value: object) -> str:

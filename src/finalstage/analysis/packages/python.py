@@ -46,6 +46,22 @@ def parse_metadata(data: bytes) -> tuple[str, str]:
     return name, version
 
 
+def parse_license(data: bytes) -> str | None:
+    """The licence a METADATA / PKG-INFO declares: ``License-Expression`` (PEP 639), else a
+    one-line ``License`` field (older metadata often puts the whole licence text there)."""
+    found: dict[str, str] = {}
+    for line in decode(data).splitlines():
+        if not line.strip():
+            break
+        key, sep, value = line.partition(":")
+        if sep and key in ("License-Expression", "License") and key not in found:
+            found[key] = value.strip()
+    short = found.get("License", "")
+    if found.get("License-Expression"):
+        return found["License-Expression"]
+    return short if short and len(short) <= 64 and short.upper() != "UNKNOWN" else None
+
+
 def parse_record(data: bytes, site_dir: str) -> tuple[tuple[str, ...], int]:
     """(owned paths normalised against ``site_dir``, sum of the sizes RECORD states)."""
     files = []
@@ -75,7 +91,8 @@ def package_from_dist_info(metadata_path: str, metadata: bytes, record: bytes | 
     if record is not None:
         files, size = parse_record(record, site_dir)
     return Package(ecosystem=Ecosystem.PYPI, name=name, version=version, location=dist_dir,
-                   installed_size=size, files=files, is_dev=normalize_name(name) in dev_names)
+                   installed_size=size, files=files, is_dev=normalize_name(name) in dev_names,
+                   license=parse_license(metadata))
 
 
 def is_dev_requirements(path: str) -> bool:

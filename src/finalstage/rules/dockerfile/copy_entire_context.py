@@ -8,17 +8,13 @@ from finalstage.dockerfile.model import Instruction, Stage
 from finalstage.findings import Finding, Severity
 from finalstage.facts.dockerfile import DockerfileContext
 from finalstage.rules._base import InstructionRule
-from finalstage.rules.dockerfile._query import copy_sources, norm_path
-
-# Sources that mean "the whole build context".
-_WHOLE = {".", "*", "/", "./*", "**"}
+from finalstage.rules.dockerfile._shipped import context_verdict
+from finalstage.rules.dockerfile._trees import Tree, graph, is_whole_context
 
 
 def copies_whole_context(instr: Instruction) -> bool:
     """True for ``COPY . …`` / ``ADD ./ …`` / ``COPY * …`` from the build context."""
-    if instr.keyword not in ("COPY", "ADD") or instr.flag("from") is not None:
-        return False
-    return any(norm_path(src) in _WHOLE for src in copy_sources(instr))
+    return is_whole_context(instr)
 
 
 class CopyEntireContext(InstructionRule):
@@ -26,7 +22,14 @@ class CopyEntireContext(InstructionRule):
 
     ## What it does
     Reports `COPY . <dest>`, `COPY ./ <dest>`, `COPY * <dest>` and `ADD . <dest>` in the final
-    stage or a stage it is built `FROM`.
+    stage or a stage it is built `FROM`, judged by what the context holds:
+
+    - an error when a compile or bundle step of any stage consumed part of the context (the
+      sources of a compiled program, a TS/JSX tree that was bundled), when the `.dockerignore`
+      beside the Dockerfile does not exclude `.git`, or when there is no `.dockerignore` to
+      filter the context at all;
+    - a warning when a `.dockerignore` filters the context and nothing compiled it: an
+      interpreted application (PHP, Python, Ruby) run from its own tree.
 
     ## Why is this bad?
     The build context is the whole repository: source code, tests, documentation, CI files,
@@ -51,8 +54,8 @@ class CopyEntireContext(InstructionRule):
     ```
 
     ## Known problems
-    A strict `.dockerignore` (an allow-list starting with `*`) can make `COPY . .` safe; the
-    linter does not read it. Suppress with `# finalstage: ignore=FS103 # reason`.
+    The `.dockerignore` is read from beside the Dockerfile (`<name>.dockerignore`, then
+    `.dockerignore`): a build whose context is another directory is judged as if it had none.
     """
 
     code = "FS103"
@@ -65,10 +68,14 @@ class CopyEntireContext(InstructionRule):
     def check_instruction(
         self, instr: Instruction, stage: Stage, ctx: DockerfileContext
     ) -> Iterator[Finding]:
-        if copies_whole_context(instr):
-            dest = instr.args[-1]
-            yield self.finding(
-                ctx, instr, f"{instr.keyword} copies the whole build context (destination {dest})",
-                fix_hint="copy only what runs (built artifacts, runtime files), or build in an "
-                         "earlier stage and COPY --from it",
-            )
+        if not is_whole_context(instr):
+            return
+        tree = next((t for t in graph(ctx).arrivals.get(id(instr), ()) if t.part == "."),
+                    None) or Tree("context", instr.args[-1], instr, stage.index)  # ONBUILD
+        verdict = context_verdict(ctx, tree, direct=True)
+        yield self.finding(
+            ctx, instr, f"{instr.keyword} copies the whole build context (destination "
+            f"{instr.args[-1]}): {verdict.reason}", severity=verdict.severity,
+            fix_hint="copy only what runs (built artifacts, runtime files), or build in an "
+                     "earlier stage and COPY --from it",
+        )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Iterator
 
 from finalstage.dockerfile.model import Instruction, Stage
@@ -10,26 +9,8 @@ from finalstage.findings import Finding, Severity
 from finalstage.facts.dockerfile import DockerfileContext
 from finalstage.rules._base import InstructionRule
 from finalstage.rules.dockerfile._query import copy_sources, norm_path
-from finalstage.rules.dockerfile.copy_entire_context import copies_whole_context
-
-
-def _source_dirs(stage: Stage, ctx: DockerfileContext) -> set[str]:
-    """Absolute directories of ``stage`` (or its ancestors) that received the whole context."""
-    out: set[str] = set()
-    workdir = "/"
-    lineage: list[Stage] = []
-    current: Stage | None = stage
-    while current is not None:
-        lineage.append(current)
-        current = ctx.stage(current.parent) if current.parent is not None else None
-    for st in reversed(lineage):
-        for instr in st.instructions:
-            if instr.keyword == "WORKDIR" and instr.args:
-                workdir = posixpath.normpath(posixpath.join(workdir, instr.args[0]))
-            elif copies_whole_context(instr):
-                dest = posixpath.normpath(posixpath.join(workdir, instr.args[-1]))
-                out.add(dest)
-    return out
+from finalstage.rules.dockerfile._shipped import context_verdict
+from finalstage.rules.dockerfile._trees import graph
 
 
 def _builder(instr: Instruction, ctx: DockerfileContext) -> Stage | None:
@@ -59,10 +40,17 @@ class CopyWholeBuilder(InstructionRule):
     """Whole builder stage or its source tree copied into the final image
 
     ## What it does
-    Reports `COPY --from=<stage> / …` (the builder's entire filesystem) and `COPY --from=<stage>`
-    of the directory into which that builder copied the whole build context (`COPY . /src` then
-    `COPY --from=build /src /app`). Copying the root of a `FROM scratch` artifact stage is fine, and
-    so is `FROM scratch` + `COPY --from=<stage> / /`, which flattens a stage on purpose.
+    Reports `COPY --from=<stage> / …` (the builder's entire filesystem) and a `COPY --from` that
+    brings the whole build context into the final image: the directory into which that builder
+    (or a stage it is built `FROM`, or a stage it copied from) copied the context, or a parent
+    of it (`COPY . /src` then `COPY --from=build /src /app`). Copying the root of a
+    `FROM scratch` artifact stage is fine, and so is `FROM scratch` + `COPY --from=<stage> / /`,
+    which flattens a stage on purpose.
+
+    The context is an error when a compile or bundle step consumed part of it (the shipped
+    directory then holds the sources of a compiled program, or a TS/JSX tree that was bundled)
+    or when the `.dockerignore` beside the Dockerfile does not exclude `.git`; otherwise it is a
+    warning (an interpreted application's work dir, dependencies installed in place).
 
     ## Why is this bad?
     The point of a builder stage is to leave the toolchain, the sources and the intermediate
@@ -104,7 +92,6 @@ class CopyWholeBuilder(InstructionRule):
         builder = _builder(instr, ctx)
         if builder is None or _is_squash(instr, stage, ctx):
             return
-        dirs: set[str] | None = None
         for src in copy_sources(instr):
             path = norm_path(src)
             if path in ("/", ".", "*", "/*") and not _is_artifact_stage(builder, ctx):
@@ -114,14 +101,16 @@ class CopyWholeBuilder(InstructionRule):
                     fix_hint="copy only the built artifacts from the builder",
                 )
                 return
-            if dirs is None:
-                dirs = _source_dirs(builder, ctx)
-            absolute = posixpath.normpath(posixpath.join("/", path))
-            if absolute in dirs and absolute != "/":
-                yield self.finding(
-                    ctx, instr, f"COPY --from={builder.label} copies {absolute}, where that "
-                    "stage copied the whole build context", needle=src,
-                    fix_hint="copy only the built output (dist/, the binary, production "
-                             "dependencies) from the builder",
-                )
-                return
+        tree = next((t for t in graph(ctx).arrivals.get(id(instr), ())
+                     if t.kind == "context" and t.part == "."), None)
+        if tree is None:
+            return
+        verdict = context_verdict(ctx, tree, direct=False)
+        origin = ctx.stage(tree.stage).label
+        yield self.finding(
+            ctx, instr, f"COPY --from={builder.label} brings the whole build context (copied "
+            f"in stage {origin} at line {tree.origin.line}) to {tree.path}: {verdict.reason}",
+            severity=verdict.severity,
+            fix_hint="copy only the built output (dist/, the binary, production "
+                     "dependencies) from the builder",
+        )

@@ -2,116 +2,16 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
 from finalstage.dockerfile.model import Instruction, Stage
 from finalstage.findings import Finding, Severity
 from finalstage.facts.dockerfile import DockerfileContext
 from finalstage.rules._base import InstructionRule
-from finalstage.rules._shell import Cmd, commands
+from finalstage.rules._shell import commands
+from finalstage.rules.dockerfile._installs import dev_install, prunes
 from finalstage.rules.dockerfile._query import env_before, run_text
-
-_DEV_REQUIREMENTS = re.compile(r"(^|[/_-])(dev|test|tests|testing|lint|ci|docs)([_.-]|$)|"
-                               r"requirements[-_]?(dev|test)", re.IGNORECASE)
-_DEV_EXTRAS = re.compile(r"\[[^\]]*\b(dev|test|tests|testing|lint|all)\b[^\]]*\]", re.IGNORECASE)
-
-
-def _env_says(env: Mapping[str, str], text: str, name: str, values: tuple[str, ...]) -> bool:
-    if env.get(name, "").strip("\"'").lower() in values:
-        return True
-    # Inline assignment: `NODE_ENV=production npm ci`, `export NODE_ENV=production`.
-    return re.search(rf"\b{name}=[\"']?({'|'.join(values)})\b", text, re.IGNORECASE) is not None
-
-
-def dev_install(cmd: Cmd, env: Mapping[str, str], text: str) -> str | None:
-    """A description of how ``cmd`` installs development dependencies, or None."""
-    node_prod = _env_says(env, text, "NODE_ENV", ("production", "prod"))
-    if cmd.name == "npm" and cmd.args and cmd.args[0] in ("install", "i", "ci", "add"):
-        if len(cmd.words()) > 1 or cmd.has_flag("-g", "--global"):
-            return None  # named packages or a global tool, not the project's devDependencies
-        if cmd.has_flag("--omit") and "dev" in (cmd.flag_value("--omit") or ""):
-            return None
-        if cmd.has_flag("--production", "--only") or node_prod:
-            return None
-        if _env_says(env, text, "NPM_CONFIG_PRODUCTION", ("true", "1")) or _env_says(
-                env, text, "NPM_CONFIG_OMIT", ("dev",)):
-            return None
-        return f"npm {cmd.args[0]} without --omit=dev"
-    if cmd.name == "yarn" and (not cmd.words() or cmd.words()[0] == "install"):
-        if cmd.has_flag("--production", "--prod") or node_prod:
-            return None
-        return "yarn install without --production"
-    if cmd.name == "yarn" and cmd.words()[:2] == ("workspaces", "focus"):
-        return None if cmd.has_flag("--production") else "yarn workspaces focus without --production"
-    if cmd.name == "pnpm" and cmd.args and cmd.args[0] in ("install", "i"):
-        if len(cmd.words()) > 1 or cmd.has_flag("-g", "--global"):
-            return None
-        if cmd.has_flag("--prod", "-P", "--production") or node_prod:
-            return None
-        return "pnpm install without --prod"
-    if cmd.name in ("pip", "pip3", "uv") or re.fullmatch(r"pip3?\.\d+", cmd.name):
-        return _pip(cmd)
-    if cmd.name == "poetry" and cmd.args and cmd.args[0] == "install":
-        only = cmd.flag_value("--only") or ""
-        without = cmd.flag_value("--without") or ""
-        if cmd.has_flag("--no-dev") or (only and "dev" not in only) or "dev" in without:
-            return None
-        return "poetry install without --only main"
-    if cmd.name == "pipenv" and cmd.has_flag("--dev", "-d"):
-        return "pipenv install --dev"
-    if cmd.name in ("bundle", "bundler") and cmd.args and cmd.args[0] == "install":
-        if cmd.has_flag("--without") or _bundle_without(env, text):
-            return None
-        return "bundle install without excluding the development and test groups"
-    if cmd.name == "composer" and cmd.args and cmd.args[0] in ("install", "update"):
-        if cmd.has_flag("--no-dev") or _env_says(env, text, "COMPOSER_NO_DEV", ("1", "true")):
-            return None
-        return f"composer {cmd.args[0]} without --no-dev"
-    return None
-
-
-def _pip(cmd: Cmd) -> str | None:
-    args = list(cmd.args)
-    if cmd.name == "uv":
-        if args[:1] == ["sync"]:
-            if cmd.has_flag("--no-dev", "--only-group", "--no-default-groups") or cmd.has_flag(
-                    "--only-dev"):
-                return None
-            return "uv sync without --no-dev"
-        if args[:2] != ["pip", "install"]:
-            return None
-        args = args[2:]
-    elif args[:1] != ["install"]:
-        return None
-    for i, arg in enumerate(args):
-        value = None
-        if arg in ("-r", "--requirement") and i + 1 < len(args):
-            value = args[i + 1]
-        elif arg.startswith(("--requirement=", "-r")) and arg not in ("-r",):
-            value = arg.split("=", 1)[1] if "=" in arg else arg[2:]
-        if value and _DEV_REQUIREMENTS.search(value.rsplit("/", 1)[-1].rsplit(".", 1)[0]):
-            return f"pip installs development requirements {value}"
-        if not arg.startswith("-") and _DEV_EXTRAS.search(arg):
-            return f"pip installs development extras {arg}"
-    return None
-
-
-def _prunes(cmd: Cmd) -> bool:
-    """``npm prune --omit=dev``, ``pnpm prune --prod``, ``yarn install --production``."""
-    if cmd.name == "npm" and cmd.args[:1] == ("prune",):
-        return cmd.has_flag("--production") or "dev" in (cmd.flag_value("--omit") or "")
-    if cmd.name == "pnpm" and cmd.args[:1] == ("prune",):
-        return cmd.has_flag("--prod", "--production")
-    if cmd.name == "yarn" and (not cmd.words() or cmd.words()[0] == "install"):
-        return cmd.has_flag("--production", "--prod")
-    return False
-
-
-def _bundle_without(env: Mapping[str, str], text: str) -> bool:
-    if env.get("BUNDLE_WITHOUT"):
-        return True
-    return bool(re.search(r"BUNDLE_WITHOUT=|bundle config (set )?(--\w+ )?without", text))
+from finalstage.rules.dockerfile._trees import graph
 
 
 class DevDependenciesInstalled(InstructionRule):
@@ -125,6 +25,12 @@ class DevDependenciesInstalled(InstructionRule):
     `uv sync` without `--no-dev`, `bundle install` without `BUNDLE_WITHOUT`, and `composer
     install` without `--no-dev`. A Node install pruned in the same `RUN` (`npm ci && npm run
     build && npm prune --omit=dev`) is fine.
+
+    It also follows installed trees across stages: a builder that installs with development
+    dependencies (and does not prune or reinstall for production) and a final stage that
+    copies `node_modules/`, `vendor/`, the site-packages or virtual environment, the bundle
+    path, or a directory holding one of them, is reported at the `COPY --from` line, naming
+    the builder's install line.
 
     ## Why is this bad?
     Test runners, linters, type checkers, bundlers and their transitive dependencies often
@@ -157,15 +63,18 @@ class DevDependenciesInstalled(InstructionRule):
     severity = Severity.ERROR
     groups = ("packages",)
     subjects = ("category:dev-dependency",)
-    keywords = ("RUN",)
+    keywords = ("RUN", "COPY", "ADD")
 
     def check_instruction(
         self, instr: Instruction, stage: Stage, ctx: DockerfileContext
     ) -> Iterator[Finding]:
+        if instr.keyword != "RUN":
+            yield from self._copied(instr, ctx)
+            return
         env = env_before(ctx, instr)
         text = run_text(instr)
         cmds = commands(instr)
-        pruned = any(_prunes(c) for c in cmds)
+        pruned = any(prunes(c) for c in cmds)
         for cmd in cmds:
             what = dev_install(cmd, env, text)
             if what and pruned and cmd.name in ("npm", "yarn", "pnpm"):
@@ -173,7 +82,25 @@ class DevDependenciesInstalled(InstructionRule):
             if what:
                 yield self.finding(
                     ctx, instr, f"development dependencies installed in the final image: {what}",
-                    needle=cmd.name,
+                    needle=cmd.name, guard=cmd.guard,
                     fix_hint="install production dependencies only, or install everything in a "
                              "builder stage and copy the pruned result",
                 )
+
+    def _copied(self, instr: Instruction, ctx: DockerfileContext) -> Iterator[Finding]:
+        """Development dependencies that a ``COPY --from`` brings from a builder's install."""
+        if instr.flag("from") is None:
+            return
+        seen: set[int] = set()
+        for tree in graph(ctx).arrivals.get(id(instr), ()):
+            if tree.kind != "deps" or not tree.dev or id(tree.origin) in seen:
+                continue
+            seen.add(id(tree.origin))
+            builder = ctx.stage(tree.stage).label
+            yield self.finding(
+                ctx, instr, f"development dependencies copied into the final image: {tree.path} "
+                f"comes from stage {builder}, where line {tree.origin.line} runs {tree.dev}",
+                guard=tree.guard,
+                fix_hint="install production dependencies only in the builder (or prune them "
+                         "there) before the final stage copies the tree",
+            )

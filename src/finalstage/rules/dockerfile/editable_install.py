@@ -83,7 +83,7 @@ class EditableInstall(InstructionRule):
             if what:
                 yield self.finding(
                     ctx, instr, f"editable install in the final image ({what})",
-                    needle="-e" if "-e" in what else cmd.name,
+                    needle="-e" if "-e" in what else cmd.name, guard=cmd.guard,
                     fix_hint="build a wheel in a builder stage and install the wheel",
                 )
                 return

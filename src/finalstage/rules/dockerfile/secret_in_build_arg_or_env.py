@@ -12,7 +12,7 @@ from finalstage.findings import Finding, Severity
 from finalstage.facts.dockerfile import DockerfileContext
 from finalstage.rules._base import InstructionRule, Option
 from finalstage.redact import REDACTED, SECRET_VALUE
-from finalstage.rules.dockerfile._query import pairs
+from finalstage.rules.dockerfile._query import pairs, run_text
 
 _SECRET_NAME = re.compile(
     r"(PASSWORD|PASSWD|PASSPHRASE|(^|_)PASS$|(^|_)PWD$|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|"
@@ -48,6 +48,10 @@ class SecretInBuildArgOrEnv(InstructionRule):
     id `AKIA…`, a GitHub token `ghp_…`, a PEM private key, a JWT). A value counts whether it is
     written in the file, inherited from a global `ARG` default, or passed with `--build-arg`.
     The value is redacted in every output.
+
+    A secret-named `ARG` with no default is reported too when a later `RUN` of its stage uses
+    it (`ARG NPM_TOKEN` then `RUN echo "//registry/:_authToken=$NPM_TOKEN" > .npmrc`): the value
+    given with `--build-arg` is recorded in the history of that `RUN`.
 
     ## Why is this bad?
     `ENV` values are stored in the image configuration, and `ARG` values in the build history of
@@ -99,6 +103,7 @@ class SecretInBuildArgOrEnv(InstructionRule):
             if by_value or by_name:
                 hits.append(name)
         if not hits:
+            yield from self._used_without_default(instr, stage, ctx, extra)
             return
         secret_values = [
             v for (n, v) in pairs(instr) if n in hits and v
@@ -115,6 +120,41 @@ class SecretInBuildArgOrEnv(InstructionRule):
             fix_hint="use RUN --mount=type=secret for build-time secrets and inject runtime "
                      "secrets at run time",
         )
+
+
+    def _used_without_default(self, instr: Instruction, stage: Stage, ctx: DockerfileContext,
+                              extra: list[re.Pattern[str]]) -> Iterator[Finding]:
+        """A secret-named ``ARG`` with no value here that a later ``RUN`` of the stage uses:
+        the value given with ``--build-arg`` is recorded in the history of that ``RUN``."""
+        if instr.keyword != "ARG":
+            return
+        for name, value in pairs(instr):
+            if not (_SECRET_NAME.search(name) or any(p.search(name) for p in extra)) or \
+                    _REFERENCE_NAME.search(name) or \
+                    (value is not None and not _HARMLESS_VALUE.match(value.strip())):
+                continue
+            user = _run_using(stage, instr, name)
+            if user is None:
+                continue
+            yield self.finding(
+                ctx, instr, f"ARG {name} has no default and the RUN at line {user.line} uses "
+                "it: a value given with --build-arg is recorded in the image history",
+                needle=name,
+                fix_hint="pass the secret with RUN --mount=type=secret,id=… (or an env mount) "
+                         "instead of a build argument",
+            )
+
+
+def _run_using(stage: Stage, arg: Instruction, name: str) -> Instruction | None:
+    """The first ``RUN`` after ``arg`` in ``stage`` whose text references ``$name``."""
+    reference = re.compile(rf"\$(?:{{)?{re.escape(name)}\b")
+    after = False
+    for instr in stage.instructions:
+        if instr is arg:
+            after = True
+        elif after and instr.keyword == "RUN" and reference.search(run_text(instr)):
+            return instr
+    return None
 
 
 def pairs_raw(instr: Instruction) -> list[str | None]:
