@@ -22,6 +22,7 @@ import hashlib
 import io
 import json
 import random
+import shutil
 import subprocess
 import tarfile
 from collections.abc import Iterator
@@ -50,7 +51,7 @@ FAT_RUN = "/bin/sh -c apt-get update && apt-get install -y gcc make"
 
 # The shared fat layer: path → (bytes, kind the content rules count it as, or None).
 FAT_FILES: dict[str, tuple[int, str | None]] = {
-    "usr/lib/gcc/x86_64-linux-gnu/12/cc1": (39_930_000, "compiler"),
+    "usr/lib/gcc/x86_64-linux-gnu/12/cc1": (99_930_000, "compiler"),
     "usr/bin/gcc-12": (800_000, "compiler"),
     "usr/bin/make": (200_000, "build-tool"),
     "var/cache/apt/archives/gcc-12_12.2.0_amd64.deb": (500_000, "cache"),
@@ -204,10 +205,12 @@ def seed(server: RegistryServer, work: Path) -> FleetSeed:
         layout = work / name
         write_layout(layout, layers, history)
         skopeo_push(server, f"oci:{layout}:latest", f"fleet/{name}:latest")
+        if name == "svc-1":
+            skopeo_push(server, f"oci:{layout}:latest", "fleet/svc-1:old")
+            made.layers[made.ref("svc-1", "old")] = [(sha256(t), len(t)) for t in layers]
         if name != "broken":
             made.layers[made.ref(name)] = [(sha256(t), len(t)) for t in layers]
-    skopeo_push(server, f"oci:{work / 'svc-1'}:latest", "fleet/svc-1:old")
-    made.layers[made.ref("svc-1", "old")] = made.layers[made.ref("svc-1")]
+        shutil.rmtree(layout)  # the registry has it: each layout holds the fat layer again
     examples = (("busybox-minimal", BUSYBOX_MINIMAL, f"docker-archive:{BUSYBOX_MINIMAL}"),
                 ("busybox-fat", BUSYBOX_FAT, f"docker-archive:{BUSYBOX_FAT}"),
                 ("go-minimal", GO_MINIMAL, f"oci:{GO_MINIMAL}:latest"))

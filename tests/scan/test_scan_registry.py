@@ -71,10 +71,10 @@ def test_the_shared_fat_base_is_ranked_first_with_its_images_and_bytes(
     assert first.layer == fleet_registry.fat_diff_id
     assert first.kind == "content"
     assert first.images == tuple(sorted(fleet_registry.svc + [fleet_registry.ref("svc-1", "old")]))
-    assert first.bytes == FAT_REMOVABLE == 41_580_000
+    assert first.bytes == FAT_REMOVABLE == 101_580_000
     assert first.saving == 6 * FAT_REMOVABLE
     assert {k.kind: k.bytes for k in first.kinds} == {
-        "compiler": 40_730_000, "build-tool": 200_000, "cache": 500_000, "docs": 150_000}
+        "compiler": 100_730_000, "build-tool": 200_000, "cache": 500_000, "docs": 150_000}
     assert first.created_by == FAT_RUN
     assert first.position == 1
 
@@ -242,7 +242,7 @@ def test_cli_json_and_fail_on_error(fleet_registry: FleetSeed,
                  "--fail-on-error", "--format", "json")
     assert failed.returncode == 1 and json.loads(failed.stdout)["failed"] is True
     assert "Could not scan 1 image(s)" in failing.stdout
-    assert "41.6 MB in layer 1" in failing.stdout  # 41_580_000 bytes, as units.format_size says
+    assert "102 MB in layer 1" in failing.stdout  # 101_580_000 bytes, as units.format_size says
 
 
 def test_cli_images_file_and_bad_input(fleet_registry: FleetSeed, tmp_path: Path) -> None:
@@ -252,7 +252,7 @@ def test_cli_images_file_and_bad_input(fleet_registry: FleetSeed, tmp_path: Path
     done = cli("--images", str(listing), "--cache-dir", str(tmp_path / "store"),
                "--format", "markdown")
     assert done.returncode == 0, done.stderr
-    assert "| 1 | 83.2 MB | 2 |" in done.stdout
+    assert "| 1 | 203 MB | 2 |" in done.stdout
     for args, message in (((), "exactly one of"), (("--images", str(tmp_path / "none")),
                           "reading image list"),
                           (("--registry", "x", "--tags", "newest"), "invalid --tags")):
