@@ -31,6 +31,7 @@ _EXPORTS = {
     "diff": "finalstage.api.diff", "inspect": "finalstage.api.inspect",
     "lint": "finalstage.api.lint", "ls": "finalstage.api.inspect",
     "open_image": "finalstage.api.source", "slim": "finalstage.api.slim",
+    "scan": "finalstage.api.scan",
     "FinalstageError": "finalstage.errors", "Facts": "finalstage.facts",
     "Finding": "finalstage.findings", "Location": "finalstage.findings",
     "Report": "finalstage.findings", "RuleOutcome": "finalstage.findings",

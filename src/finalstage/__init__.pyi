@@ -9,6 +9,7 @@ from finalstage.api.diff import diff as diff
 from finalstage.api.inspect import inspect as inspect
 from finalstage.api.inspect import ls as ls
 from finalstage.api.lint import lint as lint
+from finalstage.api.scan import scan as scan
 from finalstage.api.source import open_image as open_image
 from finalstage.api.slim import slim as slim
 from finalstage.errors import FinalstageError as FinalstageError

@@ -139,11 +139,13 @@ class Report:
     suppressed: tuple[Finding, ...] = ()
     detail: object | None = None
     notes: tuple[str, ...] = ()        # what the run could not do, said once (squashed image…)
+    failure: bool = False              # failed for a reason other than findings (scan errors)
 
     @property
     def is_failed(self) -> bool:
-        """True when a finding reaches ``fail_on``."""
-        return any(f.severity >= self.fail_on for f in self.findings)
+        """True when a finding reaches ``fail_on``, or the command failed otherwise
+        (``scan --fail-on-error`` with an image it could not read)."""
+        return self.failure or any(f.severity >= self.fail_on for f in self.findings)
 
     @property
     def exit_code(self) -> int:

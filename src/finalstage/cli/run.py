@@ -19,7 +19,7 @@ from finalstage.escape import one_line
 # Command name → module; the root help (and an unknown command) loads them all.
 COMMANDS = {"lint": "lint", "rules": "rules", "inspect": "inspect", "ls": "ls",
             "check": "check", "diff": "diff",
-            "slim": "slim"}
+            "slim": "slim", "scan": "scan"}
 
 
 def register(command: str | None = None) -> None:

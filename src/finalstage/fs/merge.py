@@ -75,6 +75,9 @@ class MergedTree:
         self.layers: list[LayerStats] = []
         self.wasted: dict[str, WastedPath] = {}
         self.waste_bytes = 0
+        # Every hidden copy: (path, bytes, layer that added it, layer that hid it).
+        self.hidden: list[tuple[str, int, int, int]] = []
+        self._applying = 0
         # (layer, path) → bytes of the directory a whiteout deleted (dive sizes whiteouts so).
         self.whiteout_dir_bytes: dict[tuple[int, str], int] = {}
         self._du: dict[str, int] | None = None
@@ -207,6 +210,7 @@ class MergedTree:
         w.layers.append(e.layer)
         if e.layer < len(self.layers):
             self.layers[e.layer].hidden_bytes += e.size
+        self.hidden.append((e.path, e.size, e.layer, self._applying))
 
     def _ensure_parents(self, path: str, layer: int) -> None:
         parent = parent_of(path)
@@ -229,6 +233,7 @@ class MergedTree:
         entries in tar order."""
         stats = LayerStats(index)
         self.layers.append(stats)
+        self._applying = index
         ordinary = self._apply_whiteouts(index, raw, stats)
         entries = self.entries
         children = self.children

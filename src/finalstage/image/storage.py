@@ -59,12 +59,8 @@ def _skopeo(name: str, args: list[str], timeout: float) -> bytes:
     if res.returncode == 0:
         return res.stdout
     stderr = res.stderr.decode("utf-8", errors="replace")
-    lines = [ln for ln in stderr.strip().splitlines() if ln.strip()]
-    detail = lines[-1] if lines else f"skopeo exited with {res.returncode}"
-    # skopeo logs as `time=… level=fatal msg="…"`: keep just the message.
-    if 'msg="' in detail:
-        detail = detail.split('msg="', 1)[1].rstrip('"').replace('\\"', '"')
-    if any(marker in detail.lower() for marker in _NOT_FOUND):
+    detail = tool_failure(stderr, "skopeo", res.returncode)
+    if is_not_found(detail):
         raise ImageNotFoundError(f"image not found in containers-storage: {one_line(name)}")
     raise ImageError(f"reading containers-storage:{one_line(name)}: {one_line(detail)}")
 
@@ -88,6 +84,21 @@ def _config_digest(raw_manifest: bytes) -> str | None:
     config = doc.get("config") if isinstance(doc, dict) else None
     digest = config.get("digest") if isinstance(config, dict) else None
     return digest if isinstance(digest, str) else None
+
+
+def tool_failure(stderr: str, tool: str, returncode: int) -> str:
+    """What a failed skopeo or podman said: its last line, and of a log line
+    (`time=… level=fatal msg="…"`) just the message."""
+    lines = [ln for ln in stderr.strip().splitlines() if ln.strip()]
+    detail = lines[-1] if lines else f"{tool} exited with {returncode}"
+    if 'msg="' in detail:
+        detail = detail.split('msg="', 1)[1].rstrip('"').replace('\\"', '"')
+    return detail
+
+
+def is_not_found(detail: str) -> bool:
+    """Whether a tool's failure says the image is not in containers-storage."""
+    return any(marker in detail.lower() for marker in _NOT_FOUND)
 
 
 def open_core(

@@ -1,13 +1,14 @@
 """Reporters: render the one ``Report`` as text, JSON, SARIF 2.1.0, JUnit XML, GitHub
 annotations, GitLab Code Quality, checkstyle XML, one offline HTML page, Markdown (a diff for a
-pull request) or an SBOM (CycloneDX 1.6, SPDX 2.3).
+pull request, a fleet scan) or an SBOM (CycloneDX 1.6, SPDX 2.3).
 
     from finalstage.report import render
     sys.stdout.write(render(report, "sarif"))
 
 One module per format behind ``Reporter`` (``_base.py``). ``inspect``, ``ls`` and ``rules``
 reports render as text and JSON; findings formats (SARIF, JUnit, GitHub, GitLab, checkstyle) are
-for ``lint`` and ``check``; HTML for ``inspect``, ``check`` and ``diff``; SBOMs for ``inspect``.
+for ``lint`` and ``check``; HTML for ``inspect``, ``check``, ``diff`` and ``scan``;
+Markdown for ``diff`` and ``scan``; SBOMs for ``inspect``.
 ``outputs.plan_outputs`` says where each rendering goes.
 """
 
@@ -53,6 +54,7 @@ FORMATS: dict[str, tuple[str, ...]] = {
     "rules": ("text", "json"),
     "diff": ("text", "json", "markdown", "html"),
     "slim": ("text", "json"),
+    "scan": ("text", "json", "markdown", "html"),
 }
 
 

@@ -18,6 +18,8 @@ from finalstage.report.listing import listing_json
 from finalstage.rules.docs import RuleCatalog
 from finalstage.report.slim_json import slim_json
 from finalstage.slimming.model import SlimResult
+from finalstage.report.scan_json import fleet_json
+from finalstage.scan.model import FleetReport
 
 
 def detail_json(report: Report, finding_json: Any = None) -> dict[str, Any]:
@@ -36,6 +38,8 @@ def detail_json(report: Report, finding_json: Any = None) -> dict[str, Any]:
         return catalog_json(detail)
     if isinstance(detail, SlimResult):
         return slim_json(detail)
+    if isinstance(detail, FleetReport):
+        return fleet_json(detail)
     return {}
 
 

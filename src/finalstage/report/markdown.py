@@ -1,5 +1,6 @@
 """``diff`` as Markdown for a pull-request comment: at most ``MAX_LINES`` lines, the totals and
-the top changes first, everything else in a collapsed ``<details>`` block.
+the top changes first, everything else in a collapsed ``<details>`` block. (A fleet ``scan`` is
+written by ``scan_markdown``.)
 
 Every name from an image is escaped for Markdown and HTML (code hosts render inline HTML in
 comments): ``<`` ``>`` ``&`` become entities, Markdown punctuation gets a backslash, and control
@@ -18,6 +19,8 @@ from finalstage.facts.diff import DiffResult, rollup
 from finalstage.findings import Report
 from finalstage.report._base import Reporter
 from finalstage.report.diff_text import finding_line, package_line, percent, totals_rows
+from finalstage.report.scan_markdown import render_markdown
+from finalstage.scan.model import FleetReport
 from finalstage.units import format_size
 
 MAX_LINES = 60
@@ -40,8 +43,10 @@ class MarkdownReporter(Reporter):
 
     def render(self, report: Report) -> str:
         detail = report.detail
+        if isinstance(detail, FleetReport):
+            return render_markdown(detail)
         if not isinstance(detail, DiffResult):
-            raise UsageError(f"markdown output is for diff, not {report.command}")
+            raise UsageError(f"markdown output is for diff and scan, not {report.command}")
         head = _head(detail, report)
         details = _details(detail)
         room = MAX_LINES - len(head) - 4  # the <details> lines and a blank line

@@ -38,6 +38,8 @@ from finalstage.report.inspect_text import render_text as render_inspect
 from finalstage.report.listing import render_listing
 from finalstage.report.slim_text import render_slim
 from finalstage.slimming.model import SlimResult
+from finalstage.report.scan_text import render_fleet
+from finalstage.scan.model import FleetReport
 from finalstage.units import format_size
 
 MAX_PATHS = 5
@@ -95,6 +97,8 @@ class TextReporter(Reporter):
             return render_catalog(detail)
         if isinstance(detail, SlimResult):
             return render_slim(detail, verbose=self.verbose)
+        if isinstance(detail, FleetReport):
+            return render_fleet(detail)
         image = image_target(report)
         blocks = ["\n".join(self._finding(f, image)) for f in sorted_findings(report)]
         if self.quiet:

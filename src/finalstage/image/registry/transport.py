@@ -50,6 +50,7 @@ from finalstage.image.registry.responses import (
     retry_after,
     status_error,
 )
+from finalstage.image.registry.tls import verifying_context
 from finalstage.limits import DEFAULT_LIMITS, Limits, limit_hint
 
 USER_AGENT = "finalstage"
@@ -77,6 +78,9 @@ class RegistryTransport:
     timeout: float = DEFAULT_LIMITS.timeout
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     limits: Limits = DEFAULT_LIMITS
+    # The token scope asked for (default ``repository:REPO:pull``; the catalog needs
+    # ``registry:catalog:*``).
+    scope: str | None = None
     _client: httpx.Client | None = field(default=None, init=False, repr=False)
     _insecure_client: httpx.Client | None = field(default=None, init=False, repr=False)
     _base: httpx.URL | None = field(default=None, init=False, repr=False)
@@ -90,7 +94,7 @@ class RegistryTransport:
     def _make_client(self, verify: bool) -> httpx.Client:
         return httpx.Client(
             transport=self.transport,
-            verify=verify,
+            verify=verifying_context() if verify else False,
             timeout=httpx.Timeout(self.timeout),
             follow_redirects=False,  # we follow them ourselves to control Authorization
             headers={"User-Agent": USER_AGENT},
@@ -179,7 +183,7 @@ class RegistryTransport:
     def _bearer_token(self, challenge: Challenge, *, refresh: bool) -> str:
         realm = challenge.params.get("realm", "")
         service = challenge.params.get("service", "")
-        scope = f"repository:{self.repository}:pull"
+        scope = self.scope or f"repository:{self.repository}:pull"
         key = (realm, service, scope)
         cached = self._tokens.get(key)
         if cached and not refresh and cached.expires > time.monotonic():

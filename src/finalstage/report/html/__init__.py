@@ -1,4 +1,5 @@
-"""``--format html``: one self-contained page for ``inspect``, ``check`` and ``diff``.
+"""``--format html``: one self-contained page for ``inspect``, ``check`` and ``diff`` (and a
+static one, no script, for a fleet ``scan``: ``report.scan_html``).
 
 The page holds its data (JSON, built by ``data.page_data``), its code (``app.js``) and its
 treemap layout library inline: d3-hierarchy 3.1.3 (ISC), vendored as published
@@ -26,6 +27,8 @@ from finalstage.escape import one_line
 from finalstage.findings import Report
 from finalstage.report._base import Reporter
 from finalstage.report.html.data import page_data
+from finalstage.report.scan_html import render_fleet_html
+from finalstage.scan.model import FleetReport
 
 HERE = Path(__file__).parent
 _SLOT = re.compile(r"\{\{(\w+)\}\}")
@@ -69,6 +72,8 @@ class HtmlReporter(Reporter):
     human_readable: ClassVar[bool] = False
 
     def render(self, report: Report) -> str:
+        if isinstance(report.detail, FleetReport):
+            return render_fleet_html(report.detail)
         if report.command not in ("inspect", "check", "diff"):
             raise UsageError(f"html output is for inspect, check and diff, not {report.command}")
         target = " → ".join(report.targets) or report.command
