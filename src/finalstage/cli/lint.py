@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from finalstage.api.autofix import lint_fix
 from finalstage.api.lint import lint as run_lint
 from finalstage.cli._app import (
     BuildArg,
@@ -42,10 +43,27 @@ def lint(
     fail_on: FailOn = None,
     disable_ignore_pragma: Annotated[bool, typer.Option(
         "--disable-ignore-pragma", help="Ignore '# finalstage: ignore=' comments.")] = False,
+    fix: Annotated[bool, typer.Option(
+        "--fix", help="Apply the safe fixes in place, then report what is left.")] = False,
+    diff: Annotated[bool, typer.Option(
+        "--diff", help="Print the fixes as a unified diff; write nothing (exit 1 if any).")] = False,
+    unsafe_fixes: Annotated[bool, typer.Option(
+        "--unsafe-fixes", help="Also apply fixes that may change behaviour.")] = False,
     output: OutputFile = None,
     verbose: Verbose = False,
 ) -> None:
     """Lint the final stage of DOCKERFILE(s): what reaches the image that ships."""
+    if fix or diff:
+        report = lint_fix(dockerfiles, write=not diff, unsafe=unsafe_fixes,
+                          build_args=build_args_of(build_arg), target=target, settings=config,
+                          select=rule_refs(select) if select else None, ignore=rule_refs(ignore),
+                          fail_on=severity_of(fail_on))
+        if diff:
+            patch = "".join(f.diff() for f in report.detail)  # type: ignore[union-attr]
+            emit(patch, "text", output)
+            raise typer.Exit(1 if patch else 0)
+        emit(report, output_format, output, verbose=verbose)
+        raise typer.Exit(report.exit_code)
     report = run_lint(dockerfiles, build_args=build_args_of(build_arg), target=target,
                       settings=config, select=rule_refs(select) if select else None,
                       ignore=rule_refs(ignore), disable_ignore_pragma=disable_ignore_pragma,
