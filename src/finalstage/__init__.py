@@ -28,7 +28,7 @@ from finalstage._version import __version__
 _EXPORTS = {
     "Analysis": "finalstage.analysis.model", "Category": "finalstage.analysis.categories",
     "Package": "finalstage.analysis.packages.model", "check": "finalstage.api.check", "inspect": "finalstage.api.inspect",
-    "lint": "finalstage.api.lint", "ls": "finalstage.api.inspect",
+    "fix": "finalstage.api.fix", "lint": "finalstage.api.lint", "ls": "finalstage.api.inspect",
     "open_image": "finalstage.api.source",
     "FinalstageError": "finalstage.errors", "Facts": "finalstage.facts",
     "Finding": "finalstage.findings", "Location": "finalstage.findings",

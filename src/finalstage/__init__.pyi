@@ -6,6 +6,7 @@ from finalstage.analysis.model import Analysis as Analysis
 from finalstage.analysis.packages.model import Package as Package
 from finalstage.api import check as check
 from finalstage.api import inspect as inspect
+from finalstage.api.fix import fix as fix
 from finalstage.api import lint as lint
 from finalstage.api import ls as ls
 from finalstage.api import open_image as open_image

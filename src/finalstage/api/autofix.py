@@ -117,7 +117,7 @@ def lint_fix(
                                 target=target, unsafe=unsafe)
         done.append(FileFix(path, before, after, fixed))
         if write and after != before:
-            _write(path, after, data)
+            write_text(path, after, data)
         df = parse_text(after, path=path, build_args=build_args, target=target)
         reports.append(evaluate(Facts(dockerfile=df, dockerfile_path=path, target=target),
                                 chosen, command="lint", targets=(path,)))
@@ -140,7 +140,7 @@ def _notes(done: Sequence[FileFix], left: Sequence[Finding], unsafe: bool,
     return tuple(notes)
 
 
-def _write(path: str, text: str, original: bytes) -> None:
+def write_text(path: str, text: str, original: bytes) -> None:
     """Write ``text`` back in the file's own conventions (BOM, CRLF line ends)."""
     if b"\r\n" in original:
         text = text.replace("\n", "\r\n")
@@ -149,10 +149,11 @@ def _write(path: str, text: str, original: bytes) -> None:
     try:
         with open(tmp, "wb") as handle:
             handle.write(data)
-        os.chmod(tmp, os.stat(path).st_mode & 0o7777)
+        if os.path.exists(path):
+            os.chmod(tmp, os.stat(path).st_mode & 0o7777)
         os.replace(tmp, path)
     except OSError as err:
         raise UsageError(f"writing {path}: {err.strerror or err}") from err
 
 
-__all__ = ["FileFix", "fix_text", "lint_fix"]
+__all__ = ["FileFix", "fix_text", "lint_fix", "write_text"]
