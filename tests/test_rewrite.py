@@ -77,7 +77,7 @@ def test_no_family_and_no_base_fail_with_the_reason() -> None:
 @pytest.mark.parametrize("example", ["go", "python", "node"])
 def test_examples_rewrite_parses(example: str) -> None:
     report = fix(ROOT / "examples" / example / "Dockerfile.fat")
-    assert parse_text(report.detail.text).final_stage.base != \
+    assert parse_text(report.detail.rewrite.text).final_stage.base != \
         parse_text((ROOT / "examples" / example / "Dockerfile.fat").read_text()).final_stage.base
     assert not [f for f in report.findings if f.rule in ("FS101", "FS105", "FS401", "FS402")]
 

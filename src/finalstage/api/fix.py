@@ -4,33 +4,51 @@
 
     >>> from finalstage import fix
     >>> report = fix("examples/go/Dockerfile.fat", base="scratch")
-    >>> report.detail.family, report.detail.base
+    >>> report.detail.rewrite.family, report.detail.rewrite.base
     ('go', 'scratch')
-    >>> "FROM scratch" in report.detail.text
+    >>> "FROM scratch" in report.detail.rewrite.text
     True
 
-The report's ``detail`` is the ``Rewrite`` (its ``text`` is the new Dockerfile); its findings
-are those of linting the rewritten file, so what is left to do shows at once.
+The report's ``detail`` is a ``FixOutcome``: the ``Rewrite`` (its ``text`` is the new
+Dockerfile), the ``Verification`` when asked (``verify=True``: built with buildah, gated by a
+strict ``check``, probed against the original) and whether the file was written — never when
+the verification failed. Its findings are those of linting the rewritten file.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from pathlib import Path
 
 from finalstage.api.autofix import write_text
 from finalstage.api.lint import SettingsArg, resolve_settings
+from finalstage.api.verify import Verification, verify as verify_rewrite
 from finalstage.dockerfile import parse_text
 from finalstage.dockerfile.parse import decode, read_source
 from finalstage.engine import evaluate
 from finalstage.errors import DockerfileError, UsageError
 from finalstage.facts import Facts
 from finalstage.findings import Report
-from finalstage.rewrite import plan
+from finalstage.rewrite import Rewrite, plan
+
+
+@dataclass(frozen=True)
+class FixOutcome:
+    """What ``fix`` did: the rewrite, its verification (if asked) and whether it was written."""
+
+    rewrite: Rewrite
+    verification: Verification | None
+    written: bool
+
+    @property
+    def is_failed(self) -> bool:
+        return self.verification is not None and self.verification.why_not is not None
 
 
 def fix(dockerfile: str | Path, *, base: str | None = None, output: str | Path | None = None,
-        settings: SettingsArg = None) -> Report:
+        settings: SettingsArg = None, verify: bool = False,
+        probe_cmd: str | None = None) -> Report:
     """Rewrite ``dockerfile``'s final stage on ``base`` (default: the SDK → runtime table).
 
     With ``output`` the new Dockerfile is written there (``output == dockerfile`` rewrites it
@@ -48,10 +66,17 @@ def fix(dockerfile: str | Path, *, base: str | None = None, output: str | Path |
     report = evaluate(Facts(dockerfile=df, dockerfile_path=path), chosen, command="fix",
                       targets=(path,))
     notes = list(rewrite.notes) + [f"left to do: {t}" for t in rewrite.todos]
-    if output is not None:
+    checked = verify_rewrite(path, rewrite.text, probe_cmd=probe_cmd) if verify else None
+    if checked is not None:
+        notes.append(checked.table())
+        if checked.why_not is not None:
+            notes.append(f"not written: {checked.why_not}")
+    written = output is not None and (checked is None or checked.why_not is None)
+    if written:
         write_text(str(output), rewrite.text, data)
         notes.append(f"wrote {output}")
-    return dataclasses.replace(report, detail=rewrite, notes=report.notes + tuple(notes))
+    return dataclasses.replace(report, detail=FixOutcome(rewrite, checked, written),
+                               notes=report.notes + tuple(notes))
 
 
-__all__ = ["fix"]
+__all__ = ["FixOutcome", "fix"]

@@ -14,6 +14,7 @@ import typer
 from finalstage.api.fix import fix as run_fix
 from finalstage.cli._app import app, emit
 from finalstage.escape import one_line
+from finalstage.redact import redact_text
 
 
 @app.command()
@@ -27,19 +28,30 @@ def fix(
         "--write", help="Rewrite DOCKERFILE in place instead of printing it.")] = False,
     output: Annotated[str | None, typer.Option(
         "--output", "-o", metavar="FILE", help="Write the new Dockerfile to FILE.")] = None,
+    verify: Annotated[bool, typer.Option(
+        "--verify", help="Build both with buildah, check the new image strictly, compare size "
+                         "and probe; write nothing when that fails.")] = False,
+    probe_cmd: Annotated[str | None, typer.Option(
+        "--probe-cmd", metavar="ARGS",
+        help="Arguments given to both images' entrypoint as the probe (default --version).")]
+        = None,
     output_format: Annotated[str, typer.Option(
         "--format", metavar="FORMAT",
         help="dockerfile (the new file) or json (the report).")] = "dockerfile",
 ) -> None:
     """Rewrite DOCKERFILE's final stage as a builder plus a minimal runtime stage."""
     target = dockerfile if write else output
-    report = run_fix(dockerfile, base=base, output=target)
+    report = run_fix(dockerfile, base=base, output=target, verify=verify, probe_cmd=probe_cmd)
+    outcome = report.detail
     if output_format == "json":
         emit(report, "json", None)
-    elif target is None:
-        emit(report.detail.text, "text", None)  # type: ignore[union-attr]
+    elif target is None and not outcome.is_failed:  # type: ignore[union-attr]
+        emit(outcome.rewrite.text, "text", None)  # type: ignore[union-attr]
     for note in report.notes:
-        print(f"note: {one_line(note)}", file=sys.stderr)
+        lines = [one_line(line) for line in redact_text(note).splitlines()]
+        print("\n".join(lines) if len(lines) > 1 else f"note: {lines[0]}", file=sys.stderr)
     for finding in report.findings:
         print(f"note: the rewrite still has {finding.rule} [{finding.severity.value}] "
               f"{one_line(finding.message)}", file=sys.stderr)
+    if outcome.is_failed:  # type: ignore[union-attr]
+        raise typer.Exit(1)
