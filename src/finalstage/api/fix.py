@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 
 from finalstage.api.autofix import write_text
@@ -48,7 +49,7 @@ class FixOutcome:
 
 def fix(dockerfile: str | Path, *, base: str | None = None, output: str | Path | None = None,
         settings: SettingsArg = None, verify: bool = False,
-        probe_cmd: str | None = None) -> Report:
+        probe_cmd: str | None = None, build_opts: Sequence[str] = ()) -> Report:
     """Rewrite ``dockerfile``'s final stage on ``base`` (default: the SDK → runtime table).
 
     With ``output`` the new Dockerfile is written there (``output == dockerfile`` rewrites it
@@ -66,7 +67,8 @@ def fix(dockerfile: str | Path, *, base: str | None = None, output: str | Path |
     report = evaluate(Facts(dockerfile=df, dockerfile_path=path), chosen, command="fix",
                       targets=(path,))
     notes = list(rewrite.notes) + [f"left to do: {t}" for t in rewrite.todos]
-    checked = verify_rewrite(path, rewrite.text, probe_cmd=probe_cmd) if verify else None
+    checked = verify_rewrite(path, rewrite.text, probe_cmd=probe_cmd,
+                             build_opts=build_opts) if verify else None
     if checked is not None:
         notes.append(checked.table())
         if checked.why_not is not None:

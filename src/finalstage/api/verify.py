@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,18 +76,19 @@ class Verification:
 
 
 def verify(dockerfile: str | Path, new_text: str, *, probe_cmd: str | None = None,
-           tag: str | None = None) -> Verification:
-    """Build ``dockerfile`` and ``new_text`` (same context: the Dockerfile's directory)."""
+           tag: str | None = None, build_opts: Sequence[str] = ()) -> Verification:
+    """Build ``dockerfile`` and ``new_text`` (same context: the Dockerfile's directory) with
+    the buildah options ``build_opts`` (``rewrite.build.build_options``)."""
     path = Path(dockerfile)
     context = str(path.parent.resolve())
     name = tag or f"localhost/finalstage-fix/{path.parent.resolve().name.lower() or 'app'}"
     with tempfile.TemporaryDirectory(prefix="finalstage-fix-") as tmp:
         new_file = os.path.join(tmp, "Dockerfile")
         Path(new_file).write_text(new_text, encoding="utf-8")
-        before = build(str(path), context, f"{name}:before")
+        before = build(str(path), context, f"{name}:before", build_opts)
         if not before.ok:
             return Verification(before, Built(f"{name}:after", False, "not built"))
-        after = build(new_file, context, f"{name}:after")
+        after = build(new_file, context, f"{name}:after", build_opts)
         if not after.ok:
             return Verification(before, after)
         policy = os.path.join(tmp, "finalstage.toml")

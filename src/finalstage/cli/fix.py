@@ -13,6 +13,7 @@ import typer
 
 from finalstage.api.fix import fix as run_fix
 from finalstage.cli._app import app, emit
+from finalstage.rewrite.build import build_options
 from finalstage.escape import one_line
 from finalstage.redact import redact_text
 
@@ -35,13 +36,23 @@ def fix(
         "--probe-cmd", metavar="ARGS",
         help="Arguments given to both images' entrypoint as the probe (default --version).")]
         = None,
+    build_arg: Annotated[list[str], typer.Option(
+        "--build-arg", metavar="KEY=VALUE", help="Build argument for --verify's builds.")]
+        = [],  # noqa: B006 - typer reads the default, never mutates it
+    build_volume: Annotated[list[str], typer.Option(
+        "--build-volume", metavar="HOST:CONTAINER[:ro]",
+        help="Volume mounted in RUN steps of --verify's builds (a CA bundle).")] = [],  # noqa: B006
+    build_secret: Annotated[list[str], typer.Option(
+        "--build-secret", metavar="id=ID,src=PATH",
+        help="Build secret for --verify's builds.")] = [],  # noqa: B006
     output_format: Annotated[str, typer.Option(
         "--format", metavar="FORMAT",
         help="dockerfile (the new file) or json (the report).")] = "dockerfile",
 ) -> None:
     """Rewrite DOCKERFILE's final stage as a builder plus a minimal runtime stage."""
     target = dockerfile if write else output
-    report = run_fix(dockerfile, base=base, output=target, verify=verify, probe_cmd=probe_cmd)
+    report = run_fix(dockerfile, base=base, output=target, verify=verify, probe_cmd=probe_cmd,
+                     build_opts=build_options(build_arg, build_volume, build_secret))
     outcome = report.detail
     if output_format == "json":
         emit(report, "json", None)

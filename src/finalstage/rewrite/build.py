@@ -10,6 +10,7 @@ from __future__ import annotations
 import shlex
 import shutil
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from finalstage.errors import UsageError
@@ -45,11 +46,24 @@ def _need(tool: str) -> str:
     return found
 
 
-def build(dockerfile: str, context: str, tag: str) -> Built:
-    """``buildah bud -f dockerfile -t tag context``."""
+def build_options(build_args: Sequence[str] = (), volumes: Sequence[str] = (),
+                  secrets: Sequence[str] = ()) -> tuple[str, ...]:
+    """buildah options for ``KEY=VALUE`` build args, ``HOST:CONTAINER[:ro]`` volumes mounted in
+    RUN steps, and ``id=ID,src=PATH`` secrets (a proxy's CA bundle, for example)."""
+    out: list[str] = []
+    for flag, values in (("--build-arg", build_args), ("--volume", volumes),
+                         ("--secret", secrets)):
+        for value in values:
+            out += [flag, value]
+    return tuple(out)
+
+
+def build(dockerfile: str, context: str, tag: str, options: Sequence[str] = ()) -> Built:
+    """``buildah bud [options] -f dockerfile -t tag context``."""
     _need("buildah")
     try:
-        done = subprocess.run([*BUD, "-f", dockerfile, "-t", tag, context], capture_output=True,
+        done = subprocess.run([*BUD, *options, "-f", dockerfile, "-t", tag, context],
+                              capture_output=True,
                               text=True, timeout=BUILD_TIMEOUT, check=False)
     except subprocess.TimeoutExpired:
         return Built(tag, False, f"build timed out after {BUILD_TIMEOUT}s")
@@ -82,4 +96,4 @@ def probe(tag: str, args: str) -> Probe:
     return Probe(args, done.returncode, done.stdout.strip())
 
 
-__all__ = ["BUD", "Built", "Probe", "build", "probe", "size"]
+__all__ = ["BUD", "Built", "Probe", "build", "build_options", "probe", "size"]
