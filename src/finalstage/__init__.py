@@ -28,7 +28,7 @@ from finalstage._version import __version__
 _EXPORTS = {
     "Analysis": "finalstage.analysis.model", "Category": "finalstage.analysis.categories",
     "Package": "finalstage.analysis.packages.model", "check": "finalstage.api.check",
-    "diff": "finalstage.api.diff", "inspect": "finalstage.api.inspect",
+    "diff": "finalstage.api.diff", "fix": "finalstage.api.fix", "inspect": "finalstage.api.inspect",
     "lint": "finalstage.api.lint", "ls": "finalstage.api.inspect",
     "open_image": "finalstage.api.source", "slim": "finalstage.api.slim",
     "scan": "finalstage.api.scan",

@@ -6,6 +6,7 @@ from finalstage.analysis.model import Analysis as Analysis
 from finalstage.analysis.packages.model import Package as Package
 from finalstage.api.check import check as check
 from finalstage.api.diff import diff as diff
+from finalstage.api.fix import fix as fix
 from finalstage.api.inspect import inspect as inspect
 from finalstage.api.inspect import ls as ls
 from finalstage.api.lint import lint as lint

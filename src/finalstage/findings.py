@@ -57,6 +57,40 @@ class Location:
     end_column: int | None = None
 
 
+class Applicability(enum.StrEnum):
+    """Whether a fix keeps what the image does (ruff ``Applicability``): ``safe`` fixes are
+    applied by ``lint --fix``; ``unsafe`` ones may change behaviour and need ``--unsafe-fixes``."""
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the text from (``line``, ``column``) to (``end_line``, ``end_column``) with
+    ``content``: 1-based lines, 0-based columns into the file's lines (end exclusive), so a fix
+    touches only its span and comments, continuations and heredocs around it survive."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    content: str
+
+    @classmethod
+    def insert(cls, line: int, column: int, content: str) -> Edit:
+        return cls(line, column, line, column, content)
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A rule's fix for one finding: what it does, how safe it is, and its edits."""
+
+    title: str
+    applicability: Applicability
+    edits: tuple[Edit, ...]
+
+
 @dataclass(frozen=True)
 class Finding:
     """One problem found by one rule.
@@ -83,13 +117,15 @@ class Finding:
     subjects: tuple[str, ...] = field(default_factory=tuple)
     # Codes of other rules whose findings about the same fact were merged into this one.
     also: tuple[str, ...] = field(default_factory=tuple)
+    # The rule's fix for this finding, when it can make one (``lint --fix``).
+    fix: Fix | None = None
 
     def sort_key(self) -> tuple[str, int, int, str]:
         loc = self.location
         return (loc.file if loc else "", loc.line if loc else 0, loc.column if loc else 0, self.rule)
 
 
-__all__ = ["Finding", "Location", "Severity"]
+__all__ = ["Applicability", "Edit", "Finding", "Fix", "Location", "Severity"]
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from finalstage.api.autofix import lint_fix
 from finalstage.api.lint import lint as run_lint
 from finalstage.cli._app import (
     AsError,
@@ -31,11 +32,12 @@ from finalstage.cli._app import (
     build_args_of,
     command,
     emit,
+    write,
     rule_refs,
     severities_of,
     severity_of,
 )
-from finalstage.report import plan
+from finalstage.report import Output, plan
 
 
 @command()
@@ -60,12 +62,23 @@ def lint(
         "--disable-ignore-pragma", help="Ignore '# finalstage: ignore=' comments.")] = False,
     statistics: Statistics = False,
     quiet: Quiet = False,
+    fix: Annotated[bool, typer.Option(
+        "--fix", help="Apply the safe fixes in place, then report what is left.")] = False,
+    diff: Annotated[bool, typer.Option(
+        "--diff", help="Print the fixes as a unified diff; write nothing (exit 1 if any).")] = False,
+    unsafe_fixes: Annotated[bool, typer.Option(
+        "--unsafe-fixes", help="Also apply fixes that may change behaviour.")] = False,
     verbose: Verbose = False,
     no_color: NoColor = False,
 ) -> None:
     """Lint the final stage of DOCKERFILE(s): what reaches the image that ships. Formats: text,
     json, sarif, junit, github, gitlab, checkstyle."""
     outputs = plan("lint", output_format, output, statistics=statistics)
+    if fix or diff:
+        _fix(dockerfiles, outputs, diff=diff, unsafe=unsafe_fixes, no_color=no_color,
+             verbose=verbose, quiet=quiet, build_args=build_args_of(build_arg), target=target,
+             settings=config, select=rule_refs(select) if select else None,
+             ignore=rule_refs(ignore), fail_on=severity_of(fail_on))
     report = run_lint(dockerfiles, build_args=build_args_of(build_arg), target=target,
                       settings=config, select=rule_refs(select) if select else None,
                       ignore=rule_refs(ignore), disable_ignore_pragma=disable_ignore_pragma,
@@ -75,3 +88,16 @@ def lint(
     emit(report, outputs, no_color=no_color, statistics=statistics, verbose=verbose,
          quiet=quiet)
     raise typer.Exit(0 if exit_zero else report.exit_code)
+
+
+def _fix(dockerfiles: list[str], outputs: list[Output], *, diff: bool, unsafe: bool,
+         no_color: bool, verbose: bool, quiet: bool, **lint_options: object) -> None:
+    """``--fix`` (write the fixes, report what is left) or ``--diff`` (print them, write
+    nothing, exit 1 when there is any)."""
+    report = lint_fix(dockerfiles, write=not diff, unsafe=unsafe, **lint_options)  # type: ignore[arg-type]
+    if diff:
+        patch = "".join(f.diff() for f in report.detail)  # type: ignore[union-attr]
+        write(patch, outputs[0].path if outputs else None)
+        raise typer.Exit(1 if patch else 0)
+    emit(report, outputs, no_color=no_color, verbose=verbose, quiet=quiet)
+    raise typer.Exit(report.exit_code)

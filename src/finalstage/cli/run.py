@@ -17,7 +17,7 @@ from finalstage.errors import FinalstageError
 from finalstage.escape import one_line
 
 # Command name → module; the root help (and an unknown command) loads them all.
-COMMANDS = {"lint": "lint", "rules": "rules", "inspect": "inspect", "ls": "ls",
+COMMANDS = {"lint": "lint", "fix": "fix", "rules": "rules", "inspect": "inspect", "ls": "ls",
             "check": "check", "diff": "diff",
             "slim": "slim", "scan": "scan"}
 

@@ -19,14 +19,17 @@ from finalstage.cli._app import (
     AuthFile,
     FailOn,
     Limit,
-    OutputFile,
+    Formats,
+    NoColor,
+    Outputs,
     Platform,
     TlsVerify,
-    app,
+    command,
     emit,
     limits_of,
     severity_of,
 )
+from finalstage.report import plan
 from finalstage.scan.run import ProgressFn, ScanProgress
 from finalstage.units import format_size
 
@@ -60,7 +63,7 @@ def progress_for_tty() -> ProgressFn | None:
     return show
 
 
-@app.command()
+@command()
 def scan(
     images: Annotated[str | None, typer.Option(
         "--images", metavar="FILE", help="A file of image references, one per line.")] = None,
@@ -94,14 +97,16 @@ def scan(
         "--cache-dir", metavar="DIR", help="Where layer summaries persist (default: the "
         "layer cache, $FINALSTAGE_CACHE_DIR).")] = None,
     platform: Platform = None,
-    output_format: Annotated[str, typer.Option(
-        "--format", help="text, json, markdown or html.")] = "text",
-    output: OutputFile = None,
+    output_format: Formats = [],  # noqa: B006
+    output: Outputs = [],  # noqa: B006
     limit: Limit = [],  # noqa: B006 - typer reads the default, never mutates it
     tls_verify: TlsVerify = None,
     authfile: AuthFile = None,
+    no_color: NoColor = False,
 ) -> None:
-    """Scan many images and rank the fixes that remove the most bytes across them."""
+    """Scan many images and rank the fixes that remove the most bytes across them. Formats:
+    text, json, markdown, html."""
+    outputs = plan("scan", output_format, output)
     report = run_scan(
         images, registry=registry, repo=repo, tags=tags,
         containers_storage=containers_storage, policy=policy,
@@ -111,5 +116,5 @@ def scan(
         cache_dir=cache_dir, progress=progress_for_tty())
     if sys.stderr.isatty():
         sys.stderr.write("\r\x1b[K")
-    emit(report, output_format, output)
+    emit(report, outputs, no_color=no_color)
     raise typer.Exit(report.exit_code)

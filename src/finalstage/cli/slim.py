@@ -22,12 +22,12 @@ from finalstage.cli._app import (
     Platform,
     TlsVerify,
     Verbose,
-    app,
+    command,
     emit,
     limits_of,
     progress_for_tty,
 )
-from finalstage.errors import UsageError
+from finalstage.report import plan
 
 Globs = Annotated[list[str], typer.Option(metavar="GLOB")]
 
@@ -43,7 +43,7 @@ def _log_for_tty() -> object:
     return log
 
 
-@app.command()
+@command()
 def slim(
     image: ImageArg,
     output: Annotated[str | None, typer.Option(
@@ -85,14 +85,13 @@ def slim(
 ) -> None:
     """Shrink IMAGE to what its entrypoint needs and write it to DEST, with the reason each
     file was kept; verify it by running both images with the same probe."""
-    if output_format not in ("text", "json"):
-        raise UsageError(f"unknown output format {output_format!r}: use text|json")
+    outputs = plan("slim", [output_format], [report] if report else [])
     result = run_slim(
         image, output, dry_run=dry_run, include=include, exclude=exclude,
         keep_shell=keep_shell, probe_cmd=probe_cmd, probe_http=probe_http or None,
         verify=verify, learn=learn, explain=explain, platform=platform, limits=limits_of(limit),
         tls_verify=tls_verify, auth_file=authfile, progress=progress_for_tty(),
         log=_log_for_tty())  # type: ignore[arg-type]
-    emit(result, output_format, report, verbose=verbose)
+    emit(result, outputs, verbose=verbose)
     detail = result.detail
     raise typer.Exit(1 if getattr(detail, "is_failed", False) else 0)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from finalstage.dockerfile.model import Instruction, Stage
 from finalstage.facts.dockerfile import DockerfileContext
-from finalstage.findings import Finding, Location, RuleInfo, Severity
+from finalstage.findings import Applicability, Finding, Fix, Location, RuleInfo, Severity
 from finalstage.redact import redact_text
 from finalstage.rules._options import Option
 from finalstage.rules._validate import cleandoc, validate
@@ -62,6 +62,9 @@ class Rule:
     subjects: ClassVar[tuple[str, ...]] = ()
     # Retired codes and names that now mean this rule (suppressions, baselines, selectors).
     aliases: ClassVar[tuple[str, ...]] = ()
+    # The fix this rule offers (ruff ``fixable``): None, or its applicability at best — a
+    # rule that is ``SAFE`` may still offer an unsafe fix where it cannot be sure.
+    fixable: ClassVar[Applicability | None] = None
     status: ClassVar[Status] = Status.PREVIEW
     since: ClassVar[str] = "0.1.0"
     # Set on the helper bases only: they are not rules and skip validation.
@@ -128,8 +131,9 @@ class Rule:
         subjects: tuple[str, ...] | None = None,
         severity: Severity | None = None,
         guard: str | None = None,
+        fix: Fix | None = None,
     ) -> Finding:
-        """A finding located on ``instr`` (its whole line range).
+        """A finding located on ``instr`` (its whole line range), with the rule's ``fix``.
 
         ``needle`` narrows the location to the physical line of ``instr`` that contains it (the
         package, the path), so annotations point at the offending line of a long RUN;
@@ -161,6 +165,7 @@ class Rule:
             stage=stage.label if stage is not None else None,
             source_line=redact_text(source_line) if source_line is not None else None,
             subjects=self.subjects if subjects is None else subjects,
+            fix=fix if self.fixable is not None else None,
         )
 
     def image_finding(

@@ -16,7 +16,7 @@ _NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 # ruff's disallowed_rule_names.txt: a name says what is flagged, not what to do instead.
 _BAD_NAME_PREFIXES = ("avoid-", "use-", "prefer-", "do-not-", "consider-", "rewrite-", "uses-")
 _REQUIRED_SECTIONS = ("## What it does", "## Why is this bad?", "## Example", "Use instead:")
-_OPTIONAL_SECTIONS = ("## Known problems", "## Options", "## References")
+_OPTIONAL_SECTIONS = ("## Known problems", "## Fix safety", "## Options", "## References")
 _SECTION_LINE = re.compile(r"^(## .+|Use instead:)$", re.MULTILINE)
 
 
@@ -76,6 +76,8 @@ def _validate_doc(cls: Any, where: str) -> None:
     order = [known.index(s) for s in found]
     if order != sorted(order) or len(set(found)) != len(found):
         raise TypeError(f"{where}: doc sections must appear once each, in the order {known}")
+    if cls.fixable is not None and "## Fix safety" not in found:
+        raise TypeError(f"{where}: a fixable rule documents its fix in '## Fix safety'")
     if "```dockerfile" not in doc.split("Use instead:")[0]:
         raise TypeError(f"{where}: ## Example needs a ```dockerfile block before 'Use instead:'")
     if "## Options" in found:

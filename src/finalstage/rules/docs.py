@@ -47,6 +47,9 @@ def render_page(rule: type[Rule]) -> str:
         "",
         *([f"Also answers to: {', '.join(f'`{a}`' for a in rule.aliases)}", ""]
           if rule.aliases else []),
+        *([f"Fix: {rule.fixable.value} (`finalstage lint --fix`"
+           f"{'' if rule.fixable.value == 'safe' else ' --unsafe-fixes'})", ""]
+          if rule.fixable is not None else []),
         body.strip(),
         "",
     ]

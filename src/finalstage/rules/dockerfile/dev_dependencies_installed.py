@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from finalstage.dockerfile.model import Instruction, Stage
-from finalstage.findings import Finding, Severity
+from finalstage.findings import Applicability, Finding, Fix, Severity
 from finalstage.facts.dockerfile import DockerfileContext
 from finalstage.rules._base import InstructionRule
-from finalstage.rules._shell import commands
+from finalstage.rules._fixes import after, make
+from finalstage.rules._shell import Cmd, commands
 from finalstage.rules.dockerfile._installs import dev_install, prunes
 from finalstage.rules.dockerfile._query import env_before, run_text
 from finalstage.rules.dockerfile._trees import graph
@@ -56,6 +58,12 @@ class DevDependenciesInstalled(InstructionRule):
     ## Known problems
     Lockfile-driven installs configured in files the linter does not read (`.npmrc` with
     `omit=dev`, `.bundle/config`) are reported; suppress them with a reason.
+
+    ## Fix safety
+    For `npm install`/`npm ci`, `yarn install` and `pnpm install` the fix adds `--omit=dev`,
+    `--production` or `--prod` after the command. It is unsafe: a build step after the install
+    (`npm run build` with TypeScript, a bundler) may need the development dependencies; then
+    build in a builder stage instead (`finalstage fix`). Other managers get no fix.
     """
 
     code = "FS105"
@@ -64,6 +72,7 @@ class DevDependenciesInstalled(InstructionRule):
     groups = ("packages",)
     subjects = ("category:dev-dependency",)
     keywords = ("RUN", "COPY", "ADD")
+    fixable = Applicability.UNSAFE
 
     def check_instruction(
         self, instr: Instruction, stage: Stage, ctx: DockerfileContext
@@ -85,6 +94,7 @@ class DevDependenciesInstalled(InstructionRule):
                     needle=cmd.name, guard=cmd.guard,
                     fix_hint="install production dependencies only, or install everything in a "
                              "builder stage and copy the pruned result",
+                    fix=_fix(ctx, instr, cmd, cmds),
                 )
 
     def _copied(self, instr: Instruction, ctx: DockerfileContext) -> Iterator[Finding]:
@@ -104,3 +114,31 @@ class DevDependenciesInstalled(InstructionRule):
                 fix_hint="install production dependencies only in the builder (or prune them "
                          "there) before the final stage copies the tree",
             )
+
+# Node package manager → (its install command on one line, the production-only flag).
+_PROD_FLAGS = {
+    "npm": (re.compile(r"\bnpm(?:\s+-[-\w=]+)*\s+(?:ci|install|i)\b"), " --omit=dev"),
+    "yarn": (re.compile(r"\byarn(?:\s+-[-\w=]+)*(?:\s+install\b|(?=\s*(?:&&|;|$)))"),
+             " --production"),
+    "pnpm": (re.compile(r"\bpnpm(?:\s+-[-\w=]+)*\s+(?:install|i)\b"), " --prod"),
+}
+
+
+def _fix(ctx: DockerfileContext, instr: Instruction, cmd: Cmd,
+         cmds: tuple[Cmd, ...]) -> Fix | None:
+    """Install the production set only (Node managers; the others need a person)."""
+    known = _PROD_FLAGS.get(cmd.name)
+    if known is None or (cmd.name == "yarn" and cmd.words()[:1] == ("workspaces",)):
+        return None
+    pattern, flag = known
+    same = [c for c in cmds if c.name == cmd.name and _is_install(c)]
+    return make(f"add {flag.strip()}", Applicability.UNSAFE,
+                after(ctx, instr, pattern, flag, [c is cmd for c in same]))
+
+
+def _is_install(cmd: Cmd) -> bool:
+    """The install commands ``_PROD_FLAGS`` patterns match (verb first, as the rule reads)."""
+    if cmd.name == "yarn":
+        return not cmd.words() or cmd.words()[0] == "install"
+    verbs = ("ci", "install", "i") if cmd.name == "npm" else ("install", "i")
+    return cmd.args[:1] != () and cmd.args[0] in verbs

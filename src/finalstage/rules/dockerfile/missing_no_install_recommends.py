@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from finalstage.dockerfile.model import Instruction, Stage
-from finalstage.findings import Finding, Severity
+from finalstage.findings import Applicability, Finding, Severity
 from finalstage.facts.dockerfile import DockerfileContext
+from finalstage.rules._fixes import after, make
 from finalstage.rules._base import InstructionRule
-from finalstage.rules._shell import commands, installs
+from finalstage.rules._shell import Cmd, commands, installs
 from finalstage.rules.dockerfile._query import first_run_mentioning
+
+# ``apt-get [-y -q …] install`` on one line: where the flag goes.
+_APT_INSTALL = re.compile(r"\bapt(?:-get)?(?:\s+-[-\w=]+)*\s+install\b")
 
 
 class MissingNoInstallRecommends(InstructionRule):
@@ -38,6 +43,11 @@ class MissingNoInstallRecommends(InstructionRule):
         && rm -rf /var/lib/apt/lists/*
     ```
 
+    ## Fix safety
+    The fix adds `--no-install-recommends` right after `install`. It is unsafe: a program may
+    need a package that was only recommended (`curl` recommends `ca-certificates`, without which
+    HTTPS fails), so check the image still works and name such packages explicitly.
+
     ## References
     - [hadolint DL3015](https://github.com/hadolint/hadolint/wiki/DL3015)
     """
@@ -47,16 +57,16 @@ class MissingNoInstallRecommends(InstructionRule):
     severity = Severity.WARNING
     groups = ("packages", "size")
     keywords = ("RUN",)
+    fixable = Applicability.UNSAFE
 
     def check_instruction(
         self, instr: Instruction, stage: Stage, ctx: DockerfileContext
     ) -> Iterator[Finding]:
-        for install in installs(commands(instr)):
+        apt = [i for i in installs(commands(instr))
+               if i.manager == "apt" and i.cmd.name in ("apt-get", "apt")]
+        for install in apt:
             cmd = install.cmd
-            if install.manager != "apt" or cmd.name not in ("apt-get", "apt"):
-                continue
-            if cmd.has_flag("--no-install-recommends") or any(
-                    "Install-Recommends" in a for a in cmd.args):
+            if _has_flag(cmd):
                 continue
             configured = first_run_mentioning(ctx, "Install-Recommends")
             if configured is not None and configured < ctx.order(instr):
@@ -65,5 +75,13 @@ class MissingNoInstallRecommends(InstructionRule):
                 ctx, instr, f"{cmd.name} install without --no-install-recommends",
                 needle="install",
                 fix_hint="add --no-install-recommends and install what you need explicitly",
+                fix=make("add --no-install-recommends", Applicability.UNSAFE,
+                                after(ctx, instr, _APT_INSTALL, " --no-install-recommends",
+                                      [not _has_flag(i.cmd) for i in apt])),
             )
             return
+
+
+def _has_flag(cmd: Cmd) -> bool:
+    return cmd.has_flag("--no-install-recommends") or any(
+        "Install-Recommends" in a for a in cmd.args)

@@ -6,9 +6,10 @@ import re
 from collections.abc import Iterator, Mapping
 
 from finalstage.dockerfile.model import Instruction, Stage
-from finalstage.findings import Finding, Severity
+from finalstage.findings import Applicability, Finding, Fix, Severity
 from finalstage.facts.dockerfile import DockerfileContext
 from finalstage.rules._base import InstructionRule
+from finalstage.rules._fixes import after, append_command, make
 from finalstage.rules._shell import Cmd, commands, installs
 from finalstage.rules.dockerfile._query import cache_mounts, env_before, run_text
 
@@ -82,6 +83,13 @@ class PackageCacheLeft(InstructionRule):
     RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates \
         && rm -rf /var/lib/apt/lists/*
     ```
+
+    ## Fix safety
+    The fix cleans the cache in the same `RUN`: `--no-cache` for `apk add`, `--no-cache-dir`
+    for `pip install`, and `rm -rf /var/lib/apt/lists/*`, `dnf clean all`, `npm cache clean
+    --force` or `yarn cache clean` at the end of the `RUN` (in a heredoc script, as its last
+    line). It is safe, except for apt when a later `RUN` of the final chain uses apt again:
+    without the lists, an `apt-get install` with no `apt-get update` before it fails.
     """
 
     code = "FS107"
@@ -90,6 +98,7 @@ class PackageCacheLeft(InstructionRule):
     groups = ("packages", "size")
     subjects = ("category:cache",)
     keywords = ("RUN",)
+    fixable = Applicability.SAFE
 
     def check_instruction(
         self, instr: Instruction, stage: Stage, ctx: DockerfileContext
@@ -109,6 +118,7 @@ class PackageCacheLeft(InstructionRule):
                 needle=what.split()[0],
                 fix_hint=_HINTS[manager] + " (in the same RUN: deleting in a later RUN leaves "
                 "the bytes in this layer)",
+                fix=_fix(ctx, instr, manager, what, commands(instr)),
             )
 
 
@@ -122,6 +132,40 @@ def _cleaned_later(ctx: DockerfileContext, instr: Instruction,
                     and cleaned.search(run_text(other)):
                 return other
     return None
+
+
+# manager → (where a flag goes, the flag) or the command that cleans at the end of the RUN.
+_FLAGS = {"apk": (re.compile(r"\bapk(?:\s+-[-\w=]+)*\s+add\b"), " --no-cache"),
+          "pip": (re.compile(r"\bpip[\d.]*(?:\s+-[-\w=]+)*\s+install\b"), " --no-cache-dir")}
+_CLEAN = {"apt": "rm -rf /var/lib/apt/lists/*", "npm": "npm cache clean --force",
+          "yarn": "yarn cache clean"}
+
+
+def _fix(ctx: DockerfileContext, instr: Instruction, manager: str, what: str,
+         cmds: tuple[Cmd, ...]) -> Fix | None:
+    if manager in _FLAGS:
+        pattern, flag = _FLAGS[manager]
+        if manager == "pip":
+            found = [c for c in cmds if re.fullmatch(r"pip[\d.]*", c.name)
+                     and c.args[:1] == ("install",)]
+        else:
+            found = [c for c in cmds if c.name == "apk" and "add" in c.args]
+        wanted = [not c.has_flag(flag.strip()) for c in found]
+        return make(f"add {flag.strip()}", Applicability.SAFE,
+                    after(ctx, instr, pattern, flag, wanted))
+    command = _CLEAN.get(manager) or f"{what.split()[0]} clean all"
+    safe = manager != "apt" or not _apt_later(ctx, instr)
+    return make(f"run `{command}` in the same RUN",
+                Applicability.SAFE if safe else Applicability.UNSAFE,
+                append_command(ctx, instr, command))
+
+
+def _apt_later(ctx: DockerfileContext, instr: Instruction) -> bool:
+    """True when a later RUN of the chain uses apt (it would need the lists)."""
+    order = ctx.order(instr)
+    return any(other.keyword == "RUN" and ctx.order(other) > order
+               and re.search(r"\bapt(-get)?\s", run_text(other))
+               for stage in ctx.chain_stages() for other in stage.instructions)
 
 
 _HINTS = {

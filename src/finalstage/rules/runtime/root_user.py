@@ -8,8 +8,9 @@ from typing import ClassVar
 
 from finalstage.dockerfile.model import Instruction
 from finalstage.facts.dockerfile import DockerfileContext
-from finalstage.findings import Finding, Severity
+from finalstage.findings import Applicability, Edit, Finding, Fix, Severity
 from finalstage.rules._base import Needs, Option, Rule
+from finalstage.rules._fixes import add_line, make
 from finalstage.rules.dockerfile._query import chain_root, parse_ref
 from finalstage.facts import Facts
 
@@ -72,6 +73,11 @@ class RootUser(Rule):
     yours with `non-root-images`. An entrypoint that drops privileges itself (`su-exec`,
     `gosu`) is not seen. A policy's `require-non-root = true` makes this rule an error.
 
+    ## Fix safety
+    When the final stage sets no `USER`, the fix adds `USER 65534:65534` (`nobody`) before its
+    `ENTRYPOINT`/`CMD`, or at its end. It is unsafe: the application may need to write files
+    owned by root or bind a port below 1024. A `USER root` written on purpose gets no fix.
+
     ## Options
     - `non-root-images`: base image globs (`mycorp/runtime:*`) whose default user is not root.
     """
@@ -83,6 +89,7 @@ class RootUser(Rule):
     groups = ("runtime", "config")
     subjects = ("config:user",)
     aliases = ("FS109", "FS908", "root-user-in-config")
+    fixable = Applicability.UNSAFE
     options: ClassVar[Mapping[str, Option]] = {
         "non-root-images": Option((), "Base image globs that run as non-root"),
     }
@@ -112,7 +119,8 @@ class RootUser(Rule):
         last = last_user(ctx)
         if last is None:
             yield self.finding(ctx, ctx.final_stage.from_instruction,
-                               "the final image sets no USER, so it runs as root", fix_hint=_FIX)
+                               "the final image sets no USER, so it runs as root", fix_hint=_FIX,
+                               fix=_fix(ctx))
         elif is_root(last.args[0]):
             yield self.finding(ctx, last, f"the last USER of the final image is "
                                f"{last.args[0].strip(chr(34) + chr(39))}", fix_hint=_FIX)
@@ -130,13 +138,30 @@ class RootUser(Rule):
         if not parse_ref(root.base).is_resolved or self._is_nonroot_base(root.base):
             return
         yield self.finding(ctx, ctx.final_stage.from_instruction,
-                           "the final image sets no USER, so it runs as root", fix_hint=_FIX)
+                           "the final image sets no USER, so it runs as root", fix_hint=_FIX,
+                           fix=_fix(ctx))
 
     def _is_nonroot_base(self, base: str) -> bool:
         text = base.strip("\"'").lower()
         names = {text, text.split("@", 1)[0]}  # match with and without the digest
         patterns = _NONROOT_BASES + tuple(self.settings["non-root-images"])
         return any(fnmatch.fnmatch(n, p) for n in names for p in patterns)
+
+
+def _fix(ctx: DockerfileContext) -> Fix | None:
+    """``USER 65534:65534`` before the final stage's ENTRYPOINT/CMD, else at its end."""
+    stage = ctx.final_stage
+    starts = [i for i in stage.instructions if i.keyword in ("ENTRYPOINT", "CMD")]
+    if starts:
+        edit = add_line(ctx, starts[0], NOBODY)
+    else:
+        last = stage.instructions[-1]
+        edit = Edit.insert(last.end_line, len(ctx.dockerfile.lines[last.end_line - 1]),
+                           "\n" + NOBODY)
+    return make("run as nobody (USER 65534:65534)", Applicability.UNSAFE, edit)
+
+
+NOBODY = "USER 65534:65534"
 
 
 def _shown(user: str | None) -> str:

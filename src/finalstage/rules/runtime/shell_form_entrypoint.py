@@ -6,10 +6,11 @@ from collections.abc import Iterator
 
 from finalstage.dockerfile.model import Instruction
 from finalstage.facts.dockerfile import DockerfileContext
-from finalstage.findings import Finding, Severity
+from finalstage.findings import Applicability, Finding, Fix, Severity
 from finalstage.image.config import ImageConfig
 from finalstage.redact import redact_text
 from finalstage.rules._base import Needs, Rule
+from finalstage.rules._fixes import exec_form, make
 from finalstage.facts import Facts
 
 
@@ -79,6 +80,12 @@ class ShellFormEntrypoint(Rule):
     ## Known problems
     A policy's `require-exec-form = true` makes this rule an error.
 
+    ## Fix safety
+    The fix rewrites a one-line shell-form `ENTRYPOINT`/`CMD` whose command uses no shell
+    syntax (no variables, quotes, operators, globs or redirections) in exec form: the same
+    program with the same arguments, now PID 1. It is safe; a command that needs the shell gets
+    no fix.
+
     ## References
     - [Docker docs: shell and exec form](https://docs.docker.com/reference/dockerfile/#shell-and-exec-form)
     """
@@ -90,6 +97,7 @@ class ShellFormEntrypoint(Rule):
     groups = ("runtime", "config")
     subjects = ("config:entrypoint",)
     aliases = ("FS110", "FS909", "shell-form-in-config")
+    fixable = Applicability.SAFE
 
     def run(self, facts: Facts) -> Iterator[Finding]:
         ctx = facts.dockerfile
@@ -103,7 +111,7 @@ class ShellFormEntrypoint(Rule):
             instr = _shell_form_of_dockerfile(ctx)
             if instr is not None:
                 yield self.finding(ctx, instr, f"{instr.keyword} in shell form runs under /bin/sh -c",
-                                   fix_hint=_hint(instr.keyword))
+                                   fix_hint=_hint(instr.keyword), fix=_fix(ctx, instr))
 
     def verdict(self, facts: Facts) -> str | None:
         cfg = facts.view.config if facts.has_image else None
@@ -123,7 +131,12 @@ class ShellFormEntrypoint(Rule):
             return self.image_finding(message, fix_hint=_hint(keyword))
         entrypoint, cmd = effective(ctx)
         instr = entrypoint if keyword == "ENTRYPOINT" else cmd
-        return self.finding(ctx, instr, message, fix_hint=_hint(keyword))
+        return self.finding(ctx, instr, message, fix_hint=_hint(keyword),
+                            fix=_fix(ctx, instr) if instr is not None else None)
+
+
+def _fix(ctx: DockerfileContext, instr: Instruction) -> Fix | None:
+    return make(f"write {instr.keyword} in exec form", Applicability.SAFE, exec_form(ctx, instr))
 
 
 def _hint(keyword: str) -> str:

@@ -1,0 +1,95 @@
+"""``finalstage fix DOCKERFILE``: the structural rewrite, read line by line (expected texts
+written by hand from the examples' Dockerfiles)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from finalstage.api.fix import fix
+from finalstage.dockerfile import parse_text
+from finalstage.errors import UsageError
+from finalstage.rewrite import plan
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / ".." / "shared" / "bench" / "images"
+
+
+def _rewrite(text: str, base: str | None = None) -> str:
+    return plan(parse_text(text), text, base).text
+
+
+def test_go_on_scratch_is_static_and_keeps_the_builder_as_written() -> None:
+    src = ("FROM golang:1.22-bookworm\n# build it\nWORKDIR /app\nCOPY . .\n"
+           "RUN go build -o server .\nEXPOSE 8080\nCMD ./server -addr :8080\n")
+    out = _rewrite(src, "scratch")
+    head, _, tail = out.partition("\n\n# finalstage fix:")
+    assert head + "\n" == src.replace("bookworm\n", "bookworm AS build\n", 1).replace(
+        "RUN go build", "RUN CGO_ENABLED=0 go build")
+    assert tail.splitlines()[2:] == [
+        "FROM scratch", "WORKDIR /app",
+        "COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/",
+        "COPY --from=build /app/server /app/server", "EXPOSE 8080", "USER 65534:65534",
+        'CMD ["./server", "-addr", ":8080"]']
+
+
+def test_python_gets_production_requirements_only_on_the_slim_sibling() -> None:
+    src = ("FROM python:3.12-bookworm\nWORKDIR /app\nCOPY . .\nARG PIP_CERT\n"
+           "RUN pip install -r requirements.txt -r requirements-dev.txt\nUSER app\n"
+           "CMD python app.py\n")
+    tail = _rewrite(src).partition("holds only the artefacts.\n")[2]
+    assert tail.splitlines() == [
+        "FROM build AS deps", "ARG PIP_CERT",
+        "RUN pip install --no-cache-dir --target=/deps -r requirements.txt", "",
+        "FROM python:3.12-slim-bookworm", "WORKDIR /app",
+        "COPY --from=deps /deps /opt/python-deps", "ENV PYTHONPATH=/opt/python-deps",
+        "COPY --from=build /app/*.py /app/",
+        "# TODO(finalstage): copy any other files the app reads at run time (templates, data)",
+        "USER app", 'CMD ["python", "app.py"]']
+
+
+def test_python_on_a_plain_distro_installs_the_runtime_only() -> None:
+    src = ("FROM localhost/debian:bookworm\nRUN apt-get update && apt-get install -y python3 "
+           "python3-pip python3-dev\nWORKDIR /app\nCOPY . /app\n"
+           "RUN pip install --break-system-packages -r requirements.txt\n"
+           'CMD ["python3", "app.py"]\n')
+    out = _rewrite(src, "localhost/debian:bookworm")
+    assert ("FROM localhost/debian:bookworm\nRUN apt-get update && apt-get install -y "
+            "--no-install-recommends python3 && rm -rf /var/lib/apt/lists/*\n") in out
+    assert "python3-dev" not in out.partition("AS deps")[2]
+
+
+def test_unknown_artefact_is_a_marked_todo() -> None:
+    out = _rewrite("FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN go build ./...\n", "scratch")
+    assert "# TODO(finalstage): copy the binary your go build makes" in out
+
+
+def test_no_family_and_no_base_fail_with_the_reason() -> None:
+    with pytest.raises(UsageError, match="cannot tell the application's language"):
+        _rewrite("FROM debian:12\nRUN echo hi\n")
+    with pytest.raises(UsageError, match="give one with --base"):
+        _rewrite("FROM debian:12\nRUN pip install flask\n")
+
+
+@pytest.mark.parametrize("example", ["go", "python", "node"])
+def test_examples_rewrite_parses(example: str) -> None:
+    report = fix(ROOT / "examples" / example / "Dockerfile.fat")
+    assert parse_text(report.detail.rewrite.text).final_stage.base != \
+        parse_text((ROOT / "examples" / example / "Dockerfile.fat").read_text()).final_stage.base
+    assert not [f for f in report.findings if f.rule in ("FS101", "FS105", "FS401", "FS402")]
+
+
+@pytest.mark.skipif(not BENCH.is_dir(), reason="../shared/bench is absent")
+def test_cli_fix_bench_fat_go_on_scratch(tmp_path: Path) -> None:
+    out = tmp_path / "Dockerfile"
+    done = subprocess.run([sys.executable, "-m", "finalstage", "fix", "--base", "scratch", "-o",
+                           str(out), str(BENCH / "fat-go" / "Dockerfile")],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    text = out.read_text()
+    assert "RUN CGO_ENABLED=0 go build -o /usr/local/bin/hello-server ." in text
+    assert text.rstrip().endswith('ENTRYPOINT ["/usr/local/bin/hello-server"]')
+    assert "note: CGO_ENABLED=0 added" in done.stderr
