@@ -54,6 +54,7 @@ def check(
     auth_file: str | None = None,
     run_commands: bool = True,
     progress: Progress | None = None,
+    reverify: bool = False,
 ) -> Report:
     """Gate ``image`` (a reference or an opened ``Image``). ``policy`` is a ``Settings``, a
     settings/policy file, or None for the nearest ``finalstage.toml`` above the Dockerfile (else
@@ -65,7 +66,7 @@ def check(
     parsed = load(dockerfile, build_args=build_args or {}, target=target) if dockerfile else None
     if not isinstance(image, Image):
         image = open_image(image, platform=platform, limits=limits, tls_verify=tls_verify,
-                           auth_file=auth_file)
+                           auth_file=auth_file, reverify=reverify)
     images = ImageFacts(image, progress=progress,
                         structure_tests=StructureTests(configs, run_commands, image.reference))
     facts = Facts(dockerfile=parsed, dockerfile_path=str(dockerfile) if dockerfile else None,

@@ -47,6 +47,9 @@ AuthFile = Annotated[str | None, typer.Option(
     "--authfile", metavar="FILE",
     help="Registry credentials file (docker config.json / containers auth.json format); "
          "default $REGISTRY_AUTH_FILE, then ~/.docker/config.json.")]
+Reverify = Annotated[bool, typer.Option(
+    "--reverify", help="Hash every layer, even a local layer file verified before unchanged "
+    "(by default such a file is not hashed twice).")]
 OutputFile = Annotated[str | None, typer.Option(
     "-o", "--output", metavar="FILE", help="Write the report to FILE instead of stdout.")]
 FailOn = Annotated[str | None, typer.Option(

@@ -20,6 +20,7 @@ from finalstage.cli._app import (
     Limit,
     OutputFile,
     Platform,
+    Reverify,
     Target,
     TlsVerify,
     Verbose,
@@ -58,6 +59,7 @@ def check(
     tls_verify: TlsVerify = None,
     authfile: AuthFile = None,
     verbose: Verbose = False,
+    reverify: Reverify = False,
 ) -> None:
     """Gate IMAGE on a policy and structure tests; with --dockerfile, lint it and tie every
     image finding to the Dockerfile line that made it."""
@@ -65,6 +67,7 @@ def check(
         image, dockerfile=dockerfile, build_args=build_args_of(build_arg), target=target,
         policy=policy, cst=cst, baseline=baseline, write_baseline=write_baseline,
         fail_on=severity_of(fail_on), platform=platform, limits=limits_of(limit),
-        tls_verify=tls_verify, auth_file=authfile, progress=progress_for_tty())
+        tls_verify=tls_verify, auth_file=authfile, progress=progress_for_tty(),
+        reverify=reverify)
     emit(report, output_format, output, verbose=verbose)
     raise typer.Exit(report.exit_code)

@@ -15,6 +15,7 @@ from finalstage.cli._app import (
     Limit,
     OutputFile,
     Platform,
+    Reverify,
     TlsVerify,
     app,
     emit,
@@ -42,6 +43,7 @@ def inspect(
     output_format: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
     output: OutputFile = None,
     verify: Verify = True,
+    reverify: Reverify = False,
     classify: Annotated[bool, typer.Option(
         "--classify/--no-classify",
         help="Analyse contents (categories, packages, image findings) in the same pass.")] = True,
@@ -59,7 +61,8 @@ def inspect(
     IMAGE."""
     limits = limits_of(limit)
     img = open_image(image, platform=platform, limits=limits, tls_verify=tls_verify,
-                     auth_file=authfile, verify=verify, cache=cache)
+                     auth_file=authfile, verify=verify, cache=cache,
+                     reverify=reverify)
     options = (depth, top, output_format, classify, elf, packages, img.limits)
     text = memoized(img, image, options, lambda: render(
         run_inspect(img, depth=depth, top=top, classify=classify, elf=elf,

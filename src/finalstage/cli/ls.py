@@ -14,6 +14,7 @@ from finalstage.cli._app import (
     Limit,
     OutputFile,
     Platform,
+    Reverify,
     TlsVerify,
     app,
     emit,
@@ -35,6 +36,7 @@ def ls(
     output: OutputFile = None,
     cache: Annotated[bool, typer.Option(
         "--cache/--no-cache", help="Reuse verified layer indexes from the cache.")] = True,
+    reverify: Reverify = False,
     limit: Limit = [],  # noqa: B006 - typer reads the default, never mutates it
     tls_verify: TlsVerify = None,
     authfile: AuthFile = None,
@@ -42,6 +44,6 @@ def ls(
     """List PATH (default /) of IMAGE's merged filesystem; -l shows the layer each entry came
     from."""
     img = open_image(image, platform=platform, limits=limits_of(limit), tls_verify=tls_verify,
-                     auth_file=authfile, cache=cache)
+                     auth_file=authfile, cache=cache, reverify=reverify)
     report = run_ls(img, path, recursive=is_recursive, progress=progress_for_tty())
     emit(report, output_format, output, is_long=is_long)
