@@ -55,11 +55,11 @@ def listing(img: Image) -> list[list[tuple[str, str, int]]]:
 def test_a_verified_archive_is_not_hashed_twice(tmp_path: Path, records: Path,
                                                 hashers: list[str]) -> None:
     ref = "docker-archive:" + docker_archive(str(tmp_path / "img.tar"), [L0, L1])
-    cold = open_image(ref)
+    cold = open_image(ref, cache=True)
     first = listing(cold)
     assert cold.hashed_layers == (0, 1) and len(hashers) == 2
     hashers.clear()
-    warm = open_image(ref)
+    warm = open_image(ref, cache=False)  # reads the records (writes nothing)
     assert listing(warm) == first
     assert warm.hashed_layers == () and hashers == []
 
@@ -68,7 +68,7 @@ def test_a_changed_file_is_hashed_again(tmp_path: Path, records: Path,
                                         hashers: list[str]) -> None:
     path = Path(docker_archive(str(tmp_path / "img.tar"), [L0, L1]))
     ref = f"docker-archive:{path}"
-    open_image(ref).scan()
+    open_image(ref, cache=True).scan()
     st = path.stat()
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))  # touched, same bytes
     hashers.clear()
@@ -83,7 +83,7 @@ def test_a_damaged_file_with_its_old_mtime_is_hashed_and_fails(
     """One byte of file data changed in place, mtime put back: ctime still tells."""
     path = Path(docker_archive(str(tmp_path / "img.tar"), [L1]))
     ref = f"docker-archive:{path}"
-    open_image(ref).scan()
+    open_image(ref, cache=True).scan()
     st = path.stat()
     data = bytearray(path.read_bytes())
     data[data.index(b"b" * 10)] = ord("c")
@@ -97,7 +97,7 @@ def test_a_damaged_file_with_its_old_mtime_is_hashed_and_fails(
 def test_a_copy_of_a_verified_archive_is_hashed(tmp_path: Path, records: Path,
                                                 hashers: list[str]) -> None:
     path = docker_archive(str(tmp_path / "img.tar"), [L0])
-    open_image(f"docker-archive:{path}").scan()
+    open_image(f"docker-archive:{path}", cache=True).scan()
     shutil.copy2(path, tmp_path / "copy.tar")  # same bytes and mtime, another inode
     hashers.clear()
     copy = open_image(f"docker-archive:{tmp_path / 'copy.tar'}")
@@ -121,7 +121,7 @@ def test_reverify_hashes_every_layer_and_records_again(tmp_path: Path, records: 
 
 def test_no_verify_records_nothing(tmp_path: Path, records: Path, hashers: list[str]) -> None:
     ref = "docker-archive:" + docker_archive(str(tmp_path / "img.tar"), [L0])
-    open_image(ref, verify=False).scan()
+    open_image(ref, verify=False, cache=True).scan()
     assert hashers == []
     verified = open_image(ref)
     verified.scan()
@@ -132,7 +132,7 @@ def test_gzip_blobs_of_an_oci_layout_are_not_hashed_twice(
     tmp_path: Path, records: Path, hashers: list[str]
 ) -> None:
     ref = "oci:" + oci_layout(str(tmp_path / "oci"), [L0, L1])
-    first = open_image(ref)
+    first = open_image(ref, keep_records=True)
     entries = listing(first)
     assert first.hashed_layers == (0, 1) and len(hashers) == 4  # blob digest and diff_id each
     hashers.clear()
@@ -149,6 +149,14 @@ def test_inspect_after_check_costs_no_hashing(tmp_path: Path, records: Path,
     after = open_image(ref)
     after.scan()
     assert after.hashed_layers == () and hashers == []
+
+
+def test_no_cache_reads_records_but_writes_none(tmp_path: Path, records: Path,
+                                                hashers: list[str]) -> None:
+    ref = "docker-archive:" + docker_archive(str(tmp_path / "img.tar"), [L0])
+    for _ in range(2):
+        open_image(ref, cache=False).scan()
+    assert len(hashers) == 2 and not records.exists()
 
 
 def test_records_live_in_the_cache_of_a_bare_image(tmp_path: Path, hashers: list[str]) -> None:

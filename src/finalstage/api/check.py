@@ -66,7 +66,7 @@ def check(
     parsed = load(dockerfile, build_args=build_args or {}, target=target) if dockerfile else None
     if not isinstance(image, Image):
         image = open_image(image, platform=platform, limits=limits, tls_verify=tls_verify,
-                           auth_file=auth_file, reverify=reverify)
+                           auth_file=auth_file, reverify=reverify, keep_records=True)
     images = ImageFacts(image, progress=progress,
                         structure_tests=StructureTests(configs, run_commands, image.reference))
     facts = Facts(dockerfile=parsed, dockerfile_path=str(dockerfile) if dockerfile else None,

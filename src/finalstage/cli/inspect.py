@@ -27,7 +27,8 @@ from finalstage.report import render
 Cache = Annotated[bool, typer.Option(
     "--cache/--no-cache", help="Reuse verified layer indexes and reports from the cache "
     "($FINALSTAGE_CACHE_DIR, else the user cache dir); FINALSTAGE_REPORT_CACHE=0 keeps only the "
-    "layer indexes.")]
+    "layer indexes. --no-cache writes nothing, and still trusts layer files verified before "
+    "(see --reverify).")]
 Verify = Annotated[bool, typer.Option(
     "--verify/--no-verify", help="Check layer digests (--no-verify seeks past file data).")]
 

@@ -36,6 +36,22 @@ class BlobStore(Protocol):
     def put_blob(self, key: str, payload: bytes) -> None: ...
 
 
+class ReadOnly:
+    """The records of ``store``, read but never written: ``--no-cache`` writes nothing."""
+
+    def __init__(self, store: BlobStore) -> None:
+        self.store = store
+
+    def key(self, diff_id: str | None, digest: str | None, tag: str = "") -> str | None:
+        return self.store.key(diff_id, digest, tag)
+
+    def get_blob(self, key: str) -> bytes | None:
+        return self.store.get_blob(key)
+
+    def put_blob(self, key: str, payload: bytes) -> None:
+        pass
+
+
 def record_keys(store: BlobStore | None, handles: Sequence[LayerHandle]) -> list[str | None]:
     """Each layer's record key: None for a layer not in a local file, with no digest, or when
     there is no store."""
