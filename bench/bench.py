@@ -45,6 +45,10 @@ class Timing:
 def run_timed(cmd: list[str], runs: int, warmup: int = 1, env: dict | None = None) -> Timing:
     """Run ``cmd`` warmup+runs times under GNU time; return the counted runs."""
     t = Timing([], [], [], [])
+    # Timed as installed: with bytecode. PYTHONDONTWRITEBYTECODE (set in some shells and CI)
+    # would make every run compile all ~280 modules again (~0.7 s of CPU on this machine).
+    env = {k: v for k, v in (env if env is not None else os.environ).items()
+           if k != "PYTHONDONTWRITEBYTECODE"}
     with tempfile.NamedTemporaryFile("r", suffix=".time") as tf:
         for i in range(warmup + runs):
             proc = subprocess.run(
@@ -88,7 +92,8 @@ def cases_for(name: str, images: Path, cache_dir: Path) -> list[tuple[str, str, 
     help_text = inspect_help()
     has_cache = "--no-cache" in help_text
     has_noclassify = "--no-classify" in help_text
-    cold = ["--no-cache"] if has_cache else []
+    # Cold: no layer index, and every layer hashed even when its file was verified before.
+    cold = (["--no-cache"] if has_cache else []) + (["--reverify"] if "--reverify" in help_text else [])
     # Each image gets a cache directory of its own; the warm-up run of a warm case fills it.
     warm_dir = str(cache_dir / name)
     env_warm = dict(os.environ, FINALSTAGE_CACHE_DIR=warm_dir)
@@ -134,6 +139,71 @@ def cases_for(name: str, images: Path, cache_dir: Path) -> list[tuple[str, str, 
         scratch = Path(tempfile.gettempdir()) / "fs-bench-umoci"
         out.append(("umoci unpack (OCI)", "", ["sh", "-c", f"rm -rf {scratch}; umoci unpack --image {oci}:latest {scratch}; rm -rf {scratch}"], None))
     return out
+
+
+def sha_extension() -> str:
+    """The CPU's SHA-256 instructions as the kernel names them (x86 ``sha_ni``, arm ``sha2``)."""
+    try:
+        flags = set(Path("/proc/cpuinfo").read_text().split())
+    except OSError:
+        return "unknown"
+    return ", ".join(f for f in ("sha_ni", "sha2", "sha256") if f in flags) or "none"
+
+
+def spread(t: Timing) -> str:
+    return f"{fmt(t.median_wall)} [{fmt(min(t.wall))}-{fmt(max(t.wall))}]"
+
+
+TARGETS_HEAD = ("| image | verified cold s | verified-once s | --no-verify s | dive s | hash floor s | "
+                "header floor s | verified / hash floor (≤1.25) | --no-verify / dive (≤0.5) | "
+                "--no-verify / header floor (≤3) | RSS MiB verified / --no-verify / dive |")
+
+
+def targets_row(name: str, images: Path, runs: int, cache_dir: Path) -> str:
+    """One row of the issue-20 table: medians [min-max] of ``runs`` runs, ratios of medians.
+
+    verified cold: ``--no-cache --reverify`` (every layer hashed); verified-once: ``--no-cache``
+    once a verified ``inspect`` recorded the layer files (no layer hashed, headers read)."""
+    tar = images / f"{name}.tar"
+    fs = finalstage_cmd()
+    base = [*fs, "inspect", f"docker-archive:{tar}", "--format", "json", "--no-cache"]
+    env = dict(os.environ, FINALSTAGE_CACHE_DIR=str(cache_dir / f"once-{name}"))
+    dive = shutil.which("dive") or str(ROOT / "bench" / ".venv-peers" / "bin" / "dive")
+    cases = {
+        "cold": ([*base, "--reverify"], env),
+        "once": (base, env),
+        "nov": ([*base, "--no-verify"], None),
+        "hash": ([sys.executable, str(HERE / "hash-floor.py"), str(tar)], None),
+        "head": ([sys.executable, str(SHARED_BENCH / "header-floor.py"), str(tar)], None),
+    }
+    if Path(dive).exists():
+        cases["dive"] = (["env", "CI=true", dive, "--source", "docker-archive", str(tar)], None)
+    t: dict[str, Timing] = {}
+    # The record a verified read leaves (--no-cache reads records but writes none).
+    subprocess.run(base[:-1], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    for key, (cmd, case_env) in cases.items():
+        print(f"bench: targets: {name}: {key}", file=sys.stderr)
+        t[key] = run_timed(cmd, runs, env=case_env)
+
+    def ratio(a: str, b: str) -> str:
+        return f"{t[a].median_wall / t[b].median_wall:.2f}" if b in t and t[b].median_wall else ""
+
+    rss = " / ".join(f"{statistics.median(t[k].rss_mib):.0f}" for k in ("cold", "nov", "dive") if k in t)
+    return (f"| {name} | {spread(t['cold'])} | {spread(t['once'])} | {spread(t['nov'])} | "
+            f"{spread(t['dive']) if 'dive' in t else 'n/a'} | {spread(t['hash'])} | "
+            f"{spread(t['head'])} | {ratio('cold', 'hash')} | {ratio('nov', 'dive')} | "
+            f"{ratio('nov', 'head')} | {rss} |")
+
+
+def targets_section(images: Path, names: list[str], runs: int, cache_dir: Path) -> list[str]:
+    out = ["## targets (issue 20)", "",
+           f"docker-archive of each image; {runs} counted runs after 1 warm-up; wall seconds "
+           "median [min-max]; ratios of medians; RSS the median peak of the largest process.", "",
+           TARGETS_HEAD, "|---|" + "---:|" * 10]
+    for name in names:
+        if (images / f"{name}.tar").exists():
+            out.append(targets_row(name, images, runs, cache_dir))
+    return out + [""]
 
 
 def startup_section(runs: int) -> list[str]:
@@ -191,23 +261,28 @@ def fmt(v: float) -> str:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--images", type=Path, default=Path(os.environ.get("BENCH_IMAGES", "/tmp/images")))
-    ap.add_argument("--runs", type=int, default=int(os.environ.get("RUNS", "3")))
+    ap.add_argument("--runs", type=int, default=int(os.environ.get("RUNS", "5")))
     ap.add_argument("--only", nargs="*", default=list(IMAGES))
     ap.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    ap.add_argument("--targets-only", action="store_true",
+                    help="only the targets table and start-up (no per-image detail, no phases)")
     args = ap.parse_args()
     cache_dir = Path(tempfile.mkdtemp(prefix="fs-bench-cache-"))
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "src")], check=False)
     lines = [
         "# finalstage benchmark results",
         "",
         f"Written {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `make bench` "
         f"(`bench/bench.py`), {args.runs} counted runs after 1 warm-up per case, page cache warm; "
-        f"machine: {os.cpu_count()} CPUs. Whole-process figures from GNU time: median wall seconds "
-        "[min-max], median CPU seconds (user+sys), median peak RSS of the largest process.",
+        f"machine: {os.cpu_count()} CPUs, SHA extension: {sha_extension()}. Whole-process figures from GNU time: median wall seconds "
+        "[min-max], median CPU seconds (user+sys), median peak RSS of the largest process. "
+        "Python runs with its bytecode compiled (PYTHONDONTWRITEBYTECODE is dropped).",
         "",
     ]
-    lines += startup_section(args.runs)
     load_start = os.getloadavg()
-    for name in args.only:
+    lines += targets_section(args.images, args.only, args.runs, cache_dir)
+    lines += startup_section(args.runs)
+    for name in [] if args.targets_only else args.only:
         if not (args.images / f"{name}.tar").exists():
             print(f"bench: {name}: no {args.images}/{name}.tar, skipped", file=sys.stderr)
             continue
@@ -230,7 +305,9 @@ def main() -> int:
                 f"{' '.join(map(str, t.codes))} |"
             )
         lines.append("")
-    lines += phases_section(args.images, [n for n in ("fat-node", "big") if n in args.only], args.runs)
+    if not args.targets_only:
+        lines += phases_section(args.images, [n for n in ("fat-node", "big") if n in args.only],
+                                args.runs)
     load_end = os.getloadavg()
     lines.insert(3, f"Load average (1/5/15 min) at start {load_start[0]:.2f}/{load_start[1]:.2f}/"
                  f"{load_start[2]:.2f}, at end {load_end[0]:.2f}/{load_end[1]:.2f}/{load_end[2]:.2f}"

@@ -24,8 +24,8 @@ from finalstage.fs.merge import merged_tree  # noqa: E402
 from finalstage.image import localfile  # noqa: E402
 from finalstage.image.image import Image  # noqa: E402
 from finalstage.image.open import open_core  # noqa: E402
-from finalstage.inspect import inspect  # noqa: E402
-from finalstage.report.inspect import to_json  # noqa: E402
+from finalstage.api.inspect import inspect  # noqa: E402
+from finalstage.report import render  # noqa: E402
 
 T_IMPORTS = time.perf_counter() - T_START
 
@@ -62,11 +62,11 @@ def one_run(ref: str, verify: bool, classify: bool) -> dict[str, float]:
         t2 = time.perf_counter()
         merged_tree(image, wait=False)
         t3 = time.perf_counter()
-        result = inspect(image)  # summary of the already merged tree, then waits for digests
+        result = inspect(image, classify=False)  # summary of the merged tree, waits for digests
         phases |= {"list layers": t2 - t1, "merge": t3 - t2,
                    "summary + digest wait": time.perf_counter() - t3}
     t4 = time.perf_counter()
-    to_json(result)
+    render(result, "json")
     phases["json"] = time.perf_counter() - t4
     phases["total in process"] = time.perf_counter() - t0
     phases["longest layer hash (side thread)"] = max(

@@ -58,6 +58,7 @@ def check(
     run_commands: bool = True,
     podman_args: Sequence[str] = (),
     progress: Progress | None = None,
+    reverify: bool = False,
 ) -> Report:
     """Gate ``image`` (a reference or an opened ``Image``). ``policy`` is a ``Settings``, a
     settings/policy file, or None for the nearest ``finalstage.toml`` above the Dockerfile (else
@@ -73,7 +74,7 @@ def check(
     typed = image
     if not isinstance(image, Image):
         image = open_image(image, platform=platform, limits=limits, tls_verify=tls_verify,
-                           auth_file=auth_file)
+                           auth_file=auth_file, reverify=reverify, keep_records=True)
     images = ImageFacts(image, progress=progress,
                         structure_tests=StructureTests(configs, run_commands, image.reference,
                                                        tuple(podman_args)))

@@ -28,6 +28,7 @@ from finalstage.cli._app import (
     Outputs,
     Platform,
     Quiet,
+    Reverify,
     Statistics,
     Target,
     TlsVerify,
@@ -80,6 +81,7 @@ def check(
     quiet: Quiet = False,
     verbose: Verbose = False,
     no_color: NoColor = False,
+    reverify: Reverify = False,
 ) -> None:
     """Gate IMAGE on a policy and structure tests; with --dockerfile, lint it and tie every
     image finding to the Dockerfile line that made it. Formats: text, json, sarif, junit,
@@ -91,7 +93,7 @@ def check(
         fail_on=severity_of(fail_on), platform=platform, limits=limits_of(limit),
         severities=severities_of(error=error, warning=warning, info=info, style=style),
         tls_verify=tls_verify, auth_file=authfile, podman_args=podman_arg,
-        progress=progress_for_tty(quiet))
+        progress=progress_for_tty(quiet), reverify=reverify)
     emit(report, outputs, no_color=no_color, statistics=statistics, verbose=verbose,
          quiet=quiet)
     raise typer.Exit(0 if exit_zero else report.exit_code)

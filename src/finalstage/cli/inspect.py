@@ -18,6 +18,7 @@ from finalstage.cli._app import (
     Outputs,
     Platform,
     Quiet,
+    Reverify,
     TlsVerify,
     command,
     limits_of,
@@ -30,7 +31,8 @@ from finalstage.report import plan, render
 Cache = Annotated[bool, typer.Option(
     "--cache/--no-cache", help="Reuse verified layer indexes and reports from the cache "
     "($FINALSTAGE_CACHE_DIR, else the user cache dir); FINALSTAGE_REPORT_CACHE=0 keeps only the "
-    "layer indexes.")]
+    "layer indexes. --no-cache writes nothing, and still trusts layer files verified before "
+    "(see --reverify).")]
 Verify = Annotated[bool, typer.Option(
     "--verify/--no-verify", help="Check layer digests (--no-verify seeks past file data).")]
 
@@ -46,6 +48,7 @@ def inspect(
     output_format: Formats = [],  # noqa: B006 - typer reads the default, never mutates it
     output: Outputs = [],  # noqa: B006
     verify: Verify = True,
+    reverify: Reverify = False,
     classify: Annotated[bool, typer.Option(
         "--classify/--no-classify",
         help="Analyse contents (categories, packages, image findings) in the same pass.")] = True,
@@ -65,7 +68,8 @@ def inspect(
     outputs = plan("inspect", output_format, output)
     limits = limits_of(limit)
     img = open_image(image, platform=platform, limits=limits, tls_verify=tls_verify,
-                     auth_file=authfile, verify=verify, cache=cache)
+                     auth_file=authfile, verify=verify, cache=cache,
+                     reverify=reverify)
 
     @functools.cache
     def report() -> Report:  # read once, only when some output is not in the report cache

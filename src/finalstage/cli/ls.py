@@ -16,6 +16,7 @@ from finalstage.cli._app import (
     Outputs,
     Platform,
     Quiet,
+    Reverify,
     TlsVerify,
     command,
     emit,
@@ -38,6 +39,7 @@ def ls(
     output: Outputs = [],  # noqa: B006
     cache: Annotated[bool, typer.Option(
         "--cache/--no-cache", help="Reuse verified layer indexes from the cache.")] = True,
+    reverify: Reverify = False,
     limit: Limit = [],  # noqa: B006
     tls_verify: TlsVerify = None,
     authfile: AuthFile = None,
@@ -47,6 +49,6 @@ def ls(
     from. Formats: text, json."""
     outputs = plan("ls", output_format, output)
     img = open_image(image, platform=platform, limits=limits_of(limit), tls_verify=tls_verify,
-                     auth_file=authfile, cache=cache)
+                     auth_file=authfile, cache=cache, reverify=reverify)
     report = run_ls(img, path, recursive=is_recursive, progress=progress_for_tty(quiet))
     emit(report, outputs, is_long=is_long)

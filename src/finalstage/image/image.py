@@ -18,10 +18,11 @@ from finalstage.image import digest as dg
 from finalstage.image.budget import ImageBudget
 from finalstage.image.config import HistoryEntry, ImageConfig, parse_config
 from finalstage.image.core import ImageCore, LayerHandle
-from finalstage.image.layers import LayerScan, PendingScan, fingerprint, start_scan
+from finalstage.image.layers import LayerScan, PendingScan, start_scan
 from finalstage.image.parallel import ordered
 from finalstage.image.scancache import CachedScan, ScanCache
 from finalstage.image.tarstream import KeepHook, WantHook
+from finalstage.image.verified import BlobStore, held, record, record_keys
 from finalstage.limits import DEFAULT_LIMITS, Limits
 
 T = TypeVar("T")
@@ -78,8 +79,12 @@ class Image:
         # Two layers at a time: hashing (hashlib) and inflating (isal, zstandard) release the
         # GIL, so a second thread overlaps them; more threads only add memory on 2 cores.
         self.workers = workers if workers is not None else min(2, os.cpu_count() or 1)
+        # Where verified-once records live (``verified``); None: in ``cache``, if any.
+        self.records: BlobStore | None = None
+        self.reverify = False  # hash every layer: trust no record and no cached scan
+        self.hashed_layers: tuple[int, ...] = ()  # the layers the last scan hashed
         self._scans: list[LayerScan] | None = None
-        # Layers listed but not yet verified: (scan, cache key, witness key), in layer order.
+        # Layers listed but not yet verified: (scan, cache key, record key), in layer order.
         self._pending: list[tuple[PendingScan, str | None, str | None]] = []
         self._scan_tag: str | None = None
         # What others derive from the scans (the merged tree): dropped when they are.
@@ -187,16 +192,15 @@ class Image:
         tag: str | None = None,
         wait: bool = True,
     ) -> Sequence[LayerScan]:
-        """Read every layer once (verifying digests), layers in parallel, results in order.
-
-        ``wait=False`` returns as soon as every layer is listed, while the digests of local
-        uncompressed layers are still being hashed on side threads: the caller may merge and
-        analyse meanwhile but MUST call ``wait_verified()`` before showing anything.
-
-        ``keep`` shrinks captured bytes as they are read (``iter_tar``). Without ``want`` the
-        scans are kept for later calls. ``tag`` names what ``want`` captures (same tag = same
-        hook): it makes the scan cacheable with a hook, and reusable by a later call with the
-        same tag (or with no hook). ``progress`` may follow bytes too (``ByteProgress``)."""
+        """Read every layer once (verifying digests, except a local file verified before:
+        ``verified``), in parallel, the largest first, results in order. ``wait=False`` returns
+        once every layer is listed, while local uncompressed layers are still being hashed on
+        side threads: the caller may merge and analyse meanwhile but MUST call
+        ``wait_verified()`` before showing anything. ``keep`` shrinks captured bytes as they are
+        read (``iter_tar``). Without ``want`` the scans are kept for later calls. ``tag`` names
+        what ``want`` captures (same tag = same hook): it makes the scan cacheable with a hook,
+        and reusable by a later call with the same tag (or with no hook). ``progress`` may
+        follow bytes too (``ByteProgress``)."""
         if self._scans is not None and (want is None or (tag is not None and tag == self._scan_tag)):
             if wait:
                 self.wait_verified()
@@ -204,22 +208,23 @@ class Image:
         self._abandon_pending()
         handles = self.core.layers()
         budget = ImageBudget(self.limits, self.core.describe())
-        out, keys, witnesses = self._from_cache(handles, "" if want is None else tag, budget)
+        out, keys, rkeys, hashes = self._from_cache(handles, "" if want is None else tag, budget)
         todo = [i for i, scan in enumerate(out) if scan is None]
+        self.hashed_layers = tuple(i for i in todo if hashes[i])
         stop = threading.Event()  # set when this scan is abandoned: running reads stop
         on_bytes = _byte_progress(progress, [handles[i] for i in todo])
 
         def one(i: int) -> PendingScan:
             return start_scan(handles[i], i, want=want, keep=keep, limits=self.limits,
-                              verify=self.verify, budget=budget, cancel=stop, on_bytes=on_bytes)
+                              verify=hashes[i], budget=budget, cancel=stop, on_bytes=on_bytes)
 
         done = len(handles) - len(todo)
         if progress is not None and handles:
             progress(done, len(handles), handles[todo[0] if todo else -1])
         try:
-            for i, pending in self._run(one, todo, stop.set):
+            for i, pending in self._run(one, todo, stop.set, handles):
                 out[i] = pending.unverified
-                self._pending.append((pending, keys[i], witnesses[i]))
+                self._pending.append((pending, keys[i], rkeys[i]))
                 budget.add_entries(len(pending.unverified.entries))
                 done += 1
                 if progress is not None:
@@ -239,20 +244,32 @@ class Image:
             self.wait_verified()
         return scans
 
+    @property
+    def _store(self) -> BlobStore | None:
+        return self.records if self.records is not None else self.cache
+
     def _from_cache(
         self, handles: Sequence[LayerHandle], tag: str | None, budget: ImageBudget
-    ) -> tuple[list[LayerScan | None], list[str | None], list[str | None]]:
-        """The layers the cache already has (None for the others), each layer's cache key and
-        witness key. Nothing is looked up without a cache, a ``tag`` or verification."""
+    ) -> tuple[list[LayerScan | None], list[str | None], list[str | None], list[bool]]:
+        """The layers the cache already has (None for the others), each layer's cache key, the
+        key to record each layer under once it is verified (``verified``; None: nothing to
+        record), and which layers to hash (not a file verified before: that one is read as
+        ``--no-verify`` reads it).
+        Nothing is looked up without a cache, a ``tag`` or verification, nor to reverify."""
         total = len(handles)
         out: list[LayerScan | None] = [None] * total
         keys: list[str | None] = [None] * total
-        witnesses: list[str | None] = [None] * total
+        rkeys = record_keys(self._store if self.verify else None, handles)
+        trusted = held(self._store, rkeys, trust=not self.reverify)
+        # A layer in a local file may come from the cache only when its file has a record.
+        may_cache = [t or k is None for t, k in zip(trusted, rkeys)]
+        rkeys = [None if t else k for t, k in zip(trusted, rkeys)]
+        hashes = [self.verify and not t for t in trusted]
         if self.cache is None or tag is None or not self.verify:
-            return out, keys, witnesses
+            return out, keys, rkeys, hashes
         for i, h in enumerate(handles):
             key = keys[i] = self.cache.key(h.diff_id, h.digest, tag)
-            hit = self._cached(key, h, witnesses, i) if key else None
+            hit = self._cached(key, h) if key and may_cache[i] and not self.reverify else None
             if hit is not None:
                 out[i] = LayerScan(
                     i, h.digest, h.diff_id, hit.compression, hit.compressed_size,
@@ -260,7 +277,7 @@ class Image:
                 )
                 budget.add_bytes(hit.uncompressed_size)
                 budget.add_entries(len(hit.entries))
-        return out, keys, witnesses
+        return out, keys, rkeys, hashes
 
     def wait_verified(self) -> None:
         """Wait for the digests of every layer listed so far; raise on the first (in layer
@@ -268,15 +285,14 @@ class Image:
         must be as good as a read."""
         try:
             while self._pending:
-                pending, key, witness = self._pending[0]
+                pending, key, record_key = self._pending[0]
                 scan = pending.result()
                 del self._pending[0]
+                record(self._store, record_key)
                 if key is not None and self.cache is not None and scan.diff_id:
                     self.cache.put(key, CachedScan(scan.compression, scan.compressed_size,
                                                    scan.uncompressed_size, scan.entries,
                                                    scan.captured))
-                    if witness is not None:
-                        self.cache.put_blob(witness, b"")
         except BaseException:
             self._abandon_pending()
             self._scans = None
@@ -288,23 +304,16 @@ class Image:
             pending.abandon()
         self._pending = []
 
-    def _cached(
-        self, key: str, h: LayerHandle, witnesses: list[str | None], i: int
-    ) -> CachedScan | None:
-        """The cached scan of layer ``h``, when this source may use it.
+    def _cached(self, key: str, h: LayerHandle) -> CachedScan | None:
+        """The cached scan of layer ``h``, asked only when this source may use it.
 
         A layer in a local file is only served from the cache when that very file (same inode,
-        size, mtime and ctime, same offset) was read and verified before: its *witness* entry.
-        So a layer file swapped or damaged after the cache was filled is read again and fails
-        as on a cold run. Remote layers (no file) are identified by their digests alone.
+        size, mtime and ctime, same offset) was read and verified before: its verified-once
+        record (``verified``). So a layer file swapped or damaged after the cache was filled is
+        read again and fails as on a cold run. Remote layers (no file) are identified by their
+        digests alone.
         """
         assert self.cache is not None
-        fp = fingerprint(h)
-        if fp is not None:
-            witness = self.cache.key(h.diff_id, h.digest, f"witness:{key}:{fp}")
-            witnesses[i] = witness
-            if witness is None or self.cache.get_blob(witness) is None:
-                return None
         hit = self.cache.get(key)
         # A stored size that disagrees is read for real, so its error is reported.
         if hit is None or (h.size is not None and h.size != hit.compressed_size):
@@ -312,10 +321,12 @@ class Image:
         return hit
 
     def _run(
-        self, fn: Callable[[int], PendingScan], todo: list[int], cancel: Callable[[], None]
+        self, fn: Callable[[int], PendingScan], todo: list[int], cancel: Callable[[], None],
+        handles: Sequence[LayerHandle],
     ) -> Iterator[tuple[int, PendingScan]]:
         """``fn`` over ``todo`` with up to ``workers`` threads, yielded in ``todo`` order.
 
+        The largest layer starts first (its hash is the longest: the floor of a verified read).
         The first failing layer (in order) raises; layers not started yet are never started, and
         layers listed after it but never handed out stop hashing and release their files.
         """
@@ -323,8 +334,9 @@ class Image:
             for i in todo:
                 yield i, fn(i)
             return
+        start = sorted(range(len(todo)), key=lambda k: -(handles[todo[k]].size or 0))
         yield from ordered(fn, todo, self.workers, discard=PendingScan.abandon, name="layer",
-                           cancel=cancel)
+                           cancel=cancel, start=start)
 
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()`` once per image and ``key``: for what others derive from the scans

@@ -31,23 +31,23 @@ class _Slot(Generic[T]):
 
 
 class _Queue:
-    """Hands out item positions in order until stopped; ``closed`` once the caller is gone."""
+    """Hands out item positions in ``order`` until stopped; ``closed`` once the caller is gone."""
 
-    __slots__ = ("closed", "lock", "next", "size", "stopped")
+    __slots__ = ("closed", "lock", "next", "order", "stopped")
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, order: Sequence[int]) -> None:
         self.lock = threading.Lock()
         self.next = 0
-        self.size = size
+        self.order = order
         self.stopped = False
         self.closed = False
 
     def take(self) -> int | None:
         with self.lock:
-            if self.stopped or self.next >= self.size:
+            if self.stopped or self.next >= len(self.order):
                 return None
             self.next += 1
-            return self.next - 1
+            return self.order[self.next - 1]
 
 
 def ordered(
@@ -58,8 +58,10 @@ def ordered(
     discard: Callable[[T], object],
     name: str,
     cancel: Callable[[], object] | None = None,
+    start: Sequence[int] | None = None,
 ) -> Iterator[tuple[I, T]]:
-    """``(item, fn(item))`` in item order, ``fn`` running on up to ``workers`` threads.
+    """``(item, fn(item))`` in item order, ``fn`` running on up to ``workers`` threads, started
+    in the order of ``start`` (positions in ``items``, each once) when it is given.
 
     The first failure in item order raises (later items' errors wait their turn, as if each
     item were done before the next). Items not started when the caller stops (a failure, or the
@@ -69,7 +71,7 @@ def ordered(
     caller leaving) at most ``GRACE`` seconds: a worker still blocked in a read then finishes
     on its own and discards its own result.
     """
-    queue = _Queue(len(items))
+    queue = _Queue(range(len(items)) if start is None else start)
     slots: list[_Slot[T]] = [_Slot() for _ in items]
 
     def work() -> None:
