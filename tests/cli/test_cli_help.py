@@ -24,6 +24,9 @@ ARGUMENT_HELP = {
     "ls": ["Image reference", "Path inside the image"],
     "check": ["Image reference"],
     "diff": ["The image before", "The image after"],
+    "fix": ["The Dockerfile"],
+    "slim": ["Image reference"],
+    "scan": [],
 }
 
 

@@ -74,8 +74,7 @@ Statistics = Annotated[bool, typer.Option(
     "--statistics", help="Print how many findings each rule raised, not the findings "
     "(text or json).")]
 Reverify = Annotated[bool, typer.Option(
-    "--reverify", help="Hash every layer, even a local layer file verified before unchanged "
-    "(by default such a file is not hashed twice).")]
+    "--reverify", help="Hash even layers verified before.")]
 FailOn = Annotated[str | None, typer.Option(
     "--fail-on", metavar="SEVERITY",
     help="Exit 1 at or above: error (default), warning, info, style.")]

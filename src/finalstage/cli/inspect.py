@@ -29,10 +29,9 @@ from finalstage.findings import Report
 from finalstage.report import plan, render
 
 Cache = Annotated[bool, typer.Option(
-    "--cache/--no-cache", help="Reuse verified layer indexes and reports from the cache "
-    "($FINALSTAGE_CACHE_DIR, else the user cache dir); FINALSTAGE_REPORT_CACHE=0 keeps only the "
-    "layer indexes. --no-cache writes nothing, and still trusts layer files verified before "
-    "(see --reverify).")]
+    "--cache/--no-cache", help="Reuse layer indexes and reports from the cache "
+    "($FINALSTAGE_CACHE_DIR; FINALSTAGE_REPORT_CACHE=0: indexes only). --no-cache writes "
+    "nothing.")]
 Verify = Annotated[bool, typer.Option(
     "--verify/--no-verify", help="Check layer digests (--no-verify seeks past file data).")]
 

@@ -61,6 +61,11 @@ class SharedLayers:
         inner = self.inner.key(diff_id, digest, tag)
         return None if inner is None else _INNER + inner
 
+    def vouches(self, key: str) -> bool:
+        """A shared layer's key: served whatever B's own file holds (B's copy is never read,
+        so no verified-once record of it is needed)."""
+        return key in self._scans
+
     def get(self, key: str) -> CachedScan | None:
         scan = self._scans.get(key)
         if scan is not None:

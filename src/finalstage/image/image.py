@@ -269,7 +269,8 @@ class Image:
             return out, keys, rkeys, hashes
         for i, h in enumerate(handles):
             key = keys[i] = self.cache.key(h.diff_id, h.digest, tag)
-            hit = self._cached(key, h) if key and may_cache[i] and not self.reverify else None
+            allowed = key is not None and (may_cache[i] or _vouches(self.cache, key))
+            hit = self._cached(key, h) if allowed and not self.reverify else None  # type: ignore[arg-type]
             if hit is not None:
                 out[i] = LayerScan(
                     i, h.digest, h.diff_id, hit.compression, hit.compressed_size,
@@ -357,3 +358,10 @@ def _byte_progress(
     sizes = [h.size for h in handles]
     progress.expect(None if None in sizes else sum(s for s in sizes if s is not None))
     return progress.add_bytes
+
+
+def _vouches(cache: object, key: str) -> bool:
+    """True when ``cache`` serves ``key`` for the layer itself, whatever file holds it: a layer
+    another image verified with the same ``diff_id`` (``facts.shared.SharedLayers``)."""
+    vouches = getattr(cache, "vouches", None)
+    return bool(vouches and vouches(key))
