@@ -3,7 +3,7 @@
 # Runs as root on CI and fresh machines; elsewhere it prints what is missing and carries on
 # (the engine tests then skip with that reason).
 set -euo pipefail
-PKGS=(buildah podman skopeo umoci runc docker-registry debootstrap busybox-static uidmap fuse-overlayfs openssl time rpm chromium fonts-dejavu-core)
+PKGS=(buildah podman skopeo umoci runc docker-registry debootstrap busybox-static uidmap fuse-overlayfs openssl time rpm chromium fonts-dejavu-core strace openjdk-17-jre-headless)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -82,6 +82,19 @@ def test_examples_rewrite_parses(example: str) -> None:
     assert not [f for f in report.findings if f.rule in ("FS101", "FS105", "FS401", "FS402")]
 
 
+@pytest.mark.parametrize("example", ["go", "python", "node"])
+def test_cli_fix_prints_the_rewrite_on_stdout(example: str) -> None:
+    # the default: no -o, no --write; the new Dockerfile is the whole of stdout
+    source = ROOT / "examples" / example / "Dockerfile.fat"
+    done = subprocess.run([sys.executable, "-m", "finalstage", "fix", str(source)],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == fix(source).detail.rewrite.text
+    stages = parse_text(done.stdout).stages
+    assert len(stages) >= 2 and stages[0].name == "build"
+    assert source.read_text() == (ROOT / "examples" / example / "Dockerfile.fat").read_text()
+
+
 @pytest.mark.skipif(not BENCH.is_dir(), reason="../shared/bench is absent")
 def test_cli_fix_bench_fat_go_on_scratch(tmp_path: Path) -> None:
     out = tmp_path / "Dockerfile"

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from finalstage.api.fix import fix as run_fix
-from finalstage.cli._app import command, emit, write
+from finalstage.cli._app import command, emit, write as write_text
 from finalstage.rewrite.build import build_options
 from finalstage.escape import one_line
 from finalstage.redact import redact_text
@@ -58,7 +58,7 @@ def fix(
     if output_format == "json":
         emit(report, [Output("json", None)])
     elif target is None and not outcome.is_failed:  # type: ignore[union-attr]
-        write(outcome.rewrite.text, None)  # type: ignore[union-attr]
+        write_text(outcome.rewrite.text, None)  # type: ignore[union-attr]
     for note in report.notes:
         lines = [one_line(line) for line in redact_text(note).splitlines()]
         print("\n".join(lines) if len(lines) > 1 else f"note: {lines[0]}", file=sys.stderr)
