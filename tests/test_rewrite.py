@@ -106,3 +106,45 @@ def test_cli_fix_bench_fat_go_on_scratch(tmp_path: Path) -> None:
     assert "RUN CGO_ENABLED=0 go build -o /usr/local/bin/hello-server ." in text
     assert text.rstrip().endswith('ENTRYPOINT ["/usr/local/bin/hello-server"]')
     assert "note: CGO_ENABLED=0 added" in done.stderr
+
+
+NODE_SRC = "FROM node:20-bookworm\nWORKDIR /srv\nCOPY . .\nRUN npm ci\nCMD {cmd}\n"
+
+
+def _node(tmp_path: Path, manifest: str, cmd: str = "npm start") -> str:
+    (tmp_path / "package.json").write_text(manifest)
+    text = NODE_SRC.format(cmd=cmd)
+    return plan(parse_text(text), text, context=tmp_path).text.split("FROM node:20-bookworm-slim\n")[1]
+
+
+@pytest.mark.parametrize("cmd", ["npm start", '["npm", "start"]', "npm run start"])
+def test_node_start_script_runs_directly_with_only_what_it_needs(tmp_path: Path, cmd: str) -> None:
+    stage = _node(tmp_path, '{"scripts": {"start": "node lib/main.js --port 80"}}', cmd)
+    assert stage.splitlines() == [
+        "WORKDIR /srv", "COPY --from=deps /srv/node_modules /srv/node_modules",
+        "COPY --from=deps /srv/package.json /srv/package.json",
+        "COPY --from=deps /srv/lib /srv/lib", "USER 65534:65534",
+        'CMD ["node", "lib/main.js", "--port", "80"]']
+
+
+def test_node_files_field_and_npms_default_start(tmp_path: Path) -> None:
+    # no start script: npm runs `node server.js`; `files` names what the package ships
+    stage = _node(tmp_path, '{"files": ["dist/", "views"]}')
+    assert [line for line in stage.splitlines() if line.startswith("COPY")] == [
+        "COPY --from=deps /srv/node_modules /srv/node_modules",
+        "COPY --from=deps /srv/package.json /srv/package.json",
+        "COPY --from=deps /srv/dist /srv/dist", "COPY --from=deps /srv/views /srv/views",
+        "COPY --from=deps /srv/server.js /srv/server.js"]
+    assert stage.rstrip().endswith('CMD ["node", "server.js"]')
+
+
+@pytest.mark.parametrize("manifest", [
+    '{"scripts": {"start": "NODE_ENV=production node app.js"}}',  # needs a shell
+    '{"scripts": {"start": "ts-node src/app.ts"}}',                 # not plain node
+    '{"scripts": {"start": "node ../outside.js"}}',
+    "[1, 2]", "not json"])
+def test_node_start_not_plain_keeps_the_todo_and_npm(tmp_path: Path, manifest: str) -> None:
+    stage = _node(tmp_path, manifest)
+    assert "# TODO(finalstage): the application's own files are not known" in stage
+    assert "COPY --from=deps /srv/ /srv/" in stage
+    assert stage.rstrip().endswith('CMD ["npm", "start"]')

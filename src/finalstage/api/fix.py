@@ -58,7 +58,7 @@ def fix(dockerfile: str | Path, *, base: str | None = None, output: str | Path |
     path = str(dockerfile)
     data = read_source(path)
     text = decode(data, path)
-    rewrite = plan(parse_text(text, path=path), text, base)
+    rewrite = plan(parse_text(text, path=path), text, base, context=Path(path).parent)
     try:
         df = parse_text(rewrite.text, path=path)
     except DockerfileError as err:  # a bug of the rewrite, never written

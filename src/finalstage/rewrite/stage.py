@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from finalstage.dockerfile.model import Dockerfile, Instruction
 from finalstage.engine.fixes import apply_fixes
 from finalstage.errors import UsageError
 from finalstage.findings import Applicability, Edit, Fix
+from finalstage.rewrite.node import NodeApp, read_node_app
 
 TODO = "# TODO(finalstage):"
 NOBODY = "65534:65534"
@@ -49,12 +51,17 @@ class _Facts:
     workdir: str
     build_run: Instruction | None
     keep: list[Instruction]            # ENV, EXPOSE, USER, ENTRYPOINT, CMD to carry over
+    node: NodeApp | None = None        # what package.json says `npm start` runs
 
 
-def plan(df: Dockerfile, text: str, base: str | None = None) -> Rewrite:
-    """Rewrite ``df`` (parsed from ``text``) with a runtime stage on ``base`` (or the table's)."""
+def plan(df: Dockerfile, text: str, base: str | None = None,
+         context: Path | None = None) -> Rewrite:
+    """Rewrite ``df`` (parsed from ``text``) with a runtime stage on ``base`` (or the table's);
+    ``context`` (the build context directory) lets it read what a Node app runs."""
     stage = df.final_stage
     facts = _read(df)
+    if facts.family == "node":
+        facts.node = read_node_app(context)
     runtime = base or _table(facts.family, df.root_base())
     edits = [] if stage.name else [_as_build(df, stage.from_instruction)]
     builder = stage.name or "build"
@@ -67,6 +74,10 @@ def plan(df: Dockerfile, text: str, base: str | None = None) -> Rewrite:
                              "CGO_ENABLED=0 (a heredoc or a split command): add it, then rerun")
         edits.append(cgo)
         notes.append("CGO_ENABLED=0 added to go build: the runtime base has no libc")
+    if facts.node is not None and any(i.keyword in ("CMD", "ENTRYPOINT") and _npm_start(facts, i)
+                                      for i in facts.keep):
+        notes.append(f"npm start runs {' '.join(facts.node.start)} directly: npm is a build "
+                     "tool and does not pass SIGTERM on to the app")
     fixes = [Fix("rewrite", Applicability.UNSAFE, (e,)) for e in edits if e is not None]
     head, _ = apply_fixes(text, fixes)
     body = _runtime_stage(df, facts, runtime, builder)
@@ -202,6 +213,9 @@ def _artefacts(df: Dockerfile, facts: _Facts, builder: str, has_deps: bool) -> l
         return ["COPY --from=deps /deps /opt/python-deps", "ENV PYTHONPATH=/opt/python-deps",
                 f"COPY --from={builder} {wd}/*.py {wd}/",
                 f"{TODO} copy any other files the app reads at run time (templates, data)"]
+    if facts.node is not None:
+        return [f"COPY --from=deps {wd}/node_modules {wd}/node_modules",
+                *(f"COPY --from=deps {wd}/{p} {wd}/{p}" for p in facts.node.paths)]
     return [f"{TODO} the application's own files are not known: this copies the whole "
             "directory with the production node_modules; narrow it to what the app runs",
             f"COPY --from=deps {wd}/ {wd}/"]
@@ -228,7 +242,9 @@ def _carried(df: Dockerfile, facts: _Facts) -> list[str]:
             if not has_user:
                 continue
         text = "\n".join(df.lines[instr.line - 1: instr.end_line])
-        if instr.keyword in ("ENTRYPOINT", "CMD") and not instr.is_json:
+        if _npm_start(facts, instr):
+            text = f"{instr.keyword} {json.dumps(list(facts.node.start))}"  # type: ignore[union-attr]
+        elif instr.keyword in ("ENTRYPOINT", "CMD") and not instr.is_json:
             command = " ".join(instr.args)
             if not _SHELLY.search(command):
                 text = f"{instr.keyword} {json.dumps(command.split())}"
@@ -238,6 +254,12 @@ def _carried(df: Dockerfile, facts: _Facts) -> list[str]:
                      len(out))
         out.insert(where, f"USER {NOBODY}")
     return out
+
+
+def _npm_start(facts: _Facts, instr: Instruction) -> bool:
+    if facts.node is None or instr.keyword not in ("ENTRYPOINT", "CMD"):
+        return False
+    return facts.node.runs_npm_start(" ".join(instr.args))
 
 
 __all__ = ["Rewrite", "plan"]
