@@ -49,7 +49,8 @@ class FixOutcome:
 
 def fix(dockerfile: str | Path, *, base: str | None = None, output: str | Path | None = None,
         settings: SettingsArg = None, verify: bool = False,
-        probe_cmd: str | None = None, build_opts: Sequence[str] = ()) -> Report:
+        probe_cmd: str | None = None, probe_http: Sequence[str] = (),
+        build_opts: Sequence[str] = ()) -> Report:
     """Rewrite ``dockerfile``'s final stage on ``base`` (default: the SDK → runtime table).
 
     With ``output`` the new Dockerfile is written there (``output == dockerfile`` rewrites it
@@ -67,7 +68,7 @@ def fix(dockerfile: str | Path, *, base: str | None = None, output: str | Path |
     report = evaluate(Facts(dockerfile=df, dockerfile_path=path), chosen, command="fix",
                       targets=(path,))
     notes = list(rewrite.notes) + [f"left to do: {t}" for t in rewrite.todos]
-    checked = verify_rewrite(path, rewrite.text, probe_cmd=probe_cmd,
+    checked = verify_rewrite(path, rewrite.text, probe_cmd=probe_cmd, probe_http=probe_http,
                              build_opts=build_opts) if verify else None
     if checked is not None:
         notes.append(checked.table())

@@ -44,7 +44,7 @@ from finalstage.slimming.commands import argv_of, healthcheck_argv, split_words
 from finalstage.slimming.model import SlimPlan, SlimResult, Verification
 from finalstage.slimming.output import Output, write_image
 from finalstage.slimming.plan import PlanOptions, build_closure, make_plan, read_captured
-from finalstage.slimming.probe import Probe
+from finalstage.slimming.probe import Probe, http_probe
 from finalstage.slimming.verify import Subjects, podman_available
 from finalstage.slimming.verify import verify as run_verify
 
@@ -123,16 +123,7 @@ def _probe(img: Image, probe_cmd: Sequence[str] | str | None,
            probe_http: Sequence[str] | str | None) -> Probe | None:
     """The probe the user asked for, else the image's HEALTHCHECK, else None."""
     if probe_http:
-        ports, paths = set(), []
-        for value in [probe_http] if isinstance(probe_http, str) else probe_http:
-            port, _, path = value.partition("/")
-            if not port.isdigit() or not 0 < int(port) < 65536:
-                raise UsageError(f"--probe-http {value!r}: expected PORT/PATH, e.g. 8080/healthz")
-            ports.add(int(port))
-            paths.append("/" + path)
-        if len(ports) > 1:
-            raise UsageError("--probe-http: every path must be on the same port")
-        return Probe("http", port=ports.pop(), paths=tuple(paths))
+        return http_probe(probe_http)
     if probe_cmd is not None:
         args = split_words(probe_cmd) if isinstance(probe_cmd, str) else list(probe_cmd)
         return Probe("cmd", args=tuple(args))

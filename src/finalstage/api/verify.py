@@ -2,16 +2,17 @@
 
 Both are built with buildah (``rewrite.build``), the new image is gated by ``check`` with a
 strict policy (non-root, exec form, no compiler, build tool, development dependency, secret or
-tests), and the two are compared: size, and the probe (``--probe-cmd``, else ``--version``)
-whose exit code and standard output must match. ``Verification.ok`` says whether the rewrite
-may be written.
+tests), and the two are compared: size, and the probe whose exit code and standard output
+must match: ``--probe-http PORT/PATH`` (both images started, the same GETs as ``slim``'s
+probe), else ``--probe-cmd`` (arguments to the entrypoint), else ``--version``.
+``Verification.why_not`` says why the rewrite may not be written (None: it may).
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from finalstage.api.check import check
 from finalstage.findings import Report
 from finalstage.rewrite.build import Built, Probe, build, probe, size
 from finalstage.settings import load_settings
+from finalstage.slimming.probe import http_probe, run_http
 from finalstage.units import format_size
 
 STRICT = """[policy]
@@ -76,9 +78,12 @@ class Verification:
 
 
 def verify(dockerfile: str | Path, new_text: str, *, probe_cmd: str | None = None,
-           tag: str | None = None, build_opts: Sequence[str] = ()) -> Verification:
+           probe_http: Sequence[str] = (), tag: str | None = None,
+           build_opts: Sequence[str] = ()) -> Verification:
     """Build ``dockerfile`` and ``new_text`` (same context: the Dockerfile's directory) with
     the buildah options ``build_opts`` (``rewrite.build.build_options``)."""
+    runner = _http_runner(probe_http) if probe_http else (
+        lambda tag: probe(tag, probe_cmd if probe_cmd is not None else "--version"))
     path = Path(dockerfile)
     context = str(path.parent.resolve())
     name = tag or f"localhost/finalstage-fix/{path.parent.resolve().name.lower() or 'app'}"
@@ -95,9 +100,18 @@ def verify(dockerfile: str | Path, new_text: str, *, probe_cmd: str | None = Non
         Path(policy).write_text(STRICT, encoding="utf-8")
         gate = check(f"containers-storage:{after.tag}", dockerfile=new_file,
                      policy=load_settings(policy))
-    args = probe_cmd if probe_cmd is not None else "--version"
     return Verification(before, after, size(before.tag), size(after.tag), gate,
-                        (probe(before.tag, args), probe(after.tag, args)))
+                        (runner(before.tag), runner(after.tag)))
+
+
+def _http_runner(values: Sequence[str]) -> Callable[[str], Probe]:
+    spec = http_probe(values)  # a bad PORT/PATH fails here, before anything is built
+
+    def run(tag: str) -> Probe:
+        done = run_http(tag, spec, (), None)
+        output = done.stdout + (f"\n{done.error}" if done.error else "")
+        return Probe(spec.describe(), 0 if done.error is None else None, output)
+    return run
 
 
 __all__ = ["STRICT", "Verification", "verify"]

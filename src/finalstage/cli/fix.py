@@ -37,6 +37,10 @@ def fix(
         "--probe-cmd", metavar="ARGS",
         help="Arguments given to both images' entrypoint as the probe (default --version).")]
         = None,
+    probe_http: Annotated[list[str], typer.Option(
+        "--probe-http", metavar="PORT/PATH",
+        help="Probe: start both images, GET PATH once PORT listens, compare status and body "
+             "(repeatable: several paths, one port).")] = [],  # noqa: B006
     build_arg: Annotated[list[str], typer.Option(
         "--build-arg", metavar="KEY=VALUE", help="Build argument for --verify's builds.")]
         = [],  # noqa: B006 - typer reads the default, never mutates it
@@ -53,6 +57,7 @@ def fix(
     """Rewrite DOCKERFILE's final stage as a builder plus a minimal runtime stage."""
     target = dockerfile if write else output
     report = run_fix(dockerfile, base=base, output=target, verify=verify, probe_cmd=probe_cmd,
+                     probe_http=probe_http,
                      build_opts=build_options(build_arg, build_volume, build_secret))
     outcome = report.detail
     if output_format == "json":

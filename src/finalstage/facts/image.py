@@ -118,6 +118,16 @@ class ImageContext:
         head, sep, _ = path.rpartition("/__pycache__/")
         return bool(sep) and head in owned
 
+    def is_package_owned(self, path: str) -> bool:
+        """True when any installed package lists ``path``: an OS package, or a Python
+        distribution's RECORD (a wheel's own C sources in a ``pip install --target`` tree are
+        the library's, not the application's)."""
+        if self.is_os_owned(path):
+            return True
+        listed = self.memo("record-owned", lambda: frozenset(
+            f for p in self.analysis.packages if str(p.ecosystem) == "pypi" for f in p.files))
+        return path in listed
+
     def _os_owned(self) -> frozenset[str]:
         files: set[str] = set()
         for package in self.analysis.packages:

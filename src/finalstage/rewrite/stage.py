@@ -196,8 +196,10 @@ def _runtime_packages(family: str, base: str) -> list[str]:
     if package is None:
         raise UsageError(f"fix: {base} is a plain distro image and a {family} runtime from its "
                          "packages is not known: give a runtime base of the family with --base")
+    # apt-get clean too: a base made by debootstrap keeps the .debs it downloads (the official
+    # images' docker-clean hook is not there)
     return ["RUN apt-get update && apt-get install -y --no-install-recommends "
-            f"{package} && rm -rf /var/lib/apt/lists/*"]
+            f"{package} && apt-get clean && rm -rf /var/lib/apt/lists/*"]
 
 
 def _artefacts(df: Dockerfile, facts: _Facts, builder: str, has_deps: bool) -> list[str]:
@@ -242,8 +244,8 @@ def _carried(df: Dockerfile, facts: _Facts) -> list[str]:
             if not has_user:
                 continue
         text = "\n".join(df.lines[instr.line - 1: instr.end_line])
-        if _npm_start(facts, instr):
-            text = f"{instr.keyword} {json.dumps(list(facts.node.start))}"  # type: ignore[union-attr]
+        if _npm_start(facts, instr) and facts.node is not None:
+            text = f"{instr.keyword} {json.dumps(list(facts.node.start))}"
         elif instr.keyword in ("ENTRYPOINT", "CMD") and not instr.is_json:
             command = " ".join(instr.args)
             if not _SHELLY.search(command):

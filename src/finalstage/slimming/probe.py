@@ -48,6 +48,20 @@ class Probe:
         return "HEALTHCHECK " + " ".join(self.check)
 
 
+def http_probe(values: Sequence[str] | str) -> Probe:
+    """The ``--probe-http PORT/PATH`` probe (repeatable: several paths on one port)."""
+    ports, paths = set(), []
+    for value in [values] if isinstance(values, str) else values:
+        port, _, path = value.partition("/")
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            raise UsageError(f"--probe-http {value!r}: expected PORT/PATH, e.g. 8080/healthz")
+        ports.add(int(port))
+        paths.append("/" + path)
+    if len(ports) != 1:
+        raise UsageError("--probe-http: every path must be on the same port")
+    return Probe("http", port=ports.pop(), paths=tuple(paths))
+
+
 @dataclass(frozen=True)
 class Tracing:
     """The staged strace (host directory) and where its log goes."""
@@ -195,5 +209,5 @@ def run_healthcheck(image: str, probe: Probe, argv: Sequence[str],
 
 RUNNERS = {"cmd": run_cmd, "http": run_http, "healthcheck": run_healthcheck}
 
-__all__ = ["RUNNERS", "Probe", "Tracing", "podman_base", "run_cmd", "run_healthcheck",
-           "run_http"]
+__all__ = ["RUNNERS", "Probe", "Tracing", "http_probe", "podman_base", "run_cmd",
+           "run_healthcheck", "run_http"]

@@ -42,3 +42,25 @@ def test_text_escapes_hostile_names(tmp_path: Path) -> None:
     text = render_contents_text(ex.analysis, ex.findings, packages=True)
     assert "\x1b" not in text and "\x07" not in text
     assert "build tools" in text and "5 kB" in text and "FS205 error" in text
+
+
+def test_fs204_spares_a_wheels_own_c_source_in_a_pip_target_tree(tmp_path: Path) -> None:
+    # `pip install --target=/deps` of markupsafe ships _speedups.c beside its .so, listed in
+    # the wheel's RECORD: the library's file, not the application's source; app/main.c is.
+    record = (b"markupsafe/__init__.py,,\nmarkupsafe/_speedups.c,,\n"
+              b"markupsafe/_speedups.cpython-311-x86_64-linux-gnu.so,,\n"
+              b"markupsafe-2.1.5.dist-info/METADATA,,\nmarkupsafe-2.1.5.dist-info/RECORD,,\n")
+    deps = layer([
+        F("opt/deps/markupsafe/__init__.py", b"i" * 100),
+        F("opt/deps/markupsafe/_speedups.c", b"c" * 900),
+        F("opt/deps/markupsafe/_speedups.cpython-311-x86_64-linux-gnu.so", b"s" * 800,
+          mode=0o755),
+        F("opt/deps/markupsafe-2.1.5.dist-info/METADATA",
+          b"Metadata-Version: 2.1\nName: MarkupSafe\nVersion: 2.1.5\n"),
+        F("opt/deps/markupsafe-2.1.5.dist-info/RECORD", record)])
+    app = layer([F("app/main.c", b"m" * 300), F("app/server", b"x" * 2000, mode=0o755)])
+    image = "docker-archive:" + docker_archive(str(tmp_path / "w.tar"), [deps, app])
+    ex = examine(open_image(image))
+    assert [p.name for p in ex.analysis.packages if p.name.lower() == "markupsafe"]
+    [found] = [f for f in ex.findings if f.rule == "FS204"]
+    assert found.paths == ("/app/main.c",) and "/app/server" in found.message

@@ -19,9 +19,10 @@ class SourceInFinalImage(ImageRule):
     Reports source code of compiled or transpiled languages (`*.go`, `*.c`, `*.rs`, `*.java`,
     `*.ts`…), build files (`go.mod`, `pom.xml`, `Makefile`, `Dockerfile`) and VCS metadata
     (`.git`) that the application put in the image. Files an OS package owns (the distribution's
-    own sources) and files inside third-party library trees (`node_modules`, `site-packages`)
-    are not counted. The message names an executable found beside the sources, the built
-    artefact that makes them useless.
+    own sources), files a Python distribution's `RECORD` lists (a wheel's C sources, wherever
+    `pip install --target` put it) and files inside third-party library trees (`node_modules`,
+    `site-packages`) are not counted. The message names an executable found beside the
+    sources, the built artefact that makes them useless.
 
     ## Why is this bad?
     Sources beside a built binary are never used at run time. They leak code, history (`.git`)
@@ -55,7 +56,7 @@ class SourceInFinalImage(ImageRule):
 
     def check_image(self, ctx: ImageContext) -> Iterator[Finding]:
         files = [f for f in ctx.files_of("source")
-                 if not is_library_path(f.path) and not ctx.is_os_owned(f.path)]
+                 if not is_library_path(f.path) and not ctx.is_package_owned(f.path)]
         for group in ctx.per_layer(files):
             summary = ctx.summarize(group)
             artefact = _artefact_beside(ctx, {f.path.rpartition("/")[0] for f in group})
