@@ -150,3 +150,13 @@ def test_node_start_not_plain_keeps_the_todo_and_npm(tmp_path: Path, manifest: s
     assert "# TODO(finalstage): the application's own files are not known" in stage
     assert "COPY --from=deps /srv/ /srv/" in stage
     assert stage.rstrip().endswith('CMD ["npm", "start"]')
+
+
+@pytest.mark.parametrize("value", ["abc", "70000/", "0/healthz"])
+def test_cli_fix_bad_probe_http_is_one_line_before_any_build(tmp_path: Path, value: str) -> None:
+    out = tmp_path / "Dockerfile.new"
+    done = subprocess.run([sys.executable, "-m", "finalstage", "fix", "--verify", "--probe-http",
+                           value, "-o", str(out), str(ROOT / "examples" / "go" / "Dockerfile.fat")],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 2 and not out.exists()
+    assert done.stderr.count("\n") == 1 and "--probe-http" in done.stderr
