@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from test_slim_examples import slim
-from tests.harness.build import Builder
+from tests.harness.build import Builder, local_name
 
 JDK = Path("/usr/lib/jvm/java-17-openjdk-amd64")
 ETC = Path("/etc/java-17-openjdk")
@@ -43,7 +43,8 @@ public class Main {
   }
 }
 """
-DOCKERFILE = """FROM docker.io/library/debian:bookworm-slim
+# FROM the stand-in by its test-namespace name: the public name is not in a clean storage
+DOCKERFILE = f"""FROM {local_name("docker.io/library/debian:bookworm-slim")}
 COPY jdk/ /usr/lib/jvm/java-17-openjdk-amd64/
 COPY etcjava/ /etc/java-17-openjdk/
 COPY cacerts /etc/ssl/certs/java/cacerts
