@@ -16,9 +16,13 @@ import pytest
 from finalstage.api.fix import fix
 from finalstage.rewrite.build import build_options, size
 from tests.harness.build import local_name
+from tests.harness.scratch import namespaced
 
 ROOT = Path(__file__).resolve().parents[1]
 CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
+# NAME:before / NAME:after, in the test namespace; kept (as the examples' images are) so that a
+# rerun builds from buildah's layer cache, and replaced by the next run
+FIX_TAG = namespaced("fix-{}")
 pytestmark = [pytest.mark.engine, pytest.mark.slow, pytest.mark.timeout(1800)]
 
 
@@ -43,7 +47,8 @@ def test_go_rewrite_builds_passes_strict_check_and_answers_the_same(
         table = fix(go_copy).detail.rewrite.base
         assert table == "gcr.io/distroless/static-debian12:nonroot"
         base = local_name(table)
-    report = fix(go_copy, base=base, verify=True, probe_cmd="./server -selftest", output=out)
+    report = fix(go_copy, base=base, verify=True, probe_cmd="./server -selftest", output=out,
+                 tag=FIX_TAG.format("go"))
     checked = report.detail.verification
     assert checked.why_not is None, checked.why_not
     assert report.detail.written and out.read_text() == report.detail.rewrite.text
@@ -57,7 +62,7 @@ def test_go_rewrite_builds_passes_strict_check_and_answers_the_same(
 def test_failed_build_writes_nothing(go_copy: Path) -> None:
     out = go_copy.parent / "Dockerfile.new"
     report = fix(go_copy, base="localhost/finalstage-test/no-such-base:1", verify=True,
-                 output=out)
+                 output=out, tag=FIX_TAG.format("go"))
     assert report.detail.is_failed and not report.detail.written and not out.exists()
     assert report.detail.verification.why_not.startswith("the rewritten Dockerfile does not build")
 
@@ -88,7 +93,7 @@ def test_interpreted_rewrite_builds_passes_strict_check_and_answers_the_same(
     source = tmp_path / example / "Dockerfile.fat"
     out = source.parent / "Dockerfile.new"
     report = fix(source, verify=True, probe_cmd=probe, probe_http=http, output=out,
-                 build_opts=_ca_options(tmp_path))
+                 build_opts=_ca_options(tmp_path), tag=FIX_TAG.format(example))
     checked = report.detail.verification
     assert checked.why_not is None, checked.why_not
     assert report.detail.written and out.read_text() == report.detail.rewrite.text

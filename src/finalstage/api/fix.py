@@ -50,11 +50,12 @@ class FixOutcome:
 def fix(dockerfile: str | Path, *, base: str | None = None, output: str | Path | None = None,
         settings: SettingsArg = None, verify: bool = False,
         probe_cmd: str | None = None, probe_http: Sequence[str] = (),
-        build_opts: Sequence[str] = ()) -> Report:
+        build_opts: Sequence[str] = (), tag: str | None = None) -> Report:
     """Rewrite ``dockerfile``'s final stage on ``base`` (default: the SDK → runtime table).
 
     With ``output`` the new Dockerfile is written there (``output == dockerfile`` rewrites it
-    in place); otherwise nothing is written.
+    in place); otherwise nothing is written. ``verify`` builds the images ``TAG:before`` and
+    ``TAG:after`` (default ``localhost/finalstage-fix/<the context directory's name>``).
     """
     path = str(dockerfile)
     data = read_source(path)
@@ -69,7 +70,7 @@ def fix(dockerfile: str | Path, *, base: str | None = None, output: str | Path |
                       targets=(path,))
     notes = list(rewrite.notes) + [f"left to do: {t}" for t in rewrite.todos]
     checked = verify_rewrite(path, rewrite.text, probe_cmd=probe_cmd, probe_http=probe_http,
-                             build_opts=build_opts) if verify else None
+                             build_opts=build_opts, tag=tag) if verify else None
     if checked is not None:
         notes.append(checked.table())
         if checked.why_not is not None:
