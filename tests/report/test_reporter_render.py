@@ -229,3 +229,22 @@ def test_large_reports_render_in_linear_time() -> None:
     for fmt in _formats(report):
         render(report, fmt)
     assert time.perf_counter() - start < 12
+
+
+def test_rule_name_with_a_lone_surrogate_renders_in_every_format() -> None:
+    # found by the property above: checkstyle and gitlab wrote the rule's name unescaped
+    odd = Finding(rule="FS000", name="\ud800", severity=Severity.ERROR, message="")
+    report = Report(command="lint", findings=(odd,), fail_on=Severity.ERROR)
+    for fmt in _formats(report):
+        out = render(report, fmt)
+        out.encode("utf-8")
+        assert "\ud800" not in out
+
+
+def test_findings_that_differ_only_by_none_and_empty_render_in_one_order() -> None:
+    # found by the property above: created_by None and "" tied, so the input order showed
+    a = Finding(rule="FS000", name="", severity=Severity.ERROR, message="", created_by=None)
+    b = dataclasses.replace(a, created_by="")
+    for fmt in _formats(Report(command="lint", findings=(a, b))):
+        assert render(Report(command="lint", findings=(a, b)), fmt) == \
+            render(Report(command="lint", findings=(b, a)), fmt)

@@ -49,19 +49,27 @@ def finding_order(finding: Finding) -> tuple[object, ...]:
     loc = finding.location
     return (
         finding.sort_key(),
+        loc is not None,  # no location before Location("", 0, 0), which sort_key ties with it
         -finding.severity.rank,
         _int(finding.layer),
         finding.message,
         finding.paths,
         finding.name,
         _int(finding.bytes),
-        finding.created_by or "",
-        finding.fix_hint or "",
-        finding.stage or "",
-        finding.source_line or "",
+        _str(finding.created_by),
+        _str(finding.fix_hint),
+        _str(finding.stage),
+        _str(finding.source_line),
         _int(loc.end_line if loc else None),
         _int(loc.end_column if loc else None),
+        finding.subjects,
+        finding.also,
     )
+
+
+def _str(value: str | None) -> tuple[int, str]:
+    # None before "" (``or ""`` tied them, and their order then followed the input's).
+    return (0, "") if value is None else (1, value)
 
 
 def _int(value: int | None) -> tuple[int, int]:
@@ -202,7 +210,7 @@ def image_facts(finding: Finding) -> str:
 def finding_line(finding: Finding, image: str, label: str) -> str:
     """One line for code-review formats: ``label: message``, led by ``image`` when no Dockerfile
     line holds the finding, followed by its image facts (``(45.7 MB, layer 2, …)``)."""
-    text = f"{label}: {one_line(finding.message)}"
+    text = f"{one_line(label)}: {one_line(finding.message)}"
     if finding.location is None:
         text = f"{escape_control(image)}: {text}"
     facts = image_facts(finding)
