@@ -14,12 +14,11 @@ from pathlib import Path
 import pytest
 
 from finalstage.api.fix import fix
-from finalstage.rewrite.build import build_options, size
-from tests.harness.build import local_name
+from finalstage.rewrite.build import size
+from tests.harness.build import ca_args, local_name
 from tests.harness.scratch import namespaced
 
 ROOT = Path(__file__).resolve().parents[1]
-CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 # NAME:before / NAME:after, in the test namespace; kept (as the examples' images are) so that a
 # rerun builds from buildah's layer cache, and replaced by the next run
 FIX_TAG = namespaced("fix-{}")
@@ -67,18 +66,6 @@ def test_failed_build_writes_nothing(go_copy: Path) -> None:
     assert report.detail.verification.why_not.startswith("the rewritten Dockerfile does not build")
 
 
-def _ca_options(tmp_path: Path) -> tuple[str, ...]:
-    """The host's CA bundle for pip and npm in RUN steps (a TLS-inspecting proxy), mounted, never
-    stored in a layer: the examples' PIP_CERT / NODE_EXTRA_CA_CERTS hooks, as the harness."""
-    if not CA_BUNDLE.is_file():
-        return ()
-    (tmp_path / "ca").mkdir()
-    shutil.copy(CA_BUNDLE, tmp_path / "ca" / CA_BUNDLE.name)
-    inside = f"/mnt/ca/{CA_BUNDLE.name}"
-    return build_options([f"PIP_CERT={inside}", f"NODE_EXTRA_CA_CERTS={inside}"],
-                         [f"{tmp_path / 'ca'}:/mnt/ca:ro"])
-
-
 # python: the server itself, probed over HTTP as slim probes; node: a command that loads the
 # app, its production dependency and package.json (its selftest prints an uptime that varies)
 @pytest.mark.parametrize(("example", "probe", "http", "healthy"), [
@@ -93,7 +80,7 @@ def test_interpreted_rewrite_builds_passes_strict_check_and_answers_the_same(
     source = tmp_path / example / "Dockerfile.fat"
     out = source.parent / "Dockerfile.new"
     report = fix(source, verify=True, probe_cmd=probe, probe_http=http, output=out,
-                 build_opts=_ca_options(tmp_path), tag=FIX_TAG.format(example))
+                 build_opts=ca_args(tmp_path), tag=FIX_TAG.format(example))
     checked = report.detail.verification
     assert checked.why_not is None, checked.why_not
     assert report.detail.written and out.read_text() == report.detail.rewrite.text

@@ -400,7 +400,7 @@ def _sha(*parts: str | bytes) -> str:
     return h.hexdigest()
 
 
-def _ca_args(cache: Path) -> list[str]:
+def ca_args(cache: Path) -> list[str]:
     """Build options that expose the host CA bundle to RUN steps only (see module docstring)."""
     try:
         bundle = CA_BUNDLE.read_bytes()
@@ -604,7 +604,7 @@ class Builder:
         built_from = self.cache / "ctx" / f"{example}-{variant}{suffix}.Dockerfile"
         built_from.parent.mkdir(parents=True, exist_ok=True)
         built_from.write_text(rewrite_from(text, base_ids))
-        cmd = [*BUD, *_ca_args(self.cache), "-f", str(built_from), "-t", tag]
+        cmd = [*BUD, *ca_args(self.cache), "-f", str(built_from), "-t", tag]
         if reproducible:
             # --no-cache: buildah's layer cache ignores --timestamp and would hand back the
             # layers (and creation time) of an ordinary build of the same steps

@@ -15,7 +15,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-_SHELLY = re.compile(r"[$`|&;<>(){}*?\\\"'#!]")
+# Characters that need a shell: such a command cannot be run (or written) as exec-form words.
+SHELLY = re.compile(r"[$`|&;<>(){}*?\\\"'#!]")
 _NPM_START = re.compile(r"^npm\s+(start|run\s+start|run-script\s+start)$")
 
 
@@ -26,9 +27,10 @@ class NodeApp:
     start: tuple[str, ...]        # ("node", "src/server.js", ...): what `npm start` runs
     paths: tuple[str, ...]        # package.json, the declared files or the entry's directory
 
-    def runs_npm_start(self, command: str) -> bool:
-        """Whether a CMD/ENTRYPOINT ``command`` (shell words joined) is ``npm start``."""
-        return _NPM_START.match(" ".join(command.split())) is not None
+
+def is_npm_start(command: str) -> bool:
+    """Whether a CMD/ENTRYPOINT ``command`` (its words joined) is ``npm start``."""
+    return _NPM_START.match(" ".join(command.split())) is not None
 
 
 def read_node_app(context: Path | None) -> NodeApp | None:
@@ -45,7 +47,7 @@ def read_node_app(context: Path | None) -> NodeApp | None:
     start = scripts.get("start") if isinstance(scripts, dict) else None
     if start is None:
         start = "node server.js"  # npm's own default for `npm start`
-    if not isinstance(start, str) or _SHELLY.search(start):
+    if not isinstance(start, str) or SHELLY.search(start):
         return None
     words = tuple(start.split())
     entry = next((w for w in words[1:] if not w.startswith("-")), None)
@@ -62,7 +64,7 @@ def _declared(manifest: dict[str, object], entry: PurePosixPath) -> tuple[str, .
     entry itself when it sits at the top)."""
     files = manifest.get("files")
     if isinstance(files, list) and files and all(
-            isinstance(f, str) and f and not _SHELLY.search(f) and not f.startswith(("/", "."))
+            isinstance(f, str) and f and not SHELLY.search(f) and not f.startswith(("/", "."))
             for f in files):
         declared = tuple(f.rstrip("/") for f in files)
         covered = any(entry.parts[:len(PurePosixPath(f).parts)] == PurePosixPath(f).parts
@@ -71,4 +73,4 @@ def _declared(manifest: dict[str, object], entry: PurePosixPath) -> tuple[str, .
     return (entry.parts[0],)
 
 
-__all__ = ["NodeApp", "read_node_app"]
+__all__ = ["SHELLY", "NodeApp", "is_npm_start", "read_node_app"]

@@ -16,7 +16,7 @@ from finalstage.dockerfile.model import Dockerfile, Instruction
 from finalstage.engine.fixes import apply_fixes
 from finalstage.errors import UsageError
 from finalstage.findings import Applicability, Edit, Fix
-from finalstage.rewrite.node import NodeApp, read_node_app
+from finalstage.rewrite.node import SHELLY, NodeApp, is_npm_start, read_node_app
 
 TODO = "# TODO(finalstage):"
 NOBODY = "65534:65534"
@@ -26,7 +26,6 @@ _DISTRO = re.compile(r"(^|/)(debian|ubuntu)(:|$)")
 _GO_BUILD = re.compile(r"\bgo\s+build\b")
 _GO_OUT = re.compile(r"\bgo\s+build\b[^;&|]*?\s-o[ =](\S+)")
 _DEV_FILE = re.compile(r"(^|[/_-])(dev|test|tests|testing|lint|ci|docs)([_.-]|$)", re.I)
-_SHELLY = re.compile(r"[$`|&;<>(){}*?\\\"'#!]")
 
 
 @dataclass(frozen=True)
@@ -59,9 +58,7 @@ def plan(df: Dockerfile, text: str, base: str | None = None,
     """Rewrite ``df`` (parsed from ``text``) with a runtime stage on ``base`` (or the table's);
     ``context`` (the build context directory) lets it read what a Node app runs."""
     stage = df.final_stage
-    facts = _read(df)
-    if facts.family == "node":
-        facts.node = read_node_app(context)
+    facts = _read(df, context)
     runtime = base or _table(facts.family, df.root_base())
     edits = [] if stage.name else [_as_build(df, stage.from_instruction)]
     builder = stage.name or "build"
@@ -74,8 +71,7 @@ def plan(df: Dockerfile, text: str, base: str | None = None,
                              "CGO_ENABLED=0 (a heredoc or a split command): add it, then rerun")
         edits.append(cgo)
         notes.append("CGO_ENABLED=0 added to go build: the runtime base has no libc")
-    if facts.node is not None and any(i.keyword in ("CMD", "ENTRYPOINT") and _npm_start(facts, i)
-                                      for i in facts.keep):
+    if facts.node is not None and any(_npm_start(facts, i) for i in facts.keep):
         notes.append(f"npm start runs {' '.join(facts.node.start)} directly: npm is a build "
                      "tool and does not pass SIGTERM on to the app")
     fixes = [Fix("rewrite", Applicability.UNSAFE, (e,)) for e in edits if e is not None]
@@ -85,7 +81,7 @@ def plan(df: Dockerfile, text: str, base: str | None = None,
                    tuple(notes))
 
 
-def _read(df: Dockerfile) -> _Facts:
+def _read(df: Dockerfile, context: Path | None) -> _Facts:
     family = _family(df)
     workdir, build_run, keep = "/", None, []
     for index in reversed(df.chain):
@@ -97,7 +93,8 @@ def _read(df: Dockerfile) -> _Facts:
                 build_run = instr
             elif instr.keyword in ("ENV", "EXPOSE", "USER", "ENTRYPOINT", "CMD"):
                 keep.append(instr)
-    return _Facts(family, workdir, build_run, keep)
+    node = read_node_app(context) if family == "node" else None
+    return _Facts(family, workdir, build_run, keep, node)
 
 
 def _family(df: Dockerfile) -> str:
@@ -244,11 +241,11 @@ def _carried(df: Dockerfile, facts: _Facts) -> list[str]:
             if not has_user:
                 continue
         text = "\n".join(df.lines[instr.line - 1: instr.end_line])
-        if _npm_start(facts, instr) and facts.node is not None:
+        if facts.node is not None and _npm_start(facts, instr):
             text = f"{instr.keyword} {json.dumps(list(facts.node.start))}"
         elif instr.keyword in ("ENTRYPOINT", "CMD") and not instr.is_json:
             command = " ".join(instr.args)
-            if not _SHELLY.search(command):
+            if not SHELLY.search(command):
                 text = f"{instr.keyword} {json.dumps(command.split())}"
         out.append(text)
     if not has_user:
@@ -259,9 +256,8 @@ def _carried(df: Dockerfile, facts: _Facts) -> list[str]:
 
 
 def _npm_start(facts: _Facts, instr: Instruction) -> bool:
-    if facts.node is None or instr.keyword not in ("ENTRYPOINT", "CMD"):
-        return False
-    return facts.node.runs_npm_start(" ".join(instr.args))
+    return (facts.node is not None and instr.keyword in ("ENTRYPOINT", "CMD")
+            and is_npm_start(" ".join(instr.args)))
 
 
 __all__ = ["Rewrite", "plan"]
