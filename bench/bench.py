@@ -159,7 +159,7 @@ TARGETS_HEAD = ("| image | verified cold s | verified-once s | --no-verify s | d
                 "--no-verify / header floor (≤3) | RSS MiB verified / --no-verify / dive |")
 
 
-def targets_row(name: str, images: Path, runs: int, cache_dir: Path) -> str:
+def targets_row(name: str, images: Path, runs: int, cache_dir: Path) -> tuple[str, dict[str, Timing]]:
     """One row of the issue-20 table: medians [min-max] of ``runs`` runs, ratios of medians.
 
     verified cold: ``--no-cache --reverify`` (every layer hashed); verified-once: ``--no-cache``
@@ -175,6 +175,7 @@ def targets_row(name: str, images: Path, runs: int, cache_dir: Path) -> str:
         "nov": ([*base, "--no-verify"], None),
         "hash": ([sys.executable, str(HERE / "hash-floor.py"), str(tar)], None),
         "head": ([sys.executable, str(SHARED_BENCH / "header-floor.py"), str(tar)], None),
+        "list": ([sys.executable, str(HERE / "list-floor.py"), str(tar)], None),
     }
     if Path(dive).exists():
         cases["dive"] = (["env", "CI=true", dive, "--source", "docker-archive", str(tar)], None)
@@ -192,7 +193,7 @@ def targets_row(name: str, images: Path, runs: int, cache_dir: Path) -> str:
     return (f"| {name} | {spread(t['cold'])} | {spread(t['once'])} | {spread(t['nov'])} | "
             f"{spread(t['dive']) if 'dive' in t else 'n/a'} | {spread(t['hash'])} | "
             f"{spread(t['head'])} | {ratio('cold', 'hash')} | {ratio('nov', 'dive')} | "
-            f"{ratio('nov', 'head')} | {rss} |")
+            f"{ratio('nov', 'head')} | {rss} |"), t
 
 
 def targets_section(images: Path, names: list[str], runs: int, cache_dir: Path) -> list[str]:
@@ -200,10 +201,48 @@ def targets_section(images: Path, names: list[str], runs: int, cache_dir: Path) 
            f"docker-archive of each image; {runs} counted runs after 1 warm-up; wall seconds "
            "median [min-max]; ratios of medians; RSS the median peak of the largest process.", "",
            TARGETS_HEAD, "|---|" + "---:|" * 10]
+    timings: dict[str, dict[str, Timing]] = {}
     for name in names:
         if (images / f"{name}.tar").exists():
-            out.append(targets_row(name, images, runs, cache_dir))
+            row, timings[name] = targets_row(name, images, runs, cache_dir)
+            out.append(row)
+    return out + [""] + bounds_section(images, timings)
+
+
+def bounds_section(images: Path, timings: dict[str, dict[str, Timing]]) -> list[str]:
+    """Why a target holds or cannot: the least a verified read can take on these cores, given
+    the hashing and the listing work; and how far --no-verify is above a bare Python listing."""
+    cores = os.cpu_count() or 1
+    out = ["### bounds: why a target holds or cannot", "",
+           f"A verified read hashes every byte and lists every entry: on {cores} cores it takes at "
+           "least max(hash floor wall, (hash floor CPU + listing CPU) / cores). With finalstage's "
+           "own listing (its `--no-verify` CPU) that is the bound of perfect overlap; with the bare "
+           "Python listing of `bench/list-floor.py` (names decoded and kept in a dict, nothing "
+           "else) it is the bound of any Python reader. The last columns: entries, and "
+           "finalstage's `--no-verify` work per entry beyond that bare listing.", "",
+           "| image | hash floor wall / CPU s | --no-verify CPU s | list floor wall / CPU s | "
+           "bound with finalstage's listing / hash floor | bound with a bare listing / hash floor "
+           "| --no-verify / list floor | entries | µs per entry beyond the list floor |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for name, t in timings.items():
+        hash_wall, hash_cpu = t["hash"].median_wall, statistics.median(t["hash"].cpu)
+        nov_cpu, list_cpu = statistics.median(t["nov"].cpu), statistics.median(t["list"].cpu)
+        ours = max(hash_wall, (hash_cpu + nov_cpu) / cores) / hash_wall if hash_wall else 0.0
+        bare = max(hash_wall, (hash_cpu + list_cpu) / cores) / hash_wall if hash_wall else 0.0
+        entries = _entries(images / f"{name}.tar")
+        beyond = (t["nov"].median_wall - t["list"].median_wall) * 1e6 / entries if entries else 0.0
+        out.append(f"| {name} | {fmt(hash_wall)} / {fmt(hash_cpu)} | {fmt(nov_cpu)} | "
+                   f"{fmt(t['list'].median_wall)} / {fmt(list_cpu)} | {ours:.2f} | {bare:.2f} | "
+                   f"{t['nov'].median_wall / t['list'].median_wall:.2f} | {entries:,} | "
+                   f"{beyond:.1f} |")
     return out + [""]
+
+
+def _entries(tar: Path) -> int:
+    proc = subprocess.run([sys.executable, str(HERE / "list-floor.py"), str(tar)],
+                          capture_output=True, text=True, check=False)
+    fields = proc.stdout.split()
+    return int(fields[0]) if fields else 0
 
 
 def startup_section(runs: int) -> list[str]:

@@ -1,9 +1,9 @@
 """Write synthetic docker-archives for the scaling series: N entries spread over L layers.
 
-    python bench/synth.py OUT.tar ENTRIES LAYERS
+    python bench/synth.py OUT.tar ENTRIES LAYERS [FILE_BYTES]
 
-Each layer is an uncompressed tar of empty-ish regular files (1 byte each, so every entry has a
-data block to skip) in a directory tree 3 levels deep; the archive has the `docker save` layout
+Each layer is an uncompressed tar of small regular files (FILE_BYTES each, default 1, so every
+entry has data to skip; the scaling guard's byte series makes them larger) in a directory tree 3 levels deep; the archive has the `docker save` layout
 (manifest.json, config with diff_ids). Headers are written by hand: tarfile is too slow for 1M.
 """
 
@@ -33,7 +33,7 @@ def _header(name: bytes, size: int, typeflag: bytes = b"0", mode: int = 0o644) -
     return bytes(h)
 
 
-def write_layer(path: str, layer: int, count: int) -> str:
+def write_layer(path: str, layer: int, count: int, size: int = 1) -> str:
     """Write one layer tar with ``count`` entries; return its sha256 hex digest."""
     sha = hashlib.sha256()
     with open(path, "wb", buffering=1 << 20) as out:
@@ -43,7 +43,9 @@ def write_layer(path: str, layer: int, count: int) -> str:
             out.write(b)
 
         dirs = set()
-        data = b"x" + b"\0" * 511
+        size = max(1, size)
+        # Not all zeros, not compressible to nothing: the bytes a hashing reader must really hash.
+        data = (os.urandom(4096) * (size // 4096 + 1))[:size] + b"\0" * ((-size) % 512)
         for i in range(count):
             d = f"l{layer}/d{i // 10000}/e{(i // 100) % 100}".encode()
             if d not in dirs:
@@ -53,7 +55,7 @@ def write_layer(path: str, layer: int, count: int) -> str:
                         dirs.add(part)
                         emit(_header(part, 0, b"5", 0o755))
                 dirs.add(d)
-            emit(_header(d + b"/f%d" % i, 1))
+            emit(_header(d + b"/f%d" % i, size))
             emit(data)
         emit(b"\0" * 1024)
     return sha.hexdigest()
@@ -61,6 +63,7 @@ def write_layer(path: str, layer: int, count: int) -> str:
 
 def main() -> None:
     out, entries, layers = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    size = int(sys.argv[4]) if len(sys.argv) > 4 else 1
     tmp = out + ".d"
     os.makedirs(tmp, exist_ok=True)
     per = max(1, entries // layers)
@@ -68,7 +71,7 @@ def main() -> None:
     for layer in range(layers):
         name = f"{layer:03d}/layer.tar"
         os.makedirs(os.path.join(tmp, f"{layer:03d}"), exist_ok=True)
-        diff_ids.append("sha256:" + write_layer(os.path.join(tmp, name), layer, per))
+        diff_ids.append("sha256:" + write_layer(os.path.join(tmp, name), layer, per, size))
         names.append(name)
     config = json.dumps(
         {

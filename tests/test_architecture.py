@@ -122,3 +122,16 @@ def test_public_api_is_curated_and_lazy() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True, timeout=60)
     assert done.stdout.strip() == "[]"
+
+
+def test_inspect_and_its_reporters_leave_the_other_commands_models_unloaded() -> None:
+    """Every run pays for what it imports: ``inspect`` with its json and text reporters must not
+    load diff's, slim's or scan's models and renderers (they load when one of those is shown)."""
+    others = ("finalstage.facts.diff", "finalstage.slimming.model", "finalstage.scan.model",
+              "finalstage.report.diff_json", "finalstage.report.slim_json",
+              "finalstage.report.scan_json", "finalstage.report.slim_text")
+    code = ("import sys, finalstage.cli.inspect, finalstage.report.json, finalstage.report.text; "
+            f"print([m for m in {others!r} if m in sys.modules])")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, timeout=60)
+    assert done.stdout.strip() == "[]"

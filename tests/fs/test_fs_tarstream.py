@@ -221,3 +221,35 @@ def test_sparse_files_report_their_real_size(tmp_path, fmt: str) -> None:
 def test_fix_checksum_helper_produces_valid_headers() -> None:
     h = fix_checksum(bytearray(raw_header("x", 0)))
     assert tarfile.TarInfo.frombuf(bytes(h), "utf-8", "strict").name == "x"
+
+
+def test_pread_window_lists_what_the_stream_lists(tmp_path) -> None:
+    """A local layer is read through a pread window that grows over runs of small files and
+    starts small after a big file is skipped: whatever the mix, and inside a bigger file whose
+    bytes after the layer are garbage, it lists exactly what the streaming reader lists and
+    captures the same bytes."""
+    from finalstage.image.tarreaders import PreadReader
+
+    members = [F(f"small/{i}", bytes([i % 251]) * (i * 37 % 900)) for i in range(300)]
+    members += [F("big/blob", b"\x01" * (3 << 20)), F("after/one", b"x" * 5000)]
+    members += [F(f"tail/{i}", b"y" * 100) for i in range(200)]
+    members += [F("last/blob", b"\x02" * (70 << 10)), F("last/file", b"#!/bin/sh\necho hi\n")]
+    data = layer(members)
+    path = tmp_path / "outer"
+    path.write_bytes(b"\xee" * 1000 + data + b"\xff" * 4096)
+    want = lambda p, size, mode: 16 if p.startswith(("last/", "small/29")) else 0  # noqa: E731
+    by_stream: dict[str, bytes] = {}
+    expected = entries(data, want=want, captured=by_stream)
+    by_window: dict[str, bytes] = {}
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        reader = PreadReader(fd, 1000, len(data), "reading layer test")
+        got = list(iter_tar(reader, context="reading layer test", want=want, captured=by_window))
+    finally:
+        os.close(fd)
+    assert got == expected
+    assert len(got) == len(members) == len(tarfile.open(fileobj=io.BytesIO(data)).getmembers())
+    assert by_window == by_stream
+    assert by_window["last/file"] == b"#!/bin/sh\necho h"
+    assert by_window["last/blob"] == b"\x02" * 16
+    assert by_window["small/29"] == bytes([29]) * 16

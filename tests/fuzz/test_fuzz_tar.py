@@ -153,7 +153,7 @@ def _outcome(make_source: Callable[[], object]) -> tuple[str, object]:
 @FUZZ
 @given(mutated_tar(), st.integers(0, 64))
 def test_pread_reader_agrees_with_the_stream_reader(data: bytes, cut: int) -> None:
-    """Local files are read by ``PreadReader`` (one pread per header, data skipped by
+    """Local files are read by ``PreadReader`` (a pread window over the headers, data skipped by
     arithmetic): for any bytes it must list exactly what the streaming reader lists, or fail
     with the same error class."""
     data = data[: len(data) - cut] if cut else data

@@ -135,3 +135,50 @@ def test_local_layer_limits_from_the_command_line(tmp_path: Path, key: str, mess
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], run.stderr
     assert "Traceback" not in run.stderr and run.stdout == ""
+
+
+def test_side_hash_spans_buffers_shortens_the_switch_interval_and_restores_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The side thread hashes in buffers: a layer many buffers long is hashed byte for byte
+    (one flipped byte in its last buffer is a mismatch). While it runs the GIL switch interval
+    is short (the parse thread would otherwise hold the GIL for 5 ms per hash call); afterwards
+    it is what it was."""
+    import hashlib
+    import sys
+
+    from finalstage.image import localfile
+
+    monkeypatch.setattr(localfile.SideHash, "BUFFER", 4096)
+    data = layer([F(f"f{i}", bytes([i]) * 9000) for i in range(40)])
+    path = tmp_path / "layer.tar"
+    path.write_bytes(data)
+    before = sys.getswitchinterval()
+    seen: list[float] = []
+
+    class Probe:
+        def __init__(self) -> None:
+            self.h = hashlib.sha256()
+
+        def update(self, chunk: memoryview) -> None:
+            seen.append(sys.getswitchinterval())
+            self.h.update(chunk)
+
+        def hexdigest(self) -> str:
+            return self.h.hexdigest()
+
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        side = localfile.SideHash(fd, 0, len(data), [Probe()], "reading layer 0")
+        assert side.view(0).hexdigest() == hashlib.sha256(data).hexdigest()
+    finally:
+        os.close(fd)
+    assert len(seen) == -(-len(data) // 4096)
+    assert max(seen) <= localfile._QuickSwitch.INTERVAL < before
+    assert sys.getswitchinterval() == before
+    assert scan_layer(file_handle(path), 0).entries  # verified against its diff_id
+    flipped = bytearray(data)
+    flipped[data.rindex(bytes([39]) * 100)] ^= 1  # in the last file's data, the last buffers
+    path.write_bytes(bytes(flipped))
+    with pytest.raises(DigestMismatchError):
+        scan_layer(file_handle(path, diff_id=sha(data)), 0)
+    assert sys.getswitchinterval() == before

@@ -4,7 +4,7 @@ The stream is always read to its end, so a layer whose bytes do not match is nev
 without error (go-containerregistry's ``mutate.Extract`` lesson); the bytes come through a
 ``LayerStream`` (decompression, hashing, limits). An uncompressed layer in a local file is read
 twice at once instead: a ``SideHash`` thread hashes the file while ``iter_tar`` reads only the
-headers, one ``pread`` each (``localfile``); ``start_scan`` hands the listing out at once and
+headers through a ``pread`` window (``localfile``); ``start_scan`` hands the listing out at once and
 the digest check (``PendingScan.result``) waits for that thread. With ``verify=False`` only the
 header pass runs.
 """

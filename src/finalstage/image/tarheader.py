@@ -155,19 +155,19 @@ def check_path(path: str, max_path: int, max_depth: int, context: str) -> None:
         )
 
 
-def _byte_sum(data: bytes) -> int:
-    """Sum of the bytes of a 512-byte block in C: adler32's low half IS the byte sum as long as
-    that stays below its modulus 65521, which 256 bytes of at most 255 always do."""
-    return (adler32(data[:256], 0) & 0xFFFF) + (adler32(data[256:], 0) & 0xFFFF)
-
-
 def checksum_ok(hdr: bytes) -> bool:
-    stored_field = hdr[148:156].split(b"\0", 1)[0].strip(b" ")
-    try:
-        stored = int(stored_field, 8)
+    """Whether the header's checksum field matches its bytes (the field counted as spaces).
+
+    The byte sum runs in C: adler32's low half IS the byte sum as long as that stays below its
+    modulus 65521, which 256 bytes of at most 255 always do. Once per entry, so no helper call.
+    """
+    field = hdr[148:156]
+    unsigned = ((adler32(hdr[:256], 0) & 0xFFFF) + (adler32(hdr[256:], 0) & 0xFFFF)
+                - sum(field) + 8 * 32)
+    try:  # int() skips the spaces around the digits itself
+        stored = int(field.split(b"\0", 1)[0], 8)
     except ValueError:
         return False
-    unsigned = _byte_sum(hdr) - sum(hdr[148:156]) + 8 * 32
     if stored == unsigned:
         return True
     # Some old tars computed it over signed chars.

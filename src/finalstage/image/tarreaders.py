@@ -4,7 +4,7 @@
 past file data), plus the ``buf``/``pos`` pair its loop reads headers from directly. A
 ``BufferedReader`` wraps any :class:`ByteSource` (decompressed, hashed and counted by its
 implementation) and reads in large chunks; a ``PreadReader`` reads the headers of a tar that sits
-in a local file, one ``pread`` each, and skips file data by arithmetic.
+in a local file with ``pread``, through a window, and skips file data by arithmetic.
 """
 
 from __future__ import annotations
@@ -89,32 +89,50 @@ class BufferedReader:
 
 
 class PreadReader:
-    """Header-only reading of a tar that sits in a local file: one ``pread`` per header, file
-    data skipped by arithmetic (no read, no seek, no copy). Same face as ``BufferedReader``;
-    its buffer stays empty, so ``iter_tar`` always asks ``take``."""
+    """Headers of a tar that sits in a local file, read with ``pread`` through a window that
+    adapts to the files: after a big file's data is skipped (arithmetic: no read, no seek) the
+    next read is one small window; while headers follow each other closely (runs of small
+    files) the window grows 4x per read up to ``MOST``, so most headers are sliced out of the
+    window by ``iter_tar``'s own loop, with no call and no system call (fat-node's 67k entries:
+    ~10% off the listing against one ``pread`` per header). Same face as ``BufferedReader``."""
 
-    __slots__ = ("buf", "context", "end", "fd", "off", "pos", "start")
+    __slots__ = ("buf", "context", "end", "fd", "next", "off", "pos", "start")
+
+    FIRST, MOST = 4096, 64 << 10
 
     def __init__(self, fd: int, start: int, length: int, context: str) -> None:
         self.fd, self.start, self.end, self.off = fd, start, start + length, start
         self.context = context
-        self.buf = b""
-        self.pos = 0
+        self.buf = b""  # the window: file bytes from offset ``off``
+        self.pos = 0  # the reader's position in the window
+        self.next = self.FIRST
 
     def tell(self) -> int:
-        return self.off - self.start
+        return self.off + self.pos - self.start
 
     def take(self, n: int) -> bytes:
+        pos, buf = self.pos, self.buf
+        if pos + n <= len(buf):
+            self.pos = pos + n
+            return buf[pos : pos + n]
+        off, size = self.off + pos, self.next
+        self.next = min(size * 4, self.MOST)
         try:
-            data = os.pread(self.fd, min(n, self.end - self.off), self.off)
+            data = os.pread(self.fd, max(0, min(max(n, size), self.end - off)), off)
         except OSError as err:
             raise CorruptImageError(f"{self.context}: {str(err.strerror or err).lower()}") from err
-        self.off += len(data)
-        return data
+        self.buf, self.off = data, off
+        self.pos = min(n, len(data))
+        return data[:n]
 
     def skip(self, n: int) -> int:
-        k = min(n, self.end - self.off)
-        self.off += k
+        pos = self.pos + n
+        if pos <= len(self.buf):
+            self.pos = pos
+            return n
+        off = self.off + self.pos
+        k = max(0, min(n, self.end - off))
+        self.off, self.buf, self.pos, self.next = off + k, b"", 0, self.FIRST
         return k
 
 

@@ -7,27 +7,35 @@ import dataclasses
 from typing import Any
 
 from finalstage.engine.verdicts import CheckDetail
-from finalstage.facts.diff import DiffResult
 from finalstage.facts.listing import Listing
 from finalstage.facts.summary import InspectResult
 from finalstage.findings import Report
 from finalstage.report.catalog import catalog_json
-from finalstage.report.diff_json import diff_json
 from finalstage.report.inspect_json import to_json
 from finalstage.report.listing import listing_json
 from finalstage.rules.docs import RuleCatalog
-from finalstage.report.slim_json import slim_json
-from finalstage.slimming.model import SlimResult
-from finalstage.report.scan_json import fleet_json
-from finalstage.scan.model import FleetReport
 
 
 def detail_json(report: Report, finding_json: Any = None) -> dict[str, Any]:
     """The payload of ``report.detail`` as JSON-ready keys (empty when there is none);
     ``finding_json`` converts the findings a payload holds (diff's new and resolved ones)."""
     detail = report.detail
-    if isinstance(detail, DiffResult):
-        return diff_json(report, detail, finding_json)
+    kind = type(detail).__name__  # diff, slim and scan load their renderers only when shown
+    if kind == "DiffResult":
+        # heavy optional dependency: a model and renderer only this command shows
+        from finalstage.report.diff_json import diff_json  # noqa: PLC0415
+
+        return diff_json(report, detail, finding_json)  # type: ignore[arg-type]
+    if kind == "SlimResult":
+        # heavy optional dependency: a model and renderer only this command shows
+        from finalstage.report.slim_json import slim_json  # noqa: PLC0415
+
+        return slim_json(detail)  # type: ignore[arg-type]
+    if kind == "FleetReport":
+        # heavy optional dependency: a model and renderer only this command shows
+        from finalstage.report.scan_json import fleet_json  # noqa: PLC0415
+
+        return fleet_json(detail)  # type: ignore[arg-type]
     if isinstance(detail, InspectResult):
         return to_json(detail)
     if isinstance(detail, Listing):
@@ -36,10 +44,6 @@ def detail_json(report: Report, finding_json: Any = None) -> dict[str, Any]:
         return check_json(report, detail)
     if isinstance(detail, RuleCatalog):
         return catalog_json(detail)
-    if isinstance(detail, SlimResult):
-        return slim_json(detail)
-    if isinstance(detail, FleetReport):
-        return fleet_json(detail)
     return {}
 
 

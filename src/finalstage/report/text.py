@@ -18,7 +18,6 @@ from typing import ClassVar
 
 from finalstage.engine.verdicts import CheckDetail
 from finalstage.escape import escape_control, one_line
-from finalstage.facts.diff import DiffResult
 from finalstage.facts.listing import Listing
 from finalstage.facts.summary import InspectResult
 from finalstage.findings import Finding, Report, Severity
@@ -33,13 +32,8 @@ from finalstage.report._base import (
 )
 from finalstage.report.catalog import render_catalog
 from finalstage.report.check_text import render_skipped, render_suppressed, render_verdicts
-from finalstage.report.diff_text import render_diff_text
 from finalstage.report.inspect_text import render_text as render_inspect
 from finalstage.report.listing import render_listing
-from finalstage.report.slim_text import render_slim
-from finalstage.slimming.model import SlimResult
-from finalstage.report.scan_text import render_fleet
-from finalstage.scan.model import FleetReport
 from finalstage.units import format_size
 
 MAX_PATHS = 5
@@ -89,16 +83,10 @@ class TextReporter(Reporter):
             return render_inspect(detail, report.findings, packages=self.packages)
         if isinstance(detail, Listing):
             return render_listing(detail, is_long=self.is_long)
-        if isinstance(detail, DiffResult):
-            blocks = ["\n".join(self._finding(f, detail.b.reference))
-                      for f in sorted_findings(report)]
-            return render_diff_text(detail) + "".join(f"\n{b}\n" for b in blocks)
         if isinstance(detail, RuleCatalog):
             return render_catalog(detail)
-        if isinstance(detail, SlimResult):
-            return render_slim(detail, verbose=self.verbose)
-        if isinstance(detail, FleetReport):
-            return render_fleet(detail)
+        if (own := self._other_detail(report)) is not None:
+            return own
         image = image_target(report)
         blocks = ["\n".join(self._finding(f, image)) for f in sorted_findings(report)]
         if self.quiet:
@@ -112,6 +100,30 @@ class TextReporter(Reporter):
         if self.verbose:
             text += render_skipped(report.outcomes)
         return text
+
+    def _other_detail(self, report: Report) -> str | None:
+        """diff's, slim's and scan's views, by the payload's type name: their models and
+        renderers load only when one of them is shown (inspect and check never pay for them)."""
+        detail, kind = report.detail, type(report.detail).__name__
+        if kind == "DiffResult":
+            # heavy optional dependency: a model and renderer only this command shows
+            from finalstage.report.diff_text import render_diff_text  # noqa: PLC0415
+
+            blocks = ["\n".join(self._finding(f, detail.b.reference))  # type: ignore[union-attr]
+                      for f in sorted_findings(report)]
+            text = render_diff_text(detail)  # type: ignore[arg-type]
+            return text + "".join(f"\n{b}\n" for b in blocks)
+        if kind == "SlimResult":
+            # heavy optional dependency: a model and renderer only this command shows
+            from finalstage.report.slim_text import render_slim  # noqa: PLC0415
+
+            return render_slim(detail, verbose=self.verbose)  # type: ignore[arg-type]
+        if kind == "FleetReport":
+            # heavy optional dependency: a model and renderer only this command shows
+            from finalstage.report.scan_text import render_fleet  # noqa: PLC0415
+
+            return render_fleet(detail)  # type: ignore[arg-type]
+        return None
 
     def _finding(self, finding: Finding, image: str) -> list[str]:
         loc = finding.location
