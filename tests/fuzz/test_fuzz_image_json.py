@@ -230,3 +230,32 @@ def test_media_type_not_a_string(where: str) -> None:
     files["index.json"] = json.dumps(index).encode()
     with pytest.raises(UnsupportedMediaTypeError):
         layout.open_core(MemStore(files), None)
+
+
+def test_image_names_with_a_newline_stay_on_one_line() -> None:
+    # Found by test_oci_layout on a clean clone: an index entry named "\n" made "no image named
+    # 'latest'; available: \n" a two-line error. Names read from an image are escaped in every
+    # "available:" list (fixed in layout.py and archive.py; kept as regression tests).
+    config = b"{}"
+    manifest = json.dumps({"schemaVersion": 2, "config": {"digest": sha(config)},
+                           "layers": []}).encode()
+    index = {"schemaVersion": 2, "manifests": [
+        {"digest": sha(manifest), "size": len(manifest),
+         "annotations": {"org.opencontainers.image.ref.name": "evil\nname"}}]}
+    files = {"index.json": json.dumps(index).encode(),
+             f"blobs/sha256/{sha(config)[7:]}": config,
+             f"blobs/sha256/{sha(manifest)[7:]}": manifest}
+    with pytest.raises(FinalstageError) as err:
+        layout.open_core(MemStore(files), "latest")
+    assert "\n" not in str(err.value) and "evil\\x0aname" in str(err.value)
+    archive_manifest = [{"Config": "config.json", "RepoTags": ["evil\n:1"],
+                         "Layers": ["layer.tar"]}]
+    data = (_tar_member("config.json", b'{"rootfs": {"type": "layers", "diff_ids": []}}')
+            + _tar_member("layer.tar", LAYER)
+            + _tar_member("manifest.json", json.dumps(archive_manifest).encode()) + b"\0" * 1024)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "image.tar"
+        path.write_bytes(data)
+        with pytest.raises(FinalstageError) as err:
+            archive.open_core(str(path), "other:1")
+    assert "\n" not in str(err.value) and "evil\\x0a:1" in str(err.value)

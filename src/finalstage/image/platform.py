@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from finalstage.errors import ImageNotFoundError, UsageError
+from finalstage.escape import escape_control
 
 DEFAULT_PLATFORM = "linux/amd64"
 
@@ -67,7 +68,7 @@ def select_manifest(
     if not with_platform and len(descriptors) == 1 and wanted is None:
         return descriptors[0]
     have = sorted({str(Platform.from_descriptor(d["platform"])) for d in with_platform})
-    listing = ", ".join(have) if have else "none declared"
+    listing = ", ".join(map(escape_control, have)) if have else "none declared"
     raise ImageNotFoundError(f"{what}: no image for platform {want}; available: {listing}")
 
 
@@ -91,4 +92,5 @@ def check_single_platform(raw_config: bytes, wanted: str | None, what: str) -> N
     except (ValueError, AttributeError, RecursionError):
         return
     if not want.matches(have):
-        raise ImageNotFoundError(f"{what}: no image for platform {want}; available: {have}")
+        raise ImageNotFoundError(
+            f"{what}: no image for platform {want}; available: {escape_control(str(have))}")
