@@ -21,7 +21,7 @@ bytes of that file.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 from finalstage.errors import CorruptImageError, UnsafeArchiveError
 from finalstage.image.tarext import Extension, read_meta, resolve
@@ -115,7 +115,8 @@ def _members(
     captured: dict[str, Any] | None, offsets: list[int] | None, limits: Limits,
 ) -> Iterator[RawEntry]:
     """The loop of ``iter_tar``: the per-entry fast path inline, rare cases in helpers."""
-    count, ext = 0, cast("Extension | None", None)  # ext: what metadata said of the next member
+    count = 0
+    ext: Extension | None = None  # what metadata members said of the next real member
     max_entries, path_check = limits.max_entries, _always_short(limits)
     want_match, want_modes = getattr(want, "match", None), getattr(want, "modes", 0)
     # tuple.__new__: RawEntry(...) would run namedtuple's Python-level __new__ per entry.
@@ -143,9 +144,7 @@ def _members(
             ext = read_meta(r, flag, stored, ext, limits.max_header_bytes, context)
             continue
         kind = kinds.get(flag) or other_kind(flag)
-        name = (ustar_name(hdr) if hdr[345] and hdr[257:263] == b"ustar\x00"  # a POSIX prefix
-                else hdr[0:100].split(b"\0", 1)[0].decode("utf-8", "surrogateescape"))
-        size, padded = stored if kind == REG else 0, (stored + 511) & ~511
+        name, size, padded = ustar_name(hdr), stored if kind == REG else 0, (stored + 511) & ~511
         link = link_name(hdr) if kind == SYMLINK or kind == HARDLINK else None
         if ext is not None or flag == SPARSE_FLAG:  # PAX, GNU long names, sparse: the rare case
             name, size, link, stored, padded, uid, gid, mtime = resolve(
@@ -153,7 +152,8 @@ def _members(
             ext = None
         if kind == REG and stored == 0 and name.endswith("/"):
             kind, size = DIR, 0  # pre-POSIX tars mark directories by a trailing slash
-        link = normalise(link or "", context) if kind == HARDLINK else link
+        if kind == HARDLINK:
+            link = normalise(link or "", context)
         devmajor, devminor = device(hdr, context) if kind == CHAR or kind == BLOCKDEV else (0, 0)
         path = (normalise(name, context) if "/." in name or "//" in name
                 or name[:1] in _ODD_START or name[1:2] == ":" else name.strip("/"))
