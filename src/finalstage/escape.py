@@ -9,6 +9,7 @@ reviewer reads ("trojan source"), and bytes that are not UTF-8 at all (decoded w
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 # C0/C1 controls and DEL (except tab), Unicode line/paragraph separators, bidi embedding,
 # override and isolate controls, and lone surrogates (undecodable bytes kept by
@@ -32,6 +33,12 @@ def escape_control(text: str) -> str:
     as ``\\xNN`` of the original byte, so the result always encodes to UTF-8.
     """
     return _CONTROL.sub(_escape_one, text)
+
+
+def names(items: Iterable[str]) -> str:
+    """Names read from an image (tags, index names, platforms), escaped and joined by ", " for
+    an error message's "available:" list: a name holding a newline cannot split the line."""
+    return ", ".join(map(escape_control, items))
 
 
 def one_line(text: str) -> str:

@@ -26,7 +26,7 @@ from finalstage.errors import (
     InvalidReferenceError,
     UnsafeArchiveError,
 )
-from finalstage.escape import escape_control
+from finalstage.escape import names
 from finalstage.image import digest as dg
 from finalstage.image.config import parse_config
 from finalstage.image.core import ImageCore, LayerHandle
@@ -238,13 +238,12 @@ def _choose_image(
         want = _norm_tag(tag)
         hits = [i for i, tags in enumerate(tags_of) if any(_norm_tag(t) == want for t in tags)]
         if not hits:
-            have = ", ".join(escape_control(t) for tags in tags_of for t in tags) or "none"
+            have = names(t for tags in tags_of for t in tags) or "none"
             raise ImageNotFoundError(f"{index.context}: tag {tag!r} not found; available: {have}")
         return hits[0], tag
     if len(tags_of) == 1:
         return 0, tags_of[0][0] if tags_of[0] else None
-    have = ", ".join((", ".join(map(escape_control, tags)) if tags else f"@{i}")
-                     for i, tags in enumerate(tags_of))
+    have = ", ".join(names(tags) if tags else f"@{i}" for i, tags in enumerate(tags_of))
     raise InvalidReferenceError(
         f"{index.context}: archive holds {len(tags_of)} images; pick one with"
         f" docker-archive:PATH:TAG (available: {have})"
@@ -267,8 +266,7 @@ def _from_legacy(index: TarIndex, tag: str | None) -> ArchiveCore:
         if len(set(refs.values())) > 1:
             raise InvalidReferenceError(
                 f"{index.context}: archive holds several images; pick one with"
-                " docker-archive:PATH:TAG"
-                f" (available: {', '.join(map(escape_control, sorted(refs)))})"
+                f" docker-archive:PATH:TAG (available: {names(sorted(refs))})"
             )
         chosen_tag, top = next(iter(refs.items()))
     else:
@@ -276,8 +274,7 @@ def _from_legacy(index: TarIndex, tag: str | None) -> ArchiveCore:
         hits = [(t, i) for t, i in refs.items() if _norm_tag(t) == want]
         if not hits:
             raise ImageNotFoundError(
-                f"{index.context}: tag {tag!r} not found;"
-                f" available: {', '.join(map(escape_control, sorted(refs)))}"
+                f"{index.context}: tag {tag!r} not found; available: {names(sorted(refs))}"
             )
         chosen_tag, top = hits[0]
     chain: list[str] = []

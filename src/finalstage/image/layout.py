@@ -28,7 +28,7 @@ from finalstage.errors import (
     InvalidReferenceError,
     UnsupportedMediaTypeError,
 )
-from finalstage.escape import escape_control
+from finalstage.escape import names
 from finalstage.image import digest as dg
 from finalstage.image import mediatypes as mt
 from finalstage.image.config import parse_config
@@ -126,7 +126,7 @@ def _pick_top(
             )
         ]
         if not hits:
-            have = ", ".join(map(escape_control, sorted(set(refs)))) or "none"
+            have = names(sorted(set(refs))) or "none"
             raise ImageNotFoundError(
                 f"reading {store.where}: no image named {ref!r}; available: {have}"
             )
@@ -141,7 +141,7 @@ def _pick_top(
     # how `skopeo copy --all` and containerd exports look); otherwise the user must choose.
     if all(isinstance(d.get("platform"), dict) for d in descs) and not refs:
         return select_manifest(descs, platform, f"reading {store.where}")
-    have = ", ".join(map(escape_control, sorted(set(refs)))) or f"{len(descs)} unnamed entries"
+    have = names(sorted(set(refs))) or f"{len(descs)} unnamed entries"
     raise InvalidReferenceError(
         f"reading {store.where}: index.json lists {len(descs)} images; pick one with"
         f" oci:PATH:REF (available: {have})"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from finalstage.errors import ImageNotFoundError, UsageError
-from finalstage.escape import escape_control
+from finalstage.escape import names
 
 DEFAULT_PLATFORM = "linux/amd64"
 
@@ -68,7 +68,7 @@ def select_manifest(
     if not with_platform and len(descriptors) == 1 and wanted is None:
         return descriptors[0]
     have = sorted({str(Platform.from_descriptor(d["platform"])) for d in with_platform})
-    listing = ", ".join(map(escape_control, have)) if have else "none declared"
+    listing = names(have) if have else "none declared"
     raise ImageNotFoundError(f"{what}: no image for platform {want}; available: {listing}")
 
 
@@ -93,4 +93,4 @@ def check_single_platform(raw_config: bytes, wanted: str | None, what: str) -> N
         return
     if not want.matches(have):
         raise ImageNotFoundError(
-            f"{what}: no image for platform {want}; available: {escape_control(str(have))}")
+            f"{what}: no image for platform {want}; available: {names([str(have)])}")
