@@ -8,25 +8,23 @@ intervals and buffer sizes. This is what chose ``localfile.SideHash``'s 8 MiB bu
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
+import runpy
 import sys
 import tarfile
 import threading
 import time
+from pathlib import Path
+
+
+# The hash floor's own loop (bench/hash-floor.py), timed here with other buffer sizes.
+_floor_hash = runpy.run_path(str(Path(__file__).with_name("hash-floor.py")))["hash_window"]
 
 
 def hash_window(fd: int, start: int, length: int, size: int) -> float:
     t0 = time.perf_counter()
-    h, buf = hashlib.sha256(), memoryview(bytearray(size))
-    pos, end = start, start + length
-    while pos < end:
-        n = os.preadv(fd, [buf[: min(len(buf), end - pos)]], pos)
-        if n <= 0:
-            break
-        h.update(buf[:n])
-        pos += n
+    _floor_hash(fd, start, length, size)
     return time.perf_counter() - t0
 
 

@@ -17,9 +17,9 @@ import tarfile
 from concurrent.futures import ThreadPoolExecutor
 
 
-def hash_window(fd: int, start: int, length: int) -> str:
+def hash_window(fd: int, start: int, length: int, size: int = 1 << 20) -> str:
     h = hashlib.sha256()
-    buf = memoryview(bytearray(1 << 20))
+    buf = memoryview(bytearray(size))
     pos, end = start, start + length
     while pos < end:
         n = os.preadv(fd, [buf[: min(len(buf), end - pos)]], pos)

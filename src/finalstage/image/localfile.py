@@ -48,8 +48,9 @@ class _QuickSwitch:
     A hashing thread holds no GIL while ``preadv`` and ``update`` run, but needs it back between
     the two, and the parse thread, busy in Python, gives it up only when the switch interval
     (5 ms by default) runs out: the hash waits up to that long per call, a convoy that made
-    hashing fat-python's 703 MB layer beside a busy Python thread 6x slower than alone. With
-    larger buffers (fewer calls) and a 0.2 ms interval the wait is ~10% of the hashing.
+    hashing fat-python's 738 MB layer beside a busy Python thread 7x slower than alone
+    (``bench/gil-convoy.py``). With 8 MiB buffers (fewer calls) and a 0.2 ms interval it is
+    1.2x.
     """
 
     INTERVAL = 0.0002
